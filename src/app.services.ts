@@ -1,0 +1,16 @@
+import type { Logger } from 'pino';
+import type { Config } from './config/config.js';
+import type { AuthService } from './identity/auth.service.js';
+import type { RegistryService } from './registries/registry.service.js';
+import type { Storage } from './storage/database.js';
+import type { TenantService } from './tenants/tenant.service.js';
+
+/** Everything the HTTP ring may call: domain services, never repositories. */
+export interface AppServices {
+  config: Readonly<Config>;
+  logger: Logger;
+  storage: Pick<Storage, 'ping' | 'dialect'>;
+  auth: AuthService;
+  tenants: TenantService;
+  registries: RegistryService;
+}

@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import type { AppServices } from './app.services.js';
+import type { Config } from './config/config.js';
+import { buildServer } from './http/server.js';
+import type { Http } from './http/types.js';
+import { AuthService } from './identity/auth.service.js';
+import { UserRepository } from './identity/user.repository.js';
+import { RegistryRepository } from './registries/registry.repository.js';
+import { RegistryService } from './registries/registry.service.js';
+import { loadOrCreateKey, SecretBox } from './shared/secret-box.js';
+import { migrateToLatest, openStorage, type Storage } from './storage/database.js';
+import { TenantRepository } from './tenants/tenant.repository.js';
+import { TenantService } from './tenants/tenant.service.js';
+import { closeUpstreamDispatchers } from './upstream/http-client.js';
+
+export const USER_AGENT = 'Charthouse/0.1.0';
+
+export interface App {
+  http: Http;
+  storage: Storage;
+  /** Set when this start created the administrator with a generated password (print it once). */
+  generatedAdminPassword: string | null;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Wire storage, services and HTTP from a parsed configuration. Migrates and bootstraps on the way. */
+export async function createApp(config: Readonly<Config>, logger: Logger): Promise<App> {
+  const storage = openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrateToLatest(storage);
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  const { key, created } = loadOrCreateKey(config.secretKey, config.secretKeyFile);
+  if (created)
+    logger.info({ file: config.secretKeyFile }, 'created a new secret key file (mode 0600); back it up');
+
+  const users = new UserRepository(storage.db);
+  const auth = new AuthService(users, config.sessionTtlMinutes);
+  const tenants = new TenantService(new TenantRepository(storage.db), users);
+  const registries = new RegistryService(new RegistryRepository(storage.db), new SecretBox(key), {
+    upstreamPolicy: {
+      allowPrivateEndpoints: config.allowPrivateEndpoints,
+      timeoutMs: config.upstreamTimeoutMs,
+      idleTimeoutMs: config.upstreamIdleTimeoutMs,
+      maxRedirects: 5,
+      userAgent: USER_AGENT,
+    },
+    maxIndexBytes: config.maxIndexBytes,
+  });
+  const { generatedPassword } = await auth.bootstrapAdmin(config.adminUsername, config.adminPassword);
+
+  const services: AppServices = { config, logger, storage, auth, tenants, registries };
+  const http = await buildServer(services);
+
+  return {
+    http,
+    storage,
+    generatedAdminPassword: generatedPassword,
+    listen: () => http.listen({ port: config.port, host: config.host }),
+    close: async () => {
+      await http.close();
+      await closeUpstreamDispatchers();
+      await storage.close();
+    },
+  };
+}

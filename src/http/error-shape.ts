@@ -1,0 +1,25 @@
+import { Type } from '@sinclair/typebox';
+
+/** The SPEC §3 error body, documented on every route. */
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(
+      Type.Array(Type.Object({ field: Type.Optional(Type.String()), message: Type.String() })),
+    ),
+  }),
+});
+
+export const errorResponses = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  413: ErrorBody,
+  422: ErrorBody,
+  429: ErrorBody,
+} as const;
+
+export const bearerSecurity = [{ bearer: [] }];

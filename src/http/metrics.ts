@@ -1,0 +1,27 @@
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/** One registry per server instance, so several servers in one test process keep separate counts. */
+export function createMetrics(): {
+  registry: Registry;
+  requestDuration: Histogram<'method' | 'route' | 'status'>;
+  requests: Counter<'method' | 'route' | 'status'>;
+} {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'charthouse_' });
+  const requestDuration = new Histogram({
+    name: 'charthouse_http_request_duration_seconds',
+    help: 'HTTP request duration by route template',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const requests = new Counter({
+    name: 'charthouse_http_requests_total',
+    help: 'HTTP requests by route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  return { registry, requestDuration, requests };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

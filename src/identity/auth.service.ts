@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import type { Principal } from '../shared/context.js';
+import { AuthenticationError, InvalidRequestError } from '../shared/errors.js';
+import { hashToken, newId, newToken, nowIso } from '../shared/ids.js';
+import { dummyPasswordHash, hashPassword, verifyPassword } from '../shared/password.js';
+import type { UserRepository, UserRow } from './user.repository.js';
+
+export interface IssuedToken {
+  id: string;
+  name: string;
+  token: string;
+  expiresAt: string | null;
+  createdAt: string;
+}
+
+export const USERNAME_PATTERN = /^[a-z0-9]([a-z0-9._@-]{0,62}[a-z0-9])?$/;
+export const MIN_PASSWORD_LENGTH = 8;
+
+/** Sign-in, bearer tokens and the bootstrap administrator. */
+export class AuthService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly sessionTtlMinutes: number,
+  ) {}
+
+  /** Exchange a username and password for a session token. The same error for "no such user" and "wrong password". */
+  async login(username: string, password: string): Promise<{ token: string; expiresAt: string }> {
+    const user = await this.users.findByUsername(username);
+    const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
+    if (!user || !user.password_hash || !ok) {
+      throw new AuthenticationError('The username or password is wrong.', 'invalid_credentials');
+    }
+    const expiresAt = new Date(Date.now() + this.sessionTtlMinutes * 60_000).toISOString();
+    const issued = await this.issue(user.id, 'session', 'session', expiresAt);
+    return { token: issued.token, expiresAt };
+  }
+
+  async createPersonalToken(
+    principal: Principal,
+    name: string,
+    expiresInDays?: number,
+  ): Promise<IssuedToken> {
+    const expiresAt =
+      expiresInDays === undefined ? null : new Date(Date.now() + expiresInDays * 86_400_000).toISOString();
+    return this.issue(principal.userId, 'personal', name, expiresAt);
+  }
+
+  /** Resolve a bearer token to its user, or throw 401. */
+  async authenticate(token: string): Promise<Principal> {
+    if (!/^ch[sp]_[A-Za-z0-9_-]{43}$/.test(token))
+      throw new AuthenticationError('The token is not valid: sign in again.', 'invalid_token');
+    const now = nowIso();
+    const found = await this.users.findActiveToken(hashToken(token), now);
+    if (!found)
+      throw new AuthenticationError('The token is not valid or has expired: sign in again.', 'invalid_token');
+    // Personal tokens record when they were last used, so stale ones can be spotted and revoked.
+    if (found.token.kind === 'personal' && (found.token.last_used_at ?? '') < now.slice(0, 13)) {
+      await this.users.touchToken(found.token.id, now);
+    }
+    return toPrincipal(found.user);
+  }
+
+  /** Check a username and password without issuing anything (Basic auth for Helm clients, later). */
+  async verifyCredentials(username: string, password: string): Promise<Principal | null> {
+    const user = await this.users.findByUsername(username);
+    const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
+    return user && user.password_hash && ok ? toPrincipal(user) : null;
+  }
+
+  /**
+   * Create the first system administrator when there is none. Returns the generated password when
+   * one had to be made up, so the caller can print it exactly once.
+   */
+  async bootstrapAdmin(
+    username: string,
+    configuredPassword: string | null,
+  ): Promise<{ created: boolean; generatedPassword: string | null }> {
+    if ((await this.users.countSystemAdmins()) > 0) return { created: false, generatedPassword: null };
+    if (!USERNAME_PATTERN.test(username))
+      throw new InvalidRequestError(`CHARTHOUSE_ADMIN_USERNAME "${username}" is not a valid username.`);
+    const password = configuredPassword ?? randomBytes(18).toString('base64url');
+    await this.users.insert({
+      id: newId(),
+      username,
+      password_hash: await hashPassword(password),
+      is_system_admin: 1,
+      created_at: nowIso(),
+    });
+    return { created: true, generatedPassword: configuredPassword ? null : password };
+  }
+
+  private async issue(
+    userId: string,
+    kind: 'session' | 'personal',
+    name: string,
+    expiresAt: string | null,
+  ): Promise<IssuedToken> {
+    const token = newToken(kind === 'session' ? 'chs' : 'chp');
+    const row = {
+      id: newId(),
+      user_id: userId,
+      name,
+      kind,
+      token_hash: hashToken(token),
+      expires_at: expiresAt,
+      last_used_at: null,
+      created_at: nowIso(),
+    };
+    await this.users.insertToken(row);
+    return { id: row.id, name, token, expiresAt, createdAt: row.created_at };
+  }
+}
+
+export function toPrincipal(user: UserRow): Principal {
+  return { userId: user.id, username: user.username, isSystemAdmin: user.is_system_admin === 1 };
+}

@@ -1,0 +1,351 @@
+import { parseRegistryEndpoint, type ParsedEndpoint } from '../protocol/registry-endpoint.js';
+import type { RequestContext, Scope } from '../shared/context.js';
+import { scopeKey, SYSTEM_SCOPE_KEY } from '../shared/context.js';
+import {
+  ConflictError,
+  InvalidRequestError,
+  NotFoundError,
+  PermissionError,
+  type ErrorDetail,
+} from '../shared/errors.js';
+import { newId, nowIso } from '../shared/ids.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import { isUniqueViolation } from '../storage/errors.js';
+import type { UpstreamPolicy } from '../upstream/http-client.js';
+import { probeRegistry } from '../upstream/registry-probe.js';
+import { decodeCursor, encodeCursor } from './registry.cursor.js';
+import type { RegistryChanges, RegistryRepository, RegistryRow } from './registry.repository.js';
+import type { RegistryCreateBody, RegistryList, RegistryPatchBody, RegistryView } from './registry.schema.js';
+import { toRegistryView } from './registry.view.js';
+
+export interface RegistryServiceOptions {
+  upstreamPolicy: UpstreamPolicy;
+  maxIndexBytes: number;
+}
+
+/** What the upstream probe needs, in clear text. Lives only for the duration of one call. */
+interface Connection {
+  endpoint: ParsedEndpoint;
+  protected: boolean;
+  username: string | null;
+  password: string | null;
+  passCredentials: boolean;
+  caCert: string | null;
+  insecureSkipVerify: boolean;
+  ociRepositories: string[];
+}
+
+const MAX_LIST_LIMIT = 500;
+
+/**
+ * Helm registry management for one scope (the system's or a tenant's): the rules of SPEC §2
+ * "Registries". Unprotected registries are probed before anything is written; protected ones are
+ * checked for form only and never contacted.
+ */
+export class RegistryService {
+  constructor(
+    private readonly registries: RegistryRepository,
+    private readonly secrets: SecretBox,
+    private readonly options: RegistryServiceOptions,
+  ) {}
+
+  async list(ctx: RequestContext, query: { limit?: string; cursor?: string }): Promise<RegistryList> {
+    const limit = query.limit === undefined ? 100 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+      throw new InvalidRequestError(`limit must be between 1 and ${MAX_LIST_LIMIT}.`, [
+        { field: 'limit', message: 'out of range' },
+      ]);
+    }
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const tenantScope = ctx.scope.kind === 'tenant' ? ctx.scope.tenantId : null;
+    const rows = await this.registries.list(tenantScope, true, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    const list: RegistryList = { items: page.map(toRegistryView) };
+    if (rows.length > limit && last)
+      list.nextCursor = encodeCursor({ system: last.scope === SYSTEM_SCOPE_KEY, name: last.name });
+    return list;
+  }
+
+  async get(ctx: RequestContext, name: string): Promise<RegistryView> {
+    return toRegistryView(await this.findVisible(ctx.scope, name));
+  }
+
+  async create(ctx: RequestContext, body: RegistryCreateBody): Promise<RegistryView> {
+    this.requireAdmin(ctx);
+    const scope = scopeKey(ctx.scope);
+    const endpoint = parseRegistryEndpoint(body.endpoint);
+    const auth = body.auth ?? { type: 'none' as const };
+    if (auth.type === 'basic' && !auth.password) {
+      throw new InvalidRequestError(
+        'Give a password, or set auth.type to "none" for a registry without authentication.',
+        [{ field: 'auth.password', message: 'required when auth.type is "basic"' }],
+      );
+    }
+    const conn: Connection = {
+      endpoint,
+      protected: body.protected ?? false,
+      username: auth.type === 'basic' ? auth.username : null,
+      password: auth.type === 'basic' ? (auth.password ?? null) : null,
+      passCredentials: body.passCredentials ?? false,
+      caCert: normalizeCaCert(body.tls?.caCert),
+      insecureSkipVerify: body.tls?.insecureSkipVerify ?? false,
+      ociRepositories: normalizeOciRepositories(body.ociRepositories, endpoint),
+    };
+    checkForm(conn);
+    if (await this.registries.findByName(scope, body.name)) throw duplicateName(body.name);
+    const warnings = await this.validate(conn);
+
+    const id = newId();
+    const now = nowIso();
+    try {
+      await this.registries.insert({
+        id,
+        scope,
+        name: body.name,
+        kind: endpoint.kind,
+        endpoint: endpoint.endpoint,
+        protected: conn.protected ? 1 : 0,
+        auth_type: auth.type,
+        username: conn.username,
+        password_enc: conn.password === null ? null : this.secrets.seal(conn.password, id),
+        pass_credentials: conn.passCredentials ? 1 : 0,
+        tls_ca_cert: conn.caCert,
+        tls_insecure_skip_verify: conn.insecureSkipVerify ? 1 : 0,
+        oci_repositories: JSON.stringify(conn.ociRepositories),
+        sync_interval_minutes: body.syncIntervalMinutes ?? 60,
+        sync_status: conn.protected ? 'disabled' : 'never',
+        last_synced_at: null,
+        last_error: null,
+        chart_count: 0,
+        version_count: 0,
+        created_at: now,
+        updated_at: now,
+      });
+    } catch (err) {
+      // Two identical requests raced past the name check: the unique constraint decides.
+      if (isUniqueViolation(err)) throw duplicateName(body.name);
+      throw err;
+    }
+    const row = await this.registries.findByName(scope, body.name);
+    return { ...toRegistryView(row!), warnings };
+  }
+
+  async update(ctx: RequestContext, name: string, patch: RegistryPatchBody): Promise<RegistryView> {
+    this.requireAdmin(ctx);
+    const current = await this.findOwned(ctx.scope, name);
+    const scope = current.scope;
+    const endpoint = parseRegistryEndpoint(patch.endpoint ?? current.endpoint);
+    const conn = this.connectionOf(current, endpoint);
+    const changes: RegistryChanges = {};
+
+    if (patch.endpoint !== undefined) {
+      changes.endpoint = endpoint.endpoint;
+      changes.kind = endpoint.kind;
+    }
+    if (patch.protected !== undefined) conn.protected = patch.protected;
+    if (patch.auth !== undefined) {
+      if (patch.auth.type === 'none') {
+        conn.username = null;
+        conn.password = null;
+      } else {
+        // Keeping the stored password is only safe for the same user on the same origin: otherwise a
+        // caller could point the registry at their own host and collect the password.
+        const sameTarget = patch.auth.username === current.username && patch.endpoint === undefined;
+        if (!patch.auth.password && (!sameTarget || conn.password === null)) {
+          throw new InvalidRequestError(
+            'Give the password again when you change the username or the endpoint.',
+            [{ field: 'auth.password', message: 'required' }],
+          );
+        }
+        conn.username = patch.auth.username;
+        conn.password = patch.auth.password ?? conn.password;
+      }
+    } else if (
+      patch.endpoint !== undefined &&
+      conn.password !== null &&
+      !sameOrigin(current.endpoint, endpoint)
+    ) {
+      throw new InvalidRequestError(
+        'The endpoint moves to another host: give the credentials again in auth.',
+        [{ field: 'auth', message: 'required when the endpoint changes host' }],
+      );
+    }
+    if (patch.passCredentials !== undefined) conn.passCredentials = patch.passCredentials;
+    if (patch.tls?.caCert !== undefined) conn.caCert = normalizeCaCert(patch.tls.caCert);
+    if (patch.tls?.insecureSkipVerify !== undefined) conn.insecureSkipVerify = patch.tls.insecureSkipVerify;
+    if (patch.ociRepositories !== undefined || patch.endpoint !== undefined) {
+      conn.ociRepositories = normalizeOciRepositories(
+        patch.ociRepositories ?? conn.ociRepositories,
+        endpoint,
+      );
+    }
+    checkForm(conn);
+
+    if (patch.name !== undefined && patch.name !== current.name) {
+      if (await this.registries.findByName(scope, patch.name)) throw duplicateName(patch.name);
+      changes.name = patch.name;
+    }
+    changes.protected = conn.protected ? 1 : 0;
+    changes.auth_type = conn.username === null ? 'none' : 'basic';
+    changes.username = conn.username;
+    changes.password_enc = conn.password === null ? null : this.secrets.seal(conn.password, current.id);
+    changes.pass_credentials = conn.passCredentials ? 1 : 0;
+    changes.tls_ca_cert = conn.caCert;
+    changes.tls_insecure_skip_verify = conn.insecureSkipVerify ? 1 : 0;
+    changes.oci_repositories = JSON.stringify(conn.ociRepositories);
+    if (patch.syncIntervalMinutes !== undefined) changes.sync_interval_minutes = patch.syncIntervalMinutes;
+
+    // Re-validate whenever what we connect to, or how, changed; a protected registry is never contacted.
+    const reconnect =
+      patch.endpoint !== undefined ||
+      patch.auth !== undefined ||
+      patch.tls !== undefined ||
+      patch.passCredentials !== undefined ||
+      patch.ociRepositories !== undefined ||
+      (patch.protected === false && current.protected === 1);
+    let warnings: string[] = [];
+    if (!conn.protected && reconnect) warnings = await this.validate(conn);
+
+    if (conn.protected) {
+      changes.sync_status = 'disabled';
+      changes.last_synced_at = null;
+    } else if (current.protected === 1 || reconnect) {
+      // A different upstream: what we knew about the old one no longer says anything.
+      changes.sync_status =
+        current.protected === 1 || current.sync_status === 'disabled' ? 'never' : current.sync_status;
+      changes.last_error = null;
+    }
+    changes.updated_at = nowIso();
+    try {
+      await this.registries.update(scope, current.id, changes);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw duplicateName(patch.name ?? name);
+      throw err;
+    }
+    const row = await this.registries.findByName(scope, changes.name ?? current.name);
+    return { ...toRegistryView(row!), warnings };
+  }
+
+  async remove(ctx: RequestContext, name: string): Promise<void> {
+    this.requireAdmin(ctx);
+    const current = await this.findOwned(ctx.scope, name);
+    if (!(await this.registries.delete(current.scope, current.id)))
+      throw new NotFoundError('Helm registry', name);
+  }
+
+  /** The clear connection settings of a stored registry, for the probe and later the sync engine. */
+  private connectionOf(row: RegistryRow, endpoint: ParsedEndpoint): Connection {
+    return {
+      endpoint,
+      protected: row.protected === 1,
+      username: row.username,
+      password: row.password_enc === null ? null : this.secrets.open(row.password_enc, row.id),
+      passCredentials: row.pass_credentials === 1,
+      caCert: row.tls_ca_cert,
+      insecureSkipVerify: row.tls_insecure_skip_verify === 1,
+      ociRepositories: JSON.parse(row.oci_repositories) as string[],
+    };
+  }
+
+  private async validate(conn: Connection): Promise<string[]> {
+    if (conn.protected) return [];
+    const result = await probeRegistry(
+      {
+        endpoint: conn.endpoint,
+        ...(conn.username !== null && conn.password !== null
+          ? { credentials: { username: conn.username, password: conn.password } }
+          : {}),
+        passCredentials: conn.passCredentials,
+        tls: { ...(conn.caCert ? { caCert: conn.caCert } : {}), insecureSkipVerify: conn.insecureSkipVerify },
+        ociRepositories: conn.ociRepositories,
+      },
+      this.options.upstreamPolicy,
+      { maxIndexBytes: this.options.maxIndexBytes },
+    );
+    return result.warnings;
+  }
+
+  /** A tenant sees its own registries and the system's; its own win when names collide. */
+  private async findVisible(scope: Scope, name: string): Promise<RegistryRow> {
+    const own = await this.registries.findByName(scopeKey(scope), name);
+    if (own) return own;
+    if (scope.kind === 'tenant') {
+      const system = await this.registries.findByName(SYSTEM_SCOPE_KEY, name);
+      if (system) return system;
+    }
+    throw new NotFoundError('Helm registry', name);
+  }
+
+  /** Like findVisible, but a system registry reached through a tenant is read-only. */
+  private async findOwned(scope: Scope, name: string): Promise<RegistryRow> {
+    const row = await this.findVisible(scope, name);
+    if (row.scope !== scopeKey(scope)) {
+      throw new PermissionError(
+        `"${name}" is a system registry: only the system administrator can change it.`,
+        'system_registry_read_only',
+      );
+    }
+    return row;
+  }
+
+  private requireAdmin(ctx: RequestContext): void {
+    if (ctx.scope.kind === 'tenant' && ctx.scope.role !== 'admin') {
+      throw new PermissionError('Only tenant administrators can add, change or remove registries.');
+    }
+    if (ctx.scope.kind === 'system' && !ctx.principal.isSystemAdmin) {
+      throw new PermissionError('Only the system administrator can manage system registries.');
+    }
+  }
+}
+
+function duplicateName(name: string): ConflictError {
+  return new ConflictError(
+    'registry_name_taken',
+    `A registry named "${name}" already exists here: choose another name.`,
+  );
+}
+
+function sameOrigin(a: string, b: ParsedEndpoint): boolean {
+  return parseRegistryEndpoint(a).baseUrl.origin === b.baseUrl.origin;
+}
+
+function normalizeCaCert(pem: string | null | undefined): string | null {
+  if (pem === undefined || pem === null || pem.trim() === '') return null;
+  return pem.trim() + '\n';
+}
+
+const OCI_REPO_PATTERN =
+  /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+function normalizeOciRepositories(list: string[] | undefined, endpoint: ParsedEndpoint): string[] {
+  if (!list || list.length === 0) return [];
+  if (endpoint.kind !== 'oci') {
+    throw new InvalidRequestError('ociRepositories applies to OCI registries only (oci://…).', [
+      { field: 'ociRepositories', message: 'only for oci:// endpoints' },
+    ]);
+  }
+  const details: ErrorDetail[] = [];
+  const out = [...new Set(list.map((r) => r.trim().replace(/^\/+|\/+$/g, '')))];
+  out.forEach((r, i) => {
+    if (!OCI_REPO_PATTERN.test(r)) {
+      details.push({
+        field: `ociRepositories[${i}]`,
+        message: `"${r}" is not an OCI repository name (lowercase, digits, ".", "_", "-", "/")`,
+      });
+    }
+  });
+  if (details.length > 0) throw new InvalidRequestError('Some OCI repository names are invalid.', details);
+  return out;
+}
+
+function checkForm(conn: Connection): void {
+  if (
+    conn.caCert !== null &&
+    !/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(conn.caCert)
+  ) {
+    throw new InvalidRequestError('tls.caCert must be a PEM certificate (-----BEGIN CERTIFICATE----- …).', [
+      { field: 'tls.caCert', message: 'not a PEM certificate' },
+    ]);
+  }
+}

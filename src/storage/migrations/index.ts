@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as initial from './2026-11-21T00-00-initial.js';
+
+/** Every migration, by name; names sort in the order they must run. Append, never edit. */
+export const migrations: Record<string, Migration> = {
+  '2026-11-21T00-00-initial': initial,
+};

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startTestServer, TEST_DB, type TestServer } from '../support/server.js';
+
+describe(`operations endpoints (${TEST_DB})`, () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.close());
+
+  it('answers /healthz and /readyz without credentials', async () => {
+    assert.deepEqual((await server.api('GET', '/healthz', { token: null })).body, { status: 'ok' });
+    const ready = await server.api<{ status: string; database: string }>('GET', '/readyz', { token: null });
+    assert.equal(ready.status, 200);
+    assert.equal(ready.body.database, TEST_DB);
+  });
+
+  it('exposes Prometheus metrics, including request counts by route template', async () => {
+    await server.api('GET', '/api/v1/me');
+    const res = await server.api<string>('GET', '/metrics', { token: null });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+    assert.match(
+      res.body,
+      /charthouse_http_requests_total\{method="GET",route="\/api\/v1\/me",status="200"\} \d+/,
+    );
+    assert.match(res.body, /charthouse_process_cpu_seconds_total/);
+  });
+
+  it('serves an OpenAPI document generated from the route schemas, and its browser at /api/docs', async () => {
+    const doc = await server.api<{
+      openapi: string;
+      paths: Record<string, Record<string, { requestBody?: unknown }>>;
+    }>('GET', '/api/docs/json', { token: null });
+    assert.equal(doc.status, 200);
+    assert.match(doc.body.openapi, /^3\./);
+    const create = doc.body.paths['/api/v1/tenants/{t}/registries/helm']?.post;
+    assert.ok(create?.requestBody, 'registry create documents its body');
+    assert.ok(doc.body.paths['/api/v1/system/registries/helm/{name}']?.patch);
+    const ui = await fetch(`${server.url}/api/docs`, { redirect: 'follow' });
+    assert.equal(ui.status, 200);
+    assert.match(await ui.text(), /swagger/i);
+  });
+
+  it('answers unknown paths with the JSON error shape', async () => {
+    const res = await server.api<{ error: { code: string } }>('GET', '/api/v1/nope', { token: null });
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error.code, 'not_found');
+  });
+});

@@ -1,0 +1,126 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
+
+export type TestDb = 'sqlite' | 'postgres';
+
+/** The database the suite runs against, chosen by the test command (`CHARTHOUSE_TEST_DB`). */
+export const TEST_DB: TestDb = process.env.CHARTHOUSE_TEST_DB === 'postgres' ? 'postgres' : 'sqlite';
+
+export const ADMIN = { username: 'admin', password: 'admin-password-for-tests' };
+
+export interface TestServer {
+  url: string;
+  app: App;
+  dataDir: string;
+  /** Every log line the server wrote, parsed: tests look for leaked secrets here. */
+  logLines: string[];
+  /** A session token for the bootstrap system administrator. */
+  adminToken: string;
+  api<T = unknown>(
+    method: string,
+    path: string,
+    opts?: { token?: string | null; body?: unknown; rawBody?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: T; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Start the real server on a random port over a fresh database (SQLite file in a temp folder, or a
+ * new PostgreSQL database), exactly as `charthouse serve` wires it. Private endpoints are allowed
+ * because every upstream in the tests listens on 127.0.0.1.
+ */
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'charthouse-test-'));
+  let pg: TestDatabase | undefined;
+  if (TEST_DB === 'postgres') pg = await createTestDatabase();
+  const config = loadConfig({
+    CHARTHOUSE_PORT: '0',
+    CHARTHOUSE_HOST: '127.0.0.1',
+    CHARTHOUSE_DATA_DIR: dataDir,
+    CHARTHOUSE_ADMIN_PASSWORD: ADMIN.password,
+    CHARTHOUSE_ALLOW_PRIVATE_ENDPOINTS: 'true',
+    CHARTHOUSE_LOG_LEVEL: 'debug',
+    CHARTHOUSE_UPSTREAM_TIMEOUT_MS: '3000',
+    CHARTHOUSE_UPSTREAM_IDLE_TIMEOUT_MS: '1500',
+    CHARTHOUSE_LOGIN_RATE_LIMIT: '1000',
+    ...(pg ? { CHARTHOUSE_DATABASE_URL: pg.url } : {}),
+    ...env,
+  });
+  const logLines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const app = await createApp(config, createLogger(config.logLevel, sink));
+  const address = await app.listen();
+  const url = address.replace('0.0.0.0', '127.0.0.1');
+
+  const api: TestServer['api'] = async (method, p, opts = {}) => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    const token = opts.token === undefined ? server.adminToken : opts.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) body = JSON.stringify(opts.body);
+    if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const res = await fetch(`${url}${p}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? null : JSON.parse(text);
+    } catch {
+      // keep the raw text (metrics, HTML)
+    }
+    return { status: res.status, body: parsed as never, headers: res.headers };
+  };
+
+  const server: TestServer = {
+    url,
+    app,
+    dataDir,
+    logLines,
+    adminToken: '',
+    api,
+    close: async () => {
+      await app.close();
+      await pg?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  const login = await api<{ token: string }>('POST', '/api/v1/auth/login', { token: null, body: ADMIN });
+  if (login.status !== 200)
+    throw new Error(`admin login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  server.adminToken = login.body.token;
+  return server;
+}
+
+/** Create a tenant with an admin and a member; returns their tokens. */
+export async function createTenant(
+  server: TestServer,
+  name: string,
+): Promise<{ name: string; adminToken: string; memberToken: string }> {
+  const t = await server.api('POST', '/api/v1/tenants', { body: { name } });
+  if (t.status !== 201) throw new Error(`tenant ${name}: ${t.status} ${JSON.stringify(t.body)}`);
+  const tokens: string[] = [];
+  for (const role of ['admin', 'member'] as const) {
+    const username = `${name}-${role}`;
+    const password = `${username}-password`;
+    const m = await server.api('POST', `/api/v1/tenants/${name}/members`, {
+      body: { username, password, role },
+    });
+    if (m.status !== 201) throw new Error(`member ${username}: ${m.status} ${JSON.stringify(m.body)}`);
+    const login = await server.api<{ token: string }>('POST', '/api/v1/auth/login', {
+      token: null,
+      body: { username, password },
+    });
+    tokens.push(login.body.token);
+  }
+  return { name, adminToken: tokens[0]!, memberToken: tokens[1]! };
+}
