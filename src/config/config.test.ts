@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const c = loadConfig({});
+    assert.equal(c.port, 8080);
+    assert.equal(c.host, '0.0.0.0');
+    assert.equal(c.dataDir, path.resolve('./data'));
+    assert.equal(c.databaseUrl, null);
+    assert.equal(c.publicUrl, 'http://localhost:8080');
+    assert.equal(c.allowPrivateEndpoints, false);
+    assert.equal(c.logLevel, 'info');
+    assert.equal(c.secretKeyFile, path.resolve('./data/secret.key'));
+    assert.equal(c.maxIndexBytes, 50 * 1024 * 1024);
+    assert.ok(Object.isFrozen(c));
+  });
+
+  it('lists every bad key at once, without echoing secrets', () => {
+    try {
+      loadConfig({
+        CHARTHOUSE_PORT: 'eighty',
+        CHARTHOUSE_ALLOW_PRIVATE_ENDPOINTS: 'maybe',
+        CHARTHOUSE_LOG_LEVEL: 'loud',
+        CHARTHOUSE_DATABASE_URL: 'mysql://root:hunter2@db/x',
+        CHARTHOUSE_ADMIN_PASSWORD: 'short',
+        CHARTHOUSE_SECRET_KEY: 'tiny',
+        CHARTHOUSE_PROT: '1',
+      });
+      assert.fail('expected a ConfigError');
+    } catch (err) {
+      assert.ok(err instanceof ConfigError);
+      const keys = err.problems.map((p) => p.split(':')[0]);
+      assert.deepEqual(keys.sort(), [
+        'CHARTHOUSE_ADMIN_PASSWORD',
+        'CHARTHOUSE_ALLOW_PRIVATE_ENDPOINTS',
+        'CHARTHOUSE_DATABASE_URL',
+        'CHARTHOUSE_LOG_LEVEL',
+        'CHARTHOUSE_PORT',
+        'CHARTHOUSE_PROT',
+        'CHARTHOUSE_SECRET_KEY',
+      ]);
+      assert.ok(!err.message.includes('hunter2'));
+      assert.ok(!err.message.includes('short'));
+    }
+  });
+
+  it('reads a YAML config file, lets the environment win, and rejects unknown file keys', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'charthouse-config-'));
+    const file = path.join(dir, 'charthouse.yaml');
+    writeFileSync(file, 'port: 9000\nlogLevel: debug\nallowPrivateEndpoints: true\n');
+    const c = loadConfig({ CHARTHOUSE_CONFIG_FILE: file, CHARTHOUSE_LOG_LEVEL: 'warn' });
+    assert.equal(c.port, 9000);
+    assert.equal(c.logLevel, 'warn');
+    assert.equal(c.allowPrivateEndpoints, true);
+    assert.equal(c.publicUrl, 'http://localhost:9000');
+    writeFileSync(file, 'port: 9000\nprot: 1\n');
+    assert.throws(() => loadConfig({ CHARTHOUSE_CONFIG_FILE: file }), /unknown setting "prot"/);
+  });
+
+  it('reads secrets from *_FILE variables', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'charthouse-config-'));
+    const file = path.join(dir, 'pw');
+    writeFileSync(file, 'from-a-file-123\n');
+    assert.equal(loadConfig({ CHARTHOUSE_ADMIN_PASSWORD_FILE: file }).adminPassword, 'from-a-file-123');
+  });
+});
