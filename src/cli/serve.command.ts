@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createApp } from '../app.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { createLogger } from '../shared/logger.js';
 
@@ -22,6 +21,8 @@ export function registerServe(program: Command): void {
         throw err;
       }
       const logger = createLogger(config.logLevel);
+      // Loaded here, not at the top: the other commands should not pay for Fastify and the drivers.
+      const { createApp } = await import('../app.js');
       const app = await createApp(config, logger);
       if (app.generatedAdminPassword) {
         // Printed once, outside the JSON log stream, so it is not shipped to log aggregation.

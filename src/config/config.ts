@@ -190,7 +190,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const file = env.CHARTHOUSE_CONFIG_FILE ? readConfigFile(env.CHARTHOUSE_CONFIG_FILE, problems) : {};
   const known = new Set([...CONFIG_KEYS.map((k) => k.env), ...CONFIG_KEYS.map((k) => `${k.env}_FILE`)]);
   known.add('CHARTHOUSE_CONFIG_FILE');
-  // Test-only and tooling variables that share the prefix.
+  // The CLI's own variables share the prefix; a shell that has them set must still start a server.
+  for (const cli of [
+    'CHARTHOUSE_SERVER',
+    'CHARTHOUSE_TOKEN',
+    'CHARTHOUSE_TENANT',
+    'CHARTHOUSE_CLI_CONFIG',
+    'CHARTHOUSE_DEBUG',
+  ]) {
+    known.add(cli);
+  }
+  // Test-only variables.
   for (const name of Object.keys(env)) {
     if (name.startsWith('CHARTHOUSE_') && !known.has(name) && !name.startsWith('CHARTHOUSE_TEST_')) {
       problems.push(`${name}: unknown setting (see the configuration table in the README)`);

@@ -1,0 +1,16 @@
+import type { Command, CommanderError } from 'commander';
+import { registerAuthCommands } from './auth.commands.js';
+import { registerRegistryCommands } from './registry.commands.js';
+import { registerTenantCommands } from './tenant.commands.js';
+
+/**
+ * The commands that talk to a Charthouse server through the API client. Also makes every command-line
+ * mistake exit with 2 (commander's default is 1), so scripts can tell "you called it wrong" from
+ * "the server said no"; set before the commands are created, which copy it from their parent.
+ */
+export function registerClientCommands(program: Command): void {
+  program.exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? 0 : 2));
+  registerAuthCommands(program);
+  registerTenantCommands(program);
+  registerRegistryCommands(program);
+}

@@ -1,0 +1,241 @@
+import { readFile } from 'node:fs/promises';
+import { type Command, Option } from 'commander';
+import type {
+  ApiClient,
+  RegistryCreateBody,
+  RegistryPatchBody,
+  RegistryScope,
+  RegistryView,
+} from '../client/api-client.js';
+import { connect } from './cli-config.js';
+import { collect, JSON_OPTION, positiveInt, SERVER_OPTION, type ServerOpts } from './options.js';
+import {
+  action,
+  CliError,
+  formatJson,
+  formatRegistryDetail,
+  formatRegistryTable,
+  formatWarnings,
+  UsageError,
+} from './output.js';
+import { confirm, readSecretFromStdin, requireSecret, stdinIsTTY } from './prompt.js';
+
+interface ScopeOpts extends ServerOpts {
+  tenant?: string;
+  system?: boolean;
+}
+
+interface ConnectionOpts {
+  username?: string;
+  passwordStdin?: boolean;
+  passCredentials?: boolean;
+  caFile?: string;
+  insecureSkipTlsVerify?: boolean;
+  ociRepository?: string[];
+  syncInterval?: number;
+}
+
+interface AddOpts extends ScopeOpts, ConnectionOpts {
+  protected?: boolean;
+}
+
+interface UpdateOpts extends AddOpts {
+  name?: string;
+  endpoint?: string;
+  unprotected?: boolean;
+  /** commander sets this to false for --no-auth, and leaves it true otherwise. */
+  auth: boolean;
+  removeCa?: boolean;
+}
+
+function scopeOf(opts: ScopeOpts): RegistryScope {
+  if (opts.system) return 'system';
+  const tenant = opts.tenant ?? process.env.CHARTHOUSE_TENANT;
+  if (!tenant) throw new UsageError('choose the scope: --tenant NAME (or CHARTHOUSE_TENANT) or --system');
+  return { tenant };
+}
+
+const describeScope = (scope: RegistryScope): string =>
+  scope === 'system' ? 'system' : `tenant ${scope.tenant}`;
+
+function withScope(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--tenant <tenant>', 'the tenant (default: CHARTHOUSE_TENANT)').conflicts('system'))
+    .option('--system', 'the system registries (system administrator)')
+    .option(...SERVER_OPTION)
+    .option(...JSON_OPTION);
+}
+
+/** Options add and update share; update adds the ways to turn each one off again. */
+function withConnection(cmd: Command): Command {
+  return cmd
+    .option('--username <username>', 'basic authentication user (password from --password-stdin or a prompt)')
+    .option('--password-stdin', 'read the registry password from stdin')
+    .option(
+      '--pass-credentials',
+      'also send the credentials to chart URLs on other hosts (Helm --pass-credentials)',
+    )
+    .option('--ca-file <path>', 'PEM file with the CA certificate(s) that sign the registry TLS certificate')
+    .option('--insecure-skip-tls-verify', 'do not verify the registry TLS certificate')
+    .option(
+      '--oci-repository <repository>',
+      'OCI chart repository to read (repeatable; for closed /v2/_catalog)',
+      collect,
+    )
+    .option('--sync-interval <minutes>', 'minutes between syncs (5 to 10080)', positiveInt);
+}
+
+async function readCaFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read the CA file ${file}: ${(err as Error).message}`);
+  }
+}
+
+async function tlsOf(opts: UpdateOpts | AddOpts): Promise<RegistryCreateBody['tls']> {
+  const tls: NonNullable<RegistryCreateBody['tls']> = {};
+  if (opts.caFile) tls.caCert = await readCaFile(opts.caFile);
+  if ('removeCa' in opts && opts.removeCa) tls.caCert = null;
+  if (opts.insecureSkipTlsVerify !== undefined) tls.insecureSkipVerify = opts.insecureSkipTlsVerify;
+  return Object.keys(tls).length > 0 ? tls : undefined;
+}
+
+/** Sends what was given on the command line and nothing else: for PATCH, absent means "keep". */
+function common(opts: ConnectionOpts): Partial<RegistryCreateBody> {
+  const body: Partial<RegistryCreateBody> = {};
+  if (opts.passCredentials !== undefined) body.passCredentials = opts.passCredentials;
+  if (opts.ociRepository) body.ociRepositories = opts.ociRepository;
+  if (opts.syncInterval !== undefined) body.syncIntervalMinutes = opts.syncInterval;
+  return body;
+}
+
+async function addBody(name: string, endpoint: string, opts: AddOpts): Promise<RegistryCreateBody> {
+  if (opts.passwordStdin && !opts.username) throw new UsageError('--password-stdin needs --username');
+  const body: RegistryCreateBody = { name, endpoint, ...common(opts) };
+  if (opts.protected) body.protected = true;
+  if (opts.username) {
+    body.auth = { type: 'basic', username: opts.username, password: await requireSecret(opts.passwordStdin) };
+  }
+  const tls = await tlsOf(opts);
+  if (tls) body.tls = tls;
+  return body;
+}
+
+async function patchBody(
+  client: ApiClient,
+  scope: RegistryScope,
+  name: string,
+  opts: UpdateOpts,
+): Promise<RegistryPatchBody> {
+  const patch: RegistryPatchBody = common(opts);
+  if (opts.name !== undefined) patch.name = opts.name;
+  if (opts.endpoint !== undefined) patch.endpoint = opts.endpoint;
+  if (opts.protected) patch.protected = true;
+  if (opts.unprotected) patch.protected = false;
+  if (!opts.auth) {
+    patch.auth = { type: 'none' };
+  } else if (opts.username || opts.passwordStdin) {
+    // A new password for the same user: the server needs the username with it.
+    const username = opts.username ?? (await client.registries.get(scope, name)).auth.username;
+    if (!username)
+      throw new UsageError(`registry "${name}" has no username yet: give --username with --password-stdin`);
+    patch.auth = { type: 'basic', username };
+    if (opts.passwordStdin) patch.auth.password = await readSecretFromStdin();
+  }
+  const tls = await tlsOf(opts);
+  if (tls) patch.tls = tls;
+  if (Object.keys(patch).length === 0)
+    throw new UsageError('nothing to change: give at least one option (see --help)');
+  return patch;
+}
+
+function printRegistry(r: RegistryView, json: boolean | undefined, headline: string): void {
+  process.stderr.write(formatWarnings(r.warnings));
+  if (json) return void process.stdout.write(formatJson(r));
+  process.stdout.write(`${headline}\n\n${formatRegistryDetail(r)}`);
+}
+
+export function registerRegistryCommands(program: Command): void {
+  const registry = program.command('registry').description('Helm registries (classic, OCI and hosted)');
+
+  withConnection(withScope(registry.command('add')))
+    .description('add a Helm registry; an unprotected one is checked by the server first')
+    .argument('<name>', 'unique within its scope')
+    .argument('<endpoint>', 'https://… (classic index.yaml repository) or oci://host[:port][/path]')
+    .option('--protected', 'inside a private network: never contacted, never synced (agents pull from it)')
+    .action(
+      action(async (name: string, endpoint: string, opts: AddOpts) => {
+        const scope = scopeOf(opts);
+        const body = await addBody(name, endpoint, opts);
+        const created = await (await connect(opts)).registries.create(scope, body);
+        printRegistry(created, opts.json, `Added Helm registry ${created.name} (${describeScope(scope)}).`);
+      }),
+    );
+
+  withScope(registry.command('list'))
+    .description("list Helm registries (a tenant's list includes the system registries)")
+    .action(
+      action(async (opts: ScopeOpts) => {
+        const scope = scopeOf(opts);
+        const items = await (await connect(opts)).registries.listAll(scope);
+        process.stdout.write(opts.json ? formatJson({ items }) : formatRegistryTable(items));
+      }),
+    );
+
+  withScope(registry.command('get'))
+    .description('show one Helm registry')
+    .argument('<name>', 'registry name')
+    .action(
+      action(async (name: string, opts: ScopeOpts) => {
+        const r = await (await connect(opts)).registries.get(scopeOf(opts), name);
+        process.stdout.write(opts.json ? formatJson(r) : formatRegistryDetail(r));
+      }),
+    );
+
+  withConnection(withScope(registry.command('update')))
+    .description(
+      'change a Helm registry (re-checked when how to reach it changes); unset options stay as they are',
+    )
+    .argument('<name>', 'registry name')
+    .option('--name <new-name>', 'rename the registry')
+    .option('--endpoint <endpoint>', 'move the registry to another endpoint')
+    .addOption(
+      new Option('--protected', 'mark as protected: never contacted, never synced').conflicts('unprotected'),
+    )
+    .option('--unprotected', 'mark as unprotected: checked now and synced on schedule')
+    .addOption(new Option('--no-auth', 'remove the credentials').conflicts(['username', 'passwordStdin']))
+    .option('--no-pass-credentials', 'send credentials only to the registry host')
+    .addOption(new Option('--remove-ca', 'forget the custom CA certificate').conflicts('caFile'))
+    .option('--no-insecure-skip-tls-verify', 'verify the registry TLS certificate again')
+    .addHelpText('after', '\n--oci-repository replaces the whole list.')
+    .action(
+      action(async (name: string, opts: UpdateOpts) => {
+        const scope = scopeOf(opts);
+        const client = await connect(opts);
+        const patch = await patchBody(client, scope, name, opts);
+        const updated = await client.registries.update(scope, name, patch);
+        printRegistry(updated, opts.json, `Updated Helm registry ${updated.name} (${describeScope(scope)}).`);
+      }),
+    );
+
+  withScope(registry.command('remove'))
+    .description('remove a Helm registry and its catalog')
+    .argument('<name>', 'registry name')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(
+      action(async (name: string, opts: ScopeOpts & { yes?: boolean }) => {
+        const scope = scopeOf(opts);
+        if (!opts.yes) {
+          if (!stdinIsTTY())
+            throw new UsageError('stdin is not a terminal: add --yes to remove without confirmation');
+          if (!(await confirm(`Remove Helm registry "${name}" (${describeScope(scope)}) and its catalog?`))) {
+            throw new CliError('not removed');
+          }
+        }
+        await (await connect(opts)).registries.remove(scope, name);
+        // The API answers 204 with no body: with --json there is nothing to print.
+        if (!opts.json) process.stdout.write(`Removed Helm registry ${name} (${describeScope(scope)}).\n`);
+      }),
+    );
+}

@@ -1,0 +1,277 @@
+import type { Static } from '@sinclair/typebox';
+import type { ErrorBody } from '../http/error-shape.js';
+import type { IssuedTokenView, MeView, SessionView } from '../identity/auth.schema.js';
+import type {
+  RegistryCreateBody,
+  RegistryList,
+  RegistryPatchBody,
+  RegistryView,
+} from '../registries/registry.schema.js';
+import type {
+  MemberBody,
+  MemberList,
+  MemberView,
+  TenantBody,
+  TenantList,
+  TenantView,
+} from '../tenants/tenant.schema.js';
+
+/*
+ * The one typed client for the JSON API (SPEC §3), shared by the CLI and the web console: it uses only
+ * `fetch`, `URL` and `AbortSignal`, so it must not import anything from node:*. Types come from the
+ * server's own schemas, so a schema change breaks the client at compile time rather than at run time.
+ */
+
+export type { IssuedTokenView, MeView, SessionView } from '../identity/auth.schema.js';
+export type {
+  RegistryCreateBody,
+  RegistryList,
+  RegistryPatchBody,
+  RegistryView,
+} from '../registries/registry.schema.js';
+export type {
+  MemberBody,
+  MemberList,
+  MemberView,
+  TenantBody,
+  TenantList,
+  TenantView,
+} from '../tenants/tenant.schema.js';
+
+export type ErrorDetail = NonNullable<Static<typeof ErrorBody>['error']['details']>[number];
+
+/** Where a registry lives: one tenant's registries (which also lists the system ones) or the system's. */
+export type RegistryScope = { tenant: string } | 'system';
+
+export interface ListOptions {
+  limit?: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  token?: string;
+  fetch?: typeof fetch;
+  /** Adding an unprotected registry waits for the server to probe the upstream: allow for that. */
+  timeoutMs?: number;
+}
+
+/**
+ * Any failed call. `status` is the HTTP status, or 0 when no answer arrived (`code` is then
+ * `server_unreachable` or `timeout`). The message never contains the token or a password.
+ */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+/** A server that keeps handing out cursors would otherwise make listAll loop for ever. */
+const MAX_PAGES = 10_000;
+
+type Query = Record<string, string | number | undefined>;
+
+export class ApiClient {
+  readonly baseUrl: string;
+  readonly #token: string | undefined;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+
+  constructor(options: ApiClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.baseUrl);
+    } catch {
+      throw new ApiError(0, 'invalid_base_url', 'The server URL is not a valid http(s) URL.');
+    }
+    // fetch would refuse it anyway, quoting the URL, password included, in its message.
+    if (url.username || url.password) {
+      throw new ApiError(0, 'invalid_base_url', 'The server URL must not contain a username or password.');
+    }
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#token = options.token;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  login(username: string, password: string): Promise<SessionView> {
+    return this.#call('POST', '/api/v1/auth/login', { body: { username, password }, anonymous: true });
+  }
+
+  createToken(name: string, options: { expiresInDays?: number } = {}): Promise<IssuedTokenView> {
+    return this.#call('POST', '/api/v1/auth/tokens', { body: { name, ...options } });
+  }
+
+  me(): Promise<MeView> {
+    return this.#call('GET', '/api/v1/me');
+  }
+
+  readonly tenants = {
+    create: (body: TenantBody): Promise<TenantView> => this.#call('POST', '/api/v1/tenants', { body }),
+    list: (options: ListOptions = {}): Promise<TenantList> =>
+      this.#call('GET', '/api/v1/tenants', { query: { ...options } }),
+    listAll: (): Promise<TenantView[]> => collect((cursor) => this.tenants.list({ cursor })),
+  };
+
+  readonly members = {
+    add: (tenant: string, body: MemberBody): Promise<MemberView> =>
+      this.#call('POST', `/api/v1/tenants/${seg(tenant)}/members`, { body }),
+    list: (tenant: string): Promise<MemberList> =>
+      this.#call('GET', `/api/v1/tenants/${seg(tenant)}/members`),
+  };
+
+  readonly registries = {
+    list: (scope: RegistryScope, options: ListOptions = {}): Promise<RegistryList> =>
+      this.#call('GET', registriesPath(scope), { query: { ...options } }),
+    listAll: (scope: RegistryScope): Promise<RegistryView[]> =>
+      collect((cursor) => this.registries.list(scope, { cursor })),
+    get: (scope: RegistryScope, name: string): Promise<RegistryView> =>
+      this.#call('GET', `${registriesPath(scope)}/${seg(name)}`),
+    create: (scope: RegistryScope, body: RegistryCreateBody): Promise<RegistryView> =>
+      this.#call('POST', registriesPath(scope), { body }),
+    update: (scope: RegistryScope, name: string, patch: RegistryPatchBody): Promise<RegistryView> =>
+      this.#call('PATCH', `${registriesPath(scope)}/${seg(name)}`, { body: patch }),
+    remove: (scope: RegistryScope, name: string): Promise<void> =>
+      this.#call('DELETE', `${registriesPath(scope)}/${seg(name)}`),
+  };
+
+  async #call<T>(
+    method: string,
+    path: string,
+    opts: { body?: unknown; query?: Query; anonymous?: boolean } = {},
+  ): Promise<T> {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#token && !opts.anonymous) headers.authorization = `Bearer ${this.#token}`;
+    const init: RequestInit = { method, headers, signal: AbortSignal.timeout(this.#timeoutMs) };
+    if (opts.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(opts.body);
+    }
+
+    let res: Response;
+    let text: string;
+    try {
+      res = await this.#fetch(url, init);
+      text = await res.text();
+    } catch (err) {
+      throw this.#transportError(err);
+    }
+
+    if (res.ok) {
+      if (text === '') return undefined as T;
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        throw new ApiError(
+          res.status,
+          'invalid_response',
+          `${this.#where()} answered with something that is not JSON.`,
+        );
+      }
+    }
+    throw errorFromResponse(res, text, this.#where());
+  }
+
+  /** The server's address for messages: without any user:password@ part or query. */
+  #where(): string {
+    try {
+      const u = new URL(this.baseUrl);
+      return `the server at ${u.origin}${u.pathname.replace(/\/$/, '')}`;
+    } catch {
+      return 'the server';
+    }
+  }
+
+  #transportError(err: unknown): ApiError {
+    if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
+      return new ApiError(
+        0,
+        'timeout',
+        `${capitalize(this.#where())} did not answer within ${this.#timeoutMs / 1000} s.`,
+      );
+    }
+    return new ApiError(0, 'server_unreachable', `Cannot reach ${this.#where()}: ${networkCause(err)}.`);
+  }
+}
+
+function errorFromResponse(res: Response, text: string, where: string): ApiError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const error = (parsed as Partial<Static<typeof ErrorBody>> | undefined)?.error;
+  if (error && typeof error.code === 'string' && typeof error.message === 'string') {
+    return new ApiError(
+      res.status,
+      error.code,
+      error.message,
+      Array.isArray(error.details) ? error.details : [],
+    );
+  }
+  // Not our error shape: a proxy or load balancer in front of the server answered.
+  const reason = res.statusText ? ` ${res.statusText}` : '';
+  return new ApiError(
+    res.status,
+    `http_${res.status}`,
+    `${capitalize(where)} answered HTTP ${res.status}${reason}.`,
+  );
+}
+
+const NETWORK_CAUSES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused (is it running, and is the port right?)',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name could not be resolved right now',
+  ECONNRESET: 'the connection was reset',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+/** undici reports "fetch failed" and hides the reason in `cause` (sometimes an AggregateError). */
+function networkCause(err: unknown): string {
+  let cause: unknown = err instanceof Error && err.cause !== undefined ? err.cause : err;
+  if (cause instanceof AggregateError && cause.errors.length > 0) cause = cause.errors[0];
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code === 'string')
+    return NETWORK_CAUSES[code] ?? `${code}${cause instanceof Error ? ` (${cause.message})` : ''}`;
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+async function collect<T>(page: (cursor: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  for (let i = 0; i < MAX_PAGES; i++) {
+    const p = await page(cursor);
+    items.push(...p.items);
+    if (!p.nextCursor || p.nextCursor === cursor) return items;
+    cursor = p.nextCursor;
+  }
+  return items;
+}
+
+function registriesPath(scope: RegistryScope): string {
+  return scope === 'system'
+    ? '/api/v1/system/registries/helm'
+    : `/api/v1/tenants/${seg(scope.tenant)}/registries/helm`;
+}
+
+const seg = (s: string): string => encodeURIComponent(s);
+const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

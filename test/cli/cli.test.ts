@@ -1,0 +1,327 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import type { RegistryList, RegistryView, TenantList } from '../../src/client/api-client.js';
+import { ADMIN, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REGISTRY_PASSWORD = 'registry-password-never-printed';
+const MEMBER_PASSWORD = 'alice-password-for-tests';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of a user's shell: nothing from the test run or the developer's own CLI login. */
+function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith('CHARTHOUSE_') && !k.startsWith('NODE_TEST')) env[k] = v;
+  }
+  return env;
+}
+
+/** Runs the real CLI as a child process; async, because the server answers from this very process. */
+function cli(
+  configFile: string,
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      env: { ...cleanEnv(), CHARTHOUSE_CLI_CONFIG: configFile, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(opts.stdin ?? '');
+  });
+}
+
+function assertOk(run: Run, what: string): void {
+  assert.equal(run.code, 0, `${what} failed (${run.code}): ${run.stderr}`);
+}
+
+function assertNoStack(run: Run): void {
+  assert.doesNotMatch(run.stderr, /^\s+at /m, 'no stack trace');
+}
+
+describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
+  let server: TestServer;
+  let dir: string;
+  let config: string;
+  const run = (args: string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<Run> =>
+    cli(config, args, opts);
+
+  before(async () => {
+    server = await startTestServer();
+    dir = await mkdtemp(path.join(tmpdir(), 'charthouse-cli-'));
+    config = path.join(dir, 'nested', 'cli.json');
+  });
+  after(async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('signs in with --password-stdin and stores only a token, mode 0600', async () => {
+    const login = await run(
+      ['login', '--server', `${server.url}/`, '--username', ADMIN.username, '--password-stdin'],
+      {
+        stdin: `${ADMIN.password}\n`,
+      },
+    );
+    assertOk(login, 'login');
+    assert.match(login.stdout, /Signed in to http:\/\/127\.0\.0\.1:\d+ as admin/);
+    const info = await stat(config);
+    assert.equal(info.mode & 0o777, 0o600);
+    const text = await readFile(config, 'utf8');
+    assert.ok(!text.includes(ADMIN.password), 'the password is not stored');
+    const stored = JSON.parse(text) as { server: string; token: string; expiresAt: string };
+    assert.equal(stored.server, server.url);
+    assert.ok(stored.token.length > 20);
+    assert.ok(!Number.isNaN(Date.parse(stored.expiresAt)));
+  });
+
+  it('refuses a wrong password with a readable error', async () => {
+    const other = path.join(dir, 'other.json');
+    const bad = await cli(
+      other,
+      ['login', '--server', server.url, '--username', 'admin', '--password-stdin'],
+      {
+        stdin: 'wrong-password',
+      },
+    );
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^error: The username or password is wrong\.$/m);
+    assertNoStack(bad);
+  });
+
+  it('creates and lists tenants, adds and lists members', async () => {
+    assertOk(await run(['tenant', 'create', 'acme', '--display-name', 'Acme Corp']), 'tenant create');
+    const list = await run(['tenant', 'list']);
+    assertOk(list, 'tenant list');
+    assert.match(list.stdout, /^NAME +DISPLAY NAME +CREATED$/m);
+    assert.match(list.stdout, /^acme +Acme Corp +\d{4}-\d\d-\d\d \d\d:\d\d UTC$/m);
+    const json = JSON.parse((await run(['tenant', 'list', '--json'])).stdout) as TenantList;
+    assert.ok(json.items.some((t) => t.name === 'acme' && t.displayName === 'Acme Corp'));
+
+    const add = await run(
+      ['tenant', 'member', 'add', 'acme', 'alice', '--role', 'admin', '--password-stdin'],
+      {
+        stdin: `${MEMBER_PASSWORD}\n`,
+      },
+    );
+    assertOk(add, 'member add');
+    assert.match(add.stdout, /Added alice to acme as admin/);
+    const members = await run(['tenant', 'member', 'list', 'acme']);
+    assertOk(members, 'member list');
+    assert.match(members.stdout, /^alice +admin +/m);
+    const badRole = await run(['tenant', 'member', 'add', 'acme', 'bob', '--role', 'owner']);
+    assert.equal(badRole.code, 2);
+  });
+
+  it('adds a protected registry without contacting it, and lists it with Last Synced n/a', async () => {
+    const add = await run(
+      [
+        'registry',
+        'add',
+        'internal',
+        'https://charts.internal.example',
+        '--tenant',
+        'acme',
+        '--protected',
+        '--username',
+        'deploy',
+        '--password-stdin',
+      ],
+      { stdin: REGISTRY_PASSWORD },
+    );
+    assertOk(add, 'registry add');
+    assert.match(add.stdout, /Added Helm registry internal \(tenant acme\)/);
+    assert.match(add.stdout, /^Last synced: +n\/a$/m);
+
+    const table = await run(['registry', 'list', '--tenant', 'acme']);
+    assertOk(table, 'registry list');
+    const lines = table.stdout.trimEnd().split('\n');
+    assert.match(lines[0]!, /^NAME +SCOPE +KIND +ENDPOINT +PROTECTED +AUTH +LAST SYNCED +STATUS +CHARTS$/);
+    const row = lines.find((l) => l.startsWith('internal '));
+    assert.ok(row, table.stdout);
+    assert.match(
+      row,
+      /^internal +tenant +helm +https:\/\/charts\.internal\.example +yes +basic +n\/a +disabled +0$/,
+    );
+
+    const json = JSON.parse(
+      (await run(['registry', 'list', '--tenant', 'acme', '--json'])).stdout,
+    ) as RegistryList;
+    const internal = json.items.find((r) => r.name === 'internal');
+    assert.equal(internal?.protected, true);
+    assert.equal(internal?.lastSyncedAt, null);
+    assert.deepEqual(internal?.auth, { type: 'basic', username: 'deploy' });
+
+    const get = await run(['registry', 'get', 'internal', '--tenant', 'acme', '--json']);
+    assertOk(get, 'registry get');
+    assert.equal((JSON.parse(get.stdout) as RegistryView).syncStatus, 'disabled');
+    const detail = await run(['registry', 'get', 'internal', '--tenant', 'acme']);
+    assert.match(detail.stdout, /^Authentication: +basic \(username deploy\)$/m);
+
+    for (const r of [add, table, get, detail]) assert.ok(!(r.stdout + r.stderr).includes(REGISTRY_PASSWORD));
+    assert.ok(!server.logLines.some((l) => l.includes(REGISTRY_PASSWORD)), 'not in the server log either');
+  });
+
+  it('updates a registry: rename and drop the credentials', async () => {
+    const upd = await run([
+      'registry',
+      'update',
+      'internal',
+      '--tenant',
+      'acme',
+      '--name',
+      'internal2',
+      '--no-auth',
+    ]);
+    assertOk(upd, 'registry update');
+    assert.match(upd.stdout, /Updated Helm registry internal2/);
+    const r = JSON.parse(
+      (await run(['registry', 'get', 'internal2', '--tenant', 'acme', '--json'])).stdout,
+    ) as RegistryView;
+    assert.deepEqual(r.auth, { type: 'none' });
+    const nothing = await run(['registry', 'update', 'internal2', '--tenant', 'acme']);
+    assert.equal(nothing.code, 2);
+    assert.match(nothing.stderr, /nothing to change/);
+  });
+
+  it('reports a duplicate name as a readable error with exit 1 and no stack trace', async () => {
+    const dup = await run([
+      'registry',
+      'add',
+      'internal2',
+      'https://other.example',
+      '--tenant',
+      'acme',
+      '--protected',
+    ]);
+    assert.equal(dup.code, 1);
+    assert.match(dup.stderr, /^error: A registry named "internal2" already exists here/m);
+    assert.equal(dup.stdout, '');
+    assertNoStack(dup);
+  });
+
+  it('explains usage errors with exit 2', async () => {
+    const noScope = await run(['registry', 'list']);
+    assert.equal(noScope.code, 2);
+    assert.match(noScope.stderr, /^error: choose the scope: --tenant/m);
+    const both = await run(['registry', 'list', '--tenant', 'acme', '--system']);
+    assert.equal(both.code, 2);
+    const unknown = await run(['registry', 'list', '--tenant', 'acme', '--colour']);
+    assert.equal(unknown.code, 2);
+    const argvPassword = await run([
+      'registry',
+      'add',
+      'x',
+      'https://x.example',
+      '--tenant',
+      'acme',
+      '--password',
+      'pw',
+    ]);
+    assert.equal(argvPassword.code, 2, 'there is no way to give a password on the command line');
+    const noTty = await run([
+      'registry',
+      'add',
+      'x',
+      'https://x.example',
+      '--tenant',
+      'acme',
+      '--username',
+      'u',
+    ]);
+    assert.equal(noTty.code, 2);
+    assert.match(noTty.stderr, /--password-stdin/);
+  });
+
+  it('removes a registry only with --yes when stdin is not a terminal', async () => {
+    const refused = await run(['registry', 'remove', 'internal2', '--tenant', 'acme']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--yes/);
+    assertOk(await run(['registry', 'get', 'internal2', '--tenant', 'acme']), 'still there');
+    const removed = await run(['registry', 'remove', 'internal2', '--tenant', 'acme', '--yes']);
+    assertOk(removed, 'registry remove');
+    const gone = await run(['registry', 'get', 'internal2', '--tenant', 'acme']);
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /^error: Helm registry "internal2" was not found\.$/m);
+  });
+
+  it('creates a personal token that works from CHARTHOUSE_TOKEN without a stored login', async () => {
+    const created = await run(['token', 'create', 'ci', '--expires-in-days', '7']);
+    assertOk(created, 'token create');
+    const token = created.stdout.trim();
+    assert.match(token, /^\S+$/);
+    assert.match(created.stderr, /not shown again/);
+    const fresh = path.join(dir, 'ci.json');
+    const me = await cli(fresh, ['whoami', '--server', server.url, '--json'], {
+      env: { CHARTHOUSE_TOKEN: token },
+    });
+    assertOk(me, 'whoami with CHARTHOUSE_TOKEN');
+    assert.equal((JSON.parse(me.stdout) as { username: string }).username, 'admin');
+    const bad = await cli(fresh, ['whoami', '--server', server.url], {
+      env: { CHARTHOUSE_TOKEN: 'chp_nope' },
+    });
+    assert.equal(bad.code, 1);
+    assert.ok(!bad.stderr.includes('chp_nope'));
+  });
+
+  it('never sends the stored token to another server', async () => {
+    const elsewhere = await run(['tenant', 'list', '--server', 'http://127.0.0.1:9']);
+    assert.equal(elsewhere.code, 1);
+    assert.match(
+      elsewhere.stderr,
+      /you are signed in to http:\/\/127\.0\.0\.1:\d+, not http:\/\/127\.0\.0\.1:9/,
+    );
+  });
+
+  it('says when the server cannot be reached', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const down = await run(['tenant', 'list', '--server', `http://127.0.0.1:${port}`], {
+      env: { CHARTHOUSE_TOKEN: 'chp_whatever' },
+    });
+    assert.equal(down.code, 1);
+    assert.match(
+      down.stderr,
+      new RegExp(
+        `^error: Cannot reach the server at http://127\\.0\\.0\\.1:${port}: connection refused`,
+        'm',
+      ),
+    );
+    assert.ok(!down.stderr.includes('chp_whatever'));
+    assertNoStack(down);
+  });
+
+  it('signs out', async () => {
+    const out = await run(['logout']);
+    assertOk(out, 'logout');
+    await assert.rejects(stat(config), { code: 'ENOENT' });
+    const afterLogout = await run(['tenant', 'list']);
+    assert.equal(afterLogout.code, 2, 'no server known any more');
+    const withServer = await run(['tenant', 'list', '--server', server.url]);
+    assert.equal(withServer.code, 1);
+    assert.match(withServer.stderr, /not signed in/);
+  });
+});
