@@ -1,0 +1,188 @@
+import { FAILSAFE_SCHEMA, Type, YAMLException, load } from 'js-yaml';
+import type { LoadOptions, State } from 'js-yaml';
+import { UpstreamError } from '../../shared/errors.js';
+
+/**
+ * The safe first parse of a Helm repository index (`index.yaml`, or its JSON form): decides whether a
+ * document really is a Helm index and hands the entries on. Per-version validation is the caller's.
+ */
+export interface HelmIndexDocument {
+  apiVersion: string;
+  /** Chart name → its version entries (mappings only; null items are skipped as Helm does). */
+  entries: Map<string, Record<string, unknown>[]>;
+  chartCount: number;
+  versionCount: number;
+  warnings: string[];
+}
+
+export interface ParseHelmIndexOptions {
+  /** Deepest nesting of mappings and lists accepted; Helm indexes need about 8. */
+  maxDepth?: number;
+}
+
+export const DEFAULT_INDEX_MAX_DEPTH = 64;
+const MAX_WARNINGS = 50;
+
+/*
+ * Scalars stay strings (`version: 1.10` is "1.10", `created: 2024-01-01` is not a Date, `0123` is not
+ * a number): Helm decodes them into string fields. Only null (Helm skips null entries) and booleans
+ * (`deprecated: true`) are typed.
+ */
+const nullType = new Type('tag:yaml.org,2002:null', {
+  kind: 'scalar',
+  resolve: (data: string) => /^(?:~|null|Null|NULL)?$/.test(data),
+  construct: () => null,
+});
+const boolType = new Type('tag:yaml.org,2002:bool', {
+  kind: 'scalar',
+  resolve: (data: string) => /^(?:true|True|TRUE|false|False|FALSE)$/.test(data),
+  construct: (data: string) => data.toLowerCase() === 'true',
+});
+const INDEX_SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType] });
+
+class AnchorFound extends Error {}
+
+function notAnIndex(reason: string): UpstreamError {
+  return new UpstreamError(
+    'not_a_helm_repository',
+    `The endpoint did not return a Helm repository index: ${reason}`,
+  );
+}
+
+const ANCHORS_REFUSED =
+  'the document uses YAML anchors or aliases, which Helm never writes; Charthouse refuses them because they can ' +
+  'expand into huge documents.';
+
+function depthRefused(maxDepth: number): UpstreamError {
+  return notAnIndex(`the document nests deeper than ${maxDepth} levels.`);
+}
+
+function parseYaml(text: string, maxDepth: number): unknown {
+  // js-yaml offers no option to refuse anchors; this parse-event hook sees every anchored node as it
+  // closes, so an alias bomb is refused before any alias is even read.
+  const listener = (event: string, state: State): void => {
+    if (event === 'close' && (state as State & { anchor: string | null }).anchor !== null)
+      throw new AnchorFound();
+  };
+  // js-yaml counts scalars as a level too, hence + 1; the tree walk enforces the exact limit.
+  const options: LoadOptions & { maxDepth: number } = {
+    schema: INDEX_SCHEMA,
+    json: false,
+    listener,
+    maxDepth: maxDepth + 1,
+  };
+  try {
+    return load(text, options);
+  } catch (error) {
+    if (error instanceof AnchorFound) throw notAnIndex(ANCHORS_REFUSED);
+    if (error instanceof YAMLException) {
+      if (error.reason.includes('maxDepth')) throw depthRefused(maxDepth);
+      // The reason and line only: the snippet would echo upstream content into messages.
+      throw notAnIndex(`it is not valid YAML or JSON (${error.reason} at line ${error.mark.line + 1}).`);
+    }
+    throw error;
+  }
+}
+
+function parseDocument(text: string, maxDepth: number): unknown {
+  if (/^[{[]/.test(text)) {
+    try {
+      return JSON.parse(text); // Helm accepts JSON indexes (3.13+); V8's JSON.parse survives any nesting
+    } catch {
+      // Not JSON: YAML flow style also starts with "{"; let the YAML parser judge.
+    }
+  }
+  return parseYaml(text, maxDepth);
+}
+
+/** Walks the tree without recursion: refuses nesting over maxDepth and any node reached twice (an alias). */
+function checkTreeShape(root: unknown, maxDepth: number): void {
+  const seen = new Set<object>();
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > maxDepth) throw depthRefused(maxDepth);
+    if (seen.has(node)) throw notAnIndex(ANCHORS_REFUSED);
+    seen.add(node);
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return 'empty';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'a mapping' : `the text "${String(value).slice(0, 40)}"`;
+}
+
+function describeTopLevel(value: unknown): string {
+  if (value === null || value === undefined) return 'the document is empty.';
+  if (typeof value === 'string') return 'the endpoint returned plain text, not a YAML mapping.';
+  return `the top level is ${describe(value)}, not a mapping with apiVersion and entries.`;
+}
+
+function collectEntries(entries: Record<string, unknown>, warnings: string[]): HelmIndexDocument['entries'] {
+  const result: HelmIndexDocument['entries'] = new Map();
+  for (const [name, versions] of Object.entries(entries)) {
+    if (!Array.isArray(versions)) {
+      warnings.push(
+        `Chart "${name}" was skipped: its entry is ${describe(versions)}, not a list of versions.`,
+      );
+      continue;
+    }
+    const mappings = versions.filter(isMapping);
+    const skipped = versions.length - mappings.length;
+    if (skipped > 0) {
+      warnings.push(
+        `Chart "${name}": ${skipped} version entries were skipped because they are not mappings.`,
+      );
+    }
+    result.set(name, mappings);
+  }
+  return result;
+}
+
+function capWarnings(warnings: string[]): string[] {
+  if (warnings.length <= MAX_WARNINGS) return warnings;
+  return [...warnings.slice(0, MAX_WARNINGS), `... and ${warnings.length - MAX_WARNINGS} more warnings.`];
+}
+
+/** Parses and shape-checks index bytes; throws UpstreamError('not_a_helm_repository') saying what is wrong. */
+export function parseHelmIndex(bytes: Buffer, options: ParseHelmIndexOptions = {}): HelmIndexDocument {
+  const maxDepth = options.maxDepth ?? DEFAULT_INDEX_MAX_DEPTH;
+  const text = bytes
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
+  if (text.length === 0) throw notAnIndex('the body is empty.');
+  if (text.startsWith('<')) {
+    throw notAnIndex('the endpoint returned HTML (a web page?), not a YAML or JSON document.');
+  }
+  const root = parseDocument(text, maxDepth);
+  checkTreeShape(root, maxDepth);
+  if (!isMapping(root)) throw notAnIndex(describeTopLevel(root));
+  const apiVersion = root['apiVersion'];
+  if (apiVersion === undefined || apiVersion === null || apiVersion === '') {
+    throw notAnIndex('no API version specified (the top-level apiVersion field is missing).');
+  }
+  if (typeof apiVersion !== 'string') throw notAnIndex('the top-level apiVersion is not a string.');
+  const rawEntries = root['entries'];
+  if (!isMapping(rawEntries)) {
+    throw notAnIndex(
+      rawEntries === undefined
+        ? 'the top-level entries mapping is missing.'
+        : `the top-level entries field is ${describe(rawEntries)}, not a mapping of chart names.`,
+    );
+  }
+  const warnings: string[] = [];
+  const entries = collectEntries(rawEntries, warnings);
+  let versionCount = 0;
+  for (const versions of entries.values()) versionCount += versions.length;
+  return { apiVersion, entries, chartCount: entries.size, versionCount, warnings: capWarnings(warnings) };
+}
