@@ -24,6 +24,7 @@ function registry(over: Partial<RegistryView> = {}): RegistryView {
     passCredentials: false,
     tls: { caCert: null, insecureSkipVerify: false },
     ociRepositories: [],
+    plainHttp: false,
     syncIntervalMinutes: 60,
     syncStatus: 'disabled',
     lastSyncedAt: null,

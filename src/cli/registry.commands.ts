@@ -31,6 +31,7 @@ interface ConnectionOpts {
   passCredentials?: boolean;
   caFile?: string;
   insecureSkipTlsVerify?: boolean;
+  plainHttp?: boolean;
   ociRepository?: string[];
   syncInterval?: number;
 }
@@ -77,6 +78,7 @@ function withConnection(cmd: Command): Command {
     )
     .option('--ca-file <path>', 'PEM file with the CA certificate(s) that sign the registry TLS certificate')
     .option('--insecure-skip-tls-verify', 'do not verify the registry TLS certificate')
+    .option('--plain-http', 'OCI only: talk http instead of https (Helm --plain-http)')
     .option(
       '--oci-repository <repository>',
       'OCI chart repository to read (repeatable; for closed /v2/_catalog)',
@@ -105,6 +107,7 @@ async function tlsOf(opts: UpdateOpts | AddOpts): Promise<RegistryCreateBody['tl
 function common(opts: ConnectionOpts): Partial<RegistryCreateBody> {
   const body: Partial<RegistryCreateBody> = {};
   if (opts.passCredentials !== undefined) body.passCredentials = opts.passCredentials;
+  if (opts.plainHttp !== undefined) body.plainHttp = opts.plainHttp;
   if (opts.ociRepository) body.ociRepositories = opts.ociRepository;
   if (opts.syncInterval !== undefined) body.syncIntervalMinutes = opts.syncInterval;
   return body;
@@ -208,6 +211,7 @@ export function registerRegistryCommands(program: Command): void {
     .option('--no-pass-credentials', 'send credentials only to the registry host')
     .addOption(new Option('--remove-ca', 'forget the custom CA certificate').conflicts('caFile'))
     .option('--no-insecure-skip-tls-verify', 'verify the registry TLS certificate again')
+    .option('--no-plain-http', 'OCI only: talk https again')
     .addHelpText('after', '\n--oci-repository replaces the whole list.')
     .action(
       action(async (name: string, opts: UpdateOpts) => {

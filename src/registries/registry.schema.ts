@@ -59,6 +59,9 @@ export const RegistryCreateBody = Type.Object(
     passCredentials: Type.Optional(Type.Boolean({ default: false })),
     tls: Type.Optional(TlsIn),
     ociRepositories: Type.Optional(OciRepositories),
+    plainHttp: Type.Optional(
+      Type.Boolean({ description: 'OCI only: talk http instead of https, like `helm --plain-http`.' }),
+    ),
     syncIntervalMinutes: Type.Optional(SyncInterval),
   },
   { additionalProperties: false },
@@ -89,6 +92,7 @@ export const RegistryView = Type.Object(
       insecureSkipVerify: Type.Boolean(),
     }),
     ociRepositories: Type.Array(Type.String()),
+    plainHttp: Type.Boolean(),
     syncIntervalMinutes: Type.Integer(),
     syncStatus: Type.Union([
       Type.Literal('disabled'),

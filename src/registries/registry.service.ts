@@ -1,4 +1,8 @@
-import { parseRegistryEndpoint, type ParsedEndpoint } from '../protocol/registry-endpoint.js';
+import {
+  isValidOciRepositoryPath,
+  parseRegistryEndpoint,
+  type ParsedEndpoint,
+} from '../protocol/registry-endpoint.js';
 import type { RequestContext, Scope } from '../shared/context.js';
 import { scopeKey, SYSTEM_SCOPE_KEY } from '../shared/context.js';
 import {
@@ -11,7 +15,7 @@ import {
 import { newId, nowIso } from '../shared/ids.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { isUniqueViolation } from '../storage/errors.js';
-import type { UpstreamPolicy } from '../upstream/http-client.js';
+import { validateCaCertificate, type UpstreamPolicy } from '../upstream/http-client.js';
 import { probeRegistry } from '../upstream/registry-probe.js';
 import { decodeCursor, encodeCursor } from './registry.cursor.js';
 import type { RegistryChanges, RegistryRepository, RegistryRow } from './registry.repository.js';
@@ -32,6 +36,7 @@ interface Connection {
   passCredentials: boolean;
   caCert: string | null;
   insecureSkipVerify: boolean;
+  plainHttp: boolean;
   ociRepositories: string[];
 }
 
@@ -74,7 +79,8 @@ export class RegistryService {
   async create(ctx: RequestContext, body: RegistryCreateBody): Promise<RegistryView> {
     this.requireAdmin(ctx);
     const scope = scopeKey(ctx.scope);
-    const endpoint = parseRegistryEndpoint(body.endpoint);
+    const plainHttp = body.plainHttp ?? false;
+    const endpoint = parseEndpoint(body.endpoint, plainHttp);
     const auth = body.auth ?? { type: 'none' as const };
     if (auth.type === 'basic' && !auth.password) {
       throw new InvalidRequestError(
@@ -90,6 +96,7 @@ export class RegistryService {
       passCredentials: body.passCredentials ?? false,
       caCert: normalizeCaCert(body.tls?.caCert),
       insecureSkipVerify: body.tls?.insecureSkipVerify ?? false,
+      plainHttp,
       ociRepositories: normalizeOciRepositories(body.ociRepositories, endpoint),
     };
     checkForm(conn);
@@ -112,6 +119,7 @@ export class RegistryService {
         pass_credentials: conn.passCredentials ? 1 : 0,
         tls_ca_cert: conn.caCert,
         tls_insecure_skip_verify: conn.insecureSkipVerify ? 1 : 0,
+        plain_http: conn.plainHttp ? 1 : 0,
         oci_repositories: JSON.stringify(conn.ociRepositories),
         sync_interval_minutes: body.syncIntervalMinutes ?? 60,
         sync_status: conn.protected ? 'disabled' : 'never',
@@ -135,7 +143,8 @@ export class RegistryService {
     this.requireAdmin(ctx);
     const current = await this.findOwned(ctx.scope, name);
     const scope = current.scope;
-    const endpoint = parseRegistryEndpoint(patch.endpoint ?? current.endpoint);
+    const plainHttp = patch.plainHttp ?? current.plain_http === 1;
+    const endpoint = parseEndpoint(patch.endpoint ?? current.endpoint, plainHttp);
     const conn = this.connectionOf(current, endpoint);
     const changes: RegistryChanges = {};
 
@@ -193,6 +202,7 @@ export class RegistryService {
     changes.pass_credentials = conn.passCredentials ? 1 : 0;
     changes.tls_ca_cert = conn.caCert;
     changes.tls_insecure_skip_verify = conn.insecureSkipVerify ? 1 : 0;
+    changes.plain_http = conn.plainHttp ? 1 : 0;
     changes.oci_repositories = JSON.stringify(conn.ociRepositories);
     if (patch.syncIntervalMinutes !== undefined) changes.sync_interval_minutes = patch.syncIntervalMinutes;
 
@@ -202,6 +212,7 @@ export class RegistryService {
       patch.auth !== undefined ||
       patch.tls !== undefined ||
       patch.passCredentials !== undefined ||
+      patch.plainHttp !== undefined ||
       patch.ociRepositories !== undefined ||
       (patch.protected === false && current.protected === 1);
     let warnings: string[] = [];
@@ -244,6 +255,7 @@ export class RegistryService {
       passCredentials: row.pass_credentials === 1,
       caCert: row.tls_ca_cert,
       insecureSkipVerify: row.tls_insecure_skip_verify === 1,
+      plainHttp: endpoint.baseUrl.protocol === 'http:' && endpoint.kind === 'oci',
       ociRepositories: JSON.parse(row.oci_repositories) as string[],
     };
   }
@@ -263,7 +275,13 @@ export class RegistryService {
       this.options.upstreamPolicy,
       { maxIndexBytes: this.options.maxIndexBytes },
     );
-    return result.warnings;
+    const warnings = [...result.warnings];
+    if (conn.password !== null && conn.endpoint.baseUrl.protocol === 'http:') {
+      warnings.push(
+        'The password is sent over plain HTTP, readable by anyone on the network path: prefer https.',
+      );
+    }
+    return warnings;
   }
 
   /** A tenant sees its own registries and the system's; its own win when names collide. */
@@ -306,17 +324,26 @@ function duplicateName(name: string): ConflictError {
   );
 }
 
+/** Same host and port: a switch between http and https keeps the password (plainHttp toggles). */
 function sameOrigin(a: string, b: ParsedEndpoint): boolean {
-  return parseRegistryEndpoint(a).baseUrl.origin === b.baseUrl.origin;
+  return parseRegistryEndpoint(a).baseUrl.host === b.baseUrl.host;
+}
+
+function parseEndpoint(endpoint: string, plainHttp: boolean): ParsedEndpoint {
+  const parsed = parseRegistryEndpoint(endpoint, { ociPlainHttp: plainHttp });
+  if (plainHttp && parsed.kind !== 'oci') {
+    throw new InvalidRequestError(
+      'plainHttp applies to OCI registries only: write http:// in a classic endpoint.',
+      [{ field: 'plainHttp', message: 'only for oci:// endpoints' }],
+    );
+  }
+  return parsed;
 }
 
 function normalizeCaCert(pem: string | null | undefined): string | null {
   if (pem === undefined || pem === null || pem.trim() === '') return null;
   return pem.trim() + '\n';
 }
-
-const OCI_REPO_PATTERN =
-  /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 function normalizeOciRepositories(list: string[] | undefined, endpoint: ParsedEndpoint): string[] {
   if (!list || list.length === 0) return [];
@@ -328,7 +355,7 @@ function normalizeOciRepositories(list: string[] | undefined, endpoint: ParsedEn
   const details: ErrorDetail[] = [];
   const out = [...new Set(list.map((r) => r.trim().replace(/^\/+|\/+$/g, '')))];
   out.forEach((r, i) => {
-    if (!OCI_REPO_PATTERN.test(r)) {
+    if (!isValidOciRepositoryPath(r)) {
       details.push({
         field: `ociRepositories[${i}]`,
         message: `"${r}" is not an OCI repository name (lowercase, digits, ".", "_", "-", "/")`,
@@ -340,12 +367,5 @@ function normalizeOciRepositories(list: string[] | undefined, endpoint: ParsedEn
 }
 
 function checkForm(conn: Connection): void {
-  if (
-    conn.caCert !== null &&
-    !/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(conn.caCert)
-  ) {
-    throw new InvalidRequestError('tls.caCert must be a PEM certificate (-----BEGIN CERTIFICATE----- …).', [
-      { field: 'tls.caCert', message: 'not a PEM certificate' },
-    ]);
-  }
+  if (conn.caCert !== null) validateCaCertificate(conn.caCert);
 }

@@ -19,6 +19,7 @@ export function toRegistryView(row: RegistryRow): RegistryView {
     passCredentials: row.pass_credentials === 1,
     tls: { caCert: row.tls_ca_cert, insecureSkipVerify: row.tls_insecure_skip_verify === 1 },
     ociRepositories: JSON.parse(row.oci_repositories) as string[],
+    plainHttp: row.plain_http === 1,
     syncIntervalMinutes: row.sync_interval_minutes,
     syncStatus: isProtected ? 'disabled' : row.sync_status,
     lastSyncedAt: isProtected ? null : row.last_synced_at,

@@ -50,6 +50,8 @@ export interface HelmRegistriesTable {
   pass_credentials: number;
   tls_ca_cert: string | null;
   tls_insecure_skip_verify: number;
+  /** OCI only: talk http instead of https (Helm's --plain-http). */
+  plain_http: number;
   /** JSON array of repository names. */
   oci_repositories: string;
   sync_interval_minutes: number;

@@ -60,6 +60,7 @@ export async function up(db: AnyDb): Promise<void> {
     .addColumn('pass_credentials', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('tls_ca_cert', 'text')
     .addColumn('tls_insecure_skip_verify', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('plain_http', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('oci_repositories', 'text', (c) => c.notNull().defaultTo('[]'))
     .addColumn('sync_interval_minutes', 'integer', (c) => c.notNull().defaultTo(60))
     .addColumn('sync_status', 'varchar(16)', (c) => c.notNull())
