@@ -1,14 +1,15 @@
-import { createHash, X509Certificate } from 'node:crypto';
-import { lookup as dnsLookup } from 'node:dns';
-import type { LookupAddress, LookupOptions } from 'node:dns';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable, pipeline } from 'node:stream';
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { Agent, request } from 'undici';
+import { request } from 'undici';
 import type { Dispatcher } from 'undici';
-import { AppError, InvalidRequestError, UpstreamError } from '../shared/errors.js';
-import { checkHostAllowed, isAddressAllowed, refuseResolvedAddress } from './address-policy.js';
+import { AppError, UpstreamError } from '../shared/errors.js';
+import { checkHostAllowed } from './address-policy.js';
+import { dispatcherFor } from './dispatchers.js';
+
+// Re-exported so callers keep one import for everything upstream.
+export { closeUpstreamDispatchers, validateCaCertificate } from './dispatchers.js';
 
 /**
  * The one HTTP client for every request Charthouse makes to an upstream registry. It enforces the SSRF
@@ -145,90 +146,6 @@ export function failForStatus(status: number, url: URL, what: string): never {
     default:
       throw new UpstreamError('bad_status', `The registry answered HTTP ${status} for ${where}.`);
   }
-}
-
-// ---- TLS and SSRF-checked dispatchers -------------------------------------------------------------
-
-type LookupCallback = (
-  err: NodeJS.ErrnoException | null,
-  address: string | LookupAddress[],
-  family?: number,
-) => void;
-
-/** DNS inside the connect path: the addresses checked are exactly those the socket connects to. */
-function guardedLookup(allowPrivateEndpoints: boolean) {
-  const policy = { allowPrivateEndpoints };
-  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
-    try {
-      checkHostAllowed(hostname, policy);
-    } catch (error) {
-      callback(error as NodeJS.ErrnoException, '');
-      return;
-    }
-    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) return callback(err, '');
-      const refused = addresses.find((entry) => !isAddressAllowed(entry.address, policy));
-      if (refused) return callback(refuseResolvedAddress(hostname, refused.address), '');
-      const first = addresses[0];
-      if (first === undefined) {
-        return callback(
-          Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }),
-          '',
-        );
-      }
-      if (options.all === true) return callback(null, addresses);
-      callback(null, first.address, first.family);
-    });
-  };
-}
-
-const dispatchers = new Map<string, Agent>();
-
-/** Throws InvalidRequestError (field `tls.caCert`) when the CA bundle is not usable PEM. */
-export function validateCaCertificate(pem: string): void {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  const message = 'tls.caCert must hold one or more PEM certificates ("-----BEGIN CERTIFICATE-----" blocks).';
-  if (blocks.length === 0) throw new InvalidRequestError(message, [{ field: 'tls.caCert', message }]);
-  for (const block of blocks) {
-    try {
-      new X509Certificate(block);
-    } catch {
-      const bad = 'tls.caCert holds a certificate that does not parse: paste the PEM text unchanged.';
-      throw new InvalidRequestError(bad, [{ field: 'tls.caCert', message: bad }]);
-    }
-  }
-}
-
-/**
- * One undici Agent per (CA bundle, insecure flag, address policy, idle timeout): connection pools and
- * TLS session caches live in an Agent, so one registry's CA or skip-verify can never apply to another.
- */
-function dispatcherFor(tls: UpstreamTls, policy: UpstreamPolicy): Agent {
-  const ca = tls.caCert === undefined || tls.caCert.trim() === '' ? undefined : tls.caCert;
-  const caHash = ca === undefined ? 'system' : createHash('sha256').update(ca).digest('hex');
-  const key = [caHash, tls.insecureSkipVerify, policy.allowPrivateEndpoints, policy.idleTimeoutMs].join('|');
-  const cached = dispatchers.get(key);
-  if (cached) return cached;
-  if (ca !== undefined) validateCaCertificate(ca);
-  const agent = new Agent({
-    connect: {
-      lookup: guardedLookup(policy.allowPrivateEndpoints),
-      ...(ca === undefined ? {} : { ca }),
-      rejectUnauthorized: !tls.insecureSkipVerify,
-      timeout: policy.idleTimeoutMs,
-    },
-    headersTimeout: policy.idleTimeoutMs,
-    bodyTimeout: policy.idleTimeoutMs,
-  });
-  dispatchers.set(key, agent);
-  return agent;
-}
-
-/** Closes every pooled connection (server shutdown, end of tests). */
-export async function closeUpstreamDispatchers(): Promise<void> {
-  const agents = [...dispatchers.values()];
-  dispatchers.clear();
-  await Promise.all(agents.map((agent) => agent.close()));
 }
 
 // ---- Errors ---------------------------------------------------------------------------------------
