@@ -3,6 +3,7 @@ import type { Principal } from '../shared/context.js';
 import { AuthenticationError, InvalidRequestError } from '../shared/errors.js';
 import { hashToken, newId, newToken, nowIso } from '../shared/ids.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../shared/password.js';
+import { isUniqueViolation } from '../storage/errors.js';
 import type { UserRepository, UserRow } from './user.repository.js';
 
 export interface IssuedToken {
@@ -79,13 +80,19 @@ export class AuthService {
     if (!USERNAME_PATTERN.test(username))
       throw new InvalidRequestError(`CHARTHOUSE_ADMIN_USERNAME "${username}" is not a valid username.`);
     const password = configuredPassword ?? randomBytes(18).toString('base64url');
-    await this.users.insert({
-      id: newId(),
-      username,
-      password_hash: await hashPassword(password),
-      is_system_admin: 1,
-      created_at: nowIso(),
-    });
+    try {
+      await this.users.insert({
+        id: newId(),
+        username,
+        password_hash: await hashPassword(password),
+        is_system_admin: 1,
+        created_at: nowIso(),
+      });
+    } catch (err) {
+      // Several server processes starting together on one database: another one created it first.
+      if (isUniqueViolation(err)) return { created: false, generatedPassword: null };
+      throw err;
+    }
     return { created: true, generatedPassword: configuredPassword ? null : password };
   }
 

@@ -62,6 +62,12 @@ export function loadOrCreateKey(
   }
   mkdirSync(path.dirname(keyFile), { recursive: true });
   const key = randomBytes(32);
-  writeFileSync(keyFile, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    writeFileSync(keyFile, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    // Another process sharing the data folder created it between our check and our write: use theirs.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateKey(null, keyFile);
+    throw err;
+  }
   return { key, created: true };
 }

@@ -5,12 +5,15 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvide
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { withSqliteMigrationLock } from './sqlite-migration-lock.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface Storage {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** The SQLite file, or null on PostgreSQL. */
+  sqliteFile: string | null;
   /** Cheap round trip used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -32,6 +35,7 @@ export function openStorage(options: StorageOptions): Storage {
     return {
       db,
       dialect: 'postgres',
+      sqliteFile: null,
       ping: async () => {
         await pool.query('select 1');
       },
@@ -50,6 +54,7 @@ export function openStorage(options: StorageOptions): Storage {
   return {
     db,
     dialect: 'sqlite',
+    sqliteFile: file,
     ping: async () => {
       sqlite.prepare('select 1').get();
     },
@@ -60,8 +65,8 @@ export function openStorage(options: StorageOptions): Storage {
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /**
- * Bring the schema up to date. Kysely's migrator holds a lock while it runs (an advisory lock on
- * PostgreSQL, the write lock on SQLite), so several server processes starting at once migrate once.
+ * Bring the schema up to date, under a lock so several server processes starting at once migrate once:
+ * Kysely's advisory lock on PostgreSQL, our own side-file lock on SQLite.
  */
 export async function migrateToLatest(storage: Storage): Promise<void> {
   const migrator = new Migrator({
@@ -70,7 +75,10 @@ export async function migrateToLatest(storage: Storage): Promise<void> {
     migrationTableName: 'charthouse_migrations',
     migrationLockTableName: 'charthouse_migration_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+  const run = () => migrator.migrateToLatest();
+  const { error, results } = storage.sqliteFile
+    ? await withSqliteMigrationLock(storage.sqliteFile, run)
+    : await run();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const name = failed ? ` (${failed.migrationName})` : '';
