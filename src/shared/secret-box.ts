@@ -1,5 +1,14 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 const VERSION = 'v1';
@@ -62,12 +71,17 @@ export function loadOrCreateKey(
   }
   mkdirSync(path.dirname(keyFile), { recursive: true });
   const key = randomBytes(32);
+  // Written aside, then linked into place: the link is atomic and fails if the file exists, so a
+  // process sharing the data folder never reads a half-written key, and the first writer wins.
+  const temp = `${keyFile}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(temp, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   try {
-    writeFileSync(keyFile, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    linkSync(temp, keyFile);
   } catch (err) {
-    // Another process sharing the data folder created it between our check and our write: use theirs.
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateKey(null, keyFile);
     throw err;
+  } finally {
+    unlinkSync(temp);
   }
   return { key, created: true };
 }
