@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# The single test command (`npm run test:all`, and what .ci/run runs after `npm ci`).
+#
+# 1. Installs the Debian packages the tests use, if missing (skipped quickly when present).
+# 2. Runs lint, typecheck, unit tests, and the integration tests twice: on SQLite and on PostgreSQL.
+#    For PostgreSQL it uses CHARTHOUSE_TEST_DATABASE_URL when set, otherwise a throwaway cluster it
+#    starts itself and removes on exit.
+# 3. Runs every step even after a failure, so one run shows every failure, then prints
+#    `N passed, M failed` and exits non-zero if anything failed.
+#
+# Environment: CHARTHOUSE_TEST_DATABASE_URL (a server whose user may CREATE DATABASE),
+# CHARTHOUSE_SKIP_INSTALL=1 (never touch apt; tests needing a missing tool then fail).
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+ROOT=$(pwd)
+
+log() { printf 'test-all: %s\n' "$*"; }
+
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=()
+else
+  SUDO=(sudo)
+fi
+
+# Debian's postgresql package puts initdb/pg_ctl in /usr/lib/postgresql/<major>/bin, off PATH.
+find_pg_bindir() {
+  local initdb dir
+  initdb=$(command -v initdb 2>/dev/null || true)
+  if [ -n "$initdb" ] && [ -x "$(dirname "$initdb")/pg_ctl" ]; then
+    dirname "$(readlink -f "$initdb")"
+    return 0
+  fi
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4,4 -n -r); do
+    if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then
+      echo "$dir"
+      return 0
+    fi
+  done
+  return 1
+}
+
+install_missing() {
+  local missing=()
+  [ -x /usr/bin/docker-registry ] || command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+  command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+  command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  find_pg_bindir >/dev/null || missing+=(postgresql)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "system packages present (docker-registry skopeo apache2-utils openssl postgresql chromium)"
+    return 0
+  fi
+  if [ "${CHARTHOUSE_SKIP_INSTALL:-}" = 1 ]; then
+    log "CHARTHOUSE_SKIP_INSTALL=1: not installing missing packages: ${missing[*]}"
+    return 0
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  local started=$SECONDS
+  export DEBIAN_FRONTEND=noninteractive
+  "${SUDO[@]}" apt-get update -qq || return 1
+  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" || return 1
+  log "installed ${missing[*]} in $((SECONDS - started))s"
+}
+
+FAILED_STEPS=()
+TOTAL_PASS=0
+TOTAL_FAIL=0
+LOG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/charthouse-test-all.XXXXXX")
+PG_TMP=""
+PG_BINDIR=""
+PG_OWNER_CMD=()
+
+cleanup() {
+  stop_throwaway_postgres
+  rm -rf "$LOG_DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs one step with its output on stdout, and remembers whether it failed.
+run_step() {
+  local name=$1
+  shift
+  local started=$SECONDS
+  log "── $name: $*"
+  "$@"
+  local rc=$?
+  if [ $rc -ne 0 ]; then
+    FAILED_STEPS+=("$name")
+    log "── $name failed (exit $rc) after $((SECONDS - started))s"
+  else
+    log "── $name ok after $((SECONDS - started))s"
+  fi
+  return $rc
+}
+
+# Runs a node test-runner step and adds its counts to the totals. The counts come from the spec
+# reporter's summary (`ℹ pass N`, `ℹ fail N`, `ℹ cancelled N`; the TAP `# pass N` form is accepted
+# too); the last summary wins, since the spec reporter repeats failing tests after it.
+run_test_step() {
+  local name=$1
+  shift
+  local out="$LOG_DIR/${name//[^a-zA-Z0-9]/_}.log"
+  local started=$SECONDS
+  log "── $name: $*"
+  "$@" 2>&1 | tee "$out"
+  local rc=${PIPESTATUS[0]}
+  local pass fail cancelled
+  pass=$(grep -aE '^(ℹ|#) pass [0-9]+$' "$out" | tail -n1 | grep -oE '[0-9]+$')
+  fail=$(grep -aE '^(ℹ|#) fail [0-9]+$' "$out" | tail -n1 | grep -oE '[0-9]+$')
+  cancelled=$(grep -aE '^(ℹ|#) cancelled [0-9]+$' "$out" | tail -n1 | grep -oE '[0-9]+$')
+  pass=${pass:-0}
+  fail=$((${fail:-0} + ${cancelled:-0}))
+  # A runner that died before its summary (no test file found, crash) still counts as a failure.
+  if [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+    fail=1
+  fi
+  TOTAL_PASS=$((TOTAL_PASS + pass))
+  TOTAL_FAIL=$((TOTAL_FAIL + fail))
+  if [ "$rc" -ne 0 ]; then
+    FAILED_STEPS+=("$name")
+    log "── $name failed (exit $rc): $pass passed, $fail failed, $((SECONDS - started))s"
+  else
+    log "── $name ok: $pass passed, $fail failed, $((SECONDS - started))s"
+  fi
+}
+
+free_port() {
+  node -e "const s=require('node:net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+
+# initdb refuses to run as root, so as root the cluster belongs to an unprivileged user.
+start_throwaway_postgres() {
+  local bindir owner port
+  bindir=$(find_pg_bindir) || {
+    log "PostgreSQL server binaries (initdb, pg_ctl) not found; install the postgresql package"
+    return 1
+  }
+  PG_BINDIR=$bindir
+  PG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/charthouse-pg.XXXXXX")
+  port=$(free_port) || return 1
+  mkdir -p "$PG_TMP/socket"
+  if [ "$(id -u)" -eq 0 ]; then
+    if id postgres >/dev/null 2>&1; then owner=postgres; else owner=nobody; fi
+    chown -R "$owner" "$PG_TMP"
+    PG_OWNER_CMD=(runuser -u "$owner" --)
+  fi
+  local as_owner=("${PG_OWNER_CMD[@]}")
+  log "starting throwaway PostgreSQL ($bindir) on 127.0.0.1:$port in $PG_TMP${owner:+ as $owner}"
+  # cd: initdb and postgres complain when they cannot read the caller's cwd.
+  (cd "$PG_TMP" && "${as_owner[@]}" "$bindir/initdb" -D "$PG_TMP/data" -U postgres -A trust -E UTF8 \
+    --locale=C --no-sync >"$PG_TMP/initdb.log" 2>&1) || {
+    cat "$PG_TMP/initdb.log"
+    return 1
+  }
+  # Durability settings off: the cluster lives only for this run.
+  (cd "$PG_TMP" && "${as_owner[@]}" "$bindir/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -t 60 \
+    -o "-p $port -k $PG_TMP/socket -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null) || {
+    cat "$PG_TMP/server.log"
+    return 1
+  }
+  export CHARTHOUSE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+}
+
+stop_throwaway_postgres() {
+  [ -n "$PG_TMP" ] || return 0
+  if [ -f "$PG_TMP/data/postmaster.pid" ]; then
+    (cd "$PG_TMP" && "${PG_OWNER_CMD[@]}" "$PG_BINDIR/pg_ctl" -D "$PG_TMP/data" -m immediate -w stop \
+      >/dev/null 2>&1) || true
+  fi
+  rm -rf "$PG_TMP"
+  PG_TMP=""
+}
+
+started_all=$SECONDS
+run_step install install_missing
+run_step lint npm run lint
+run_step typecheck npm run typecheck
+run_test_step unit npm run test:unit
+CHARTHOUSE_TEST_DB=sqlite run_test_step integration-sqlite npm run test:integration
+
+if [ -n "${CHARTHOUSE_TEST_DATABASE_URL:-}" ]; then
+  log "PostgreSQL from CHARTHOUSE_TEST_DATABASE_URL"
+  CHARTHOUSE_TEST_DB=postgres run_test_step integration-postgres npm run test:integration
+elif run_step postgres-start start_throwaway_postgres; then
+  CHARTHOUSE_TEST_DB=postgres run_test_step integration-postgres npm run test:integration
+fi
+
+log "done in $((SECONDS - started_all))s in $ROOT"
+if [ ${#FAILED_STEPS[@]} -gt 0 ]; then
+  log "failed steps: ${FAILED_STEPS[*]}"
+  # Steps that are not test runs (lint, typecheck, install, postgres start) count as one failure each.
+  for step in "${FAILED_STEPS[@]}"; do
+    case $step in unit | integration-*) ;; *) TOTAL_FAIL=$((TOTAL_FAIL + 1)) ;; esac
+  done
+fi
+echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
+[ ${#FAILED_STEPS[@]} -eq 0 ]
