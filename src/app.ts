@@ -41,6 +41,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   const auth = new AuthService(users, config.sessionTtlMinutes);
   const tenants = new TenantService(new TenantRepository(storage.db), users);
   const registries = new RegistryService(new RegistryRepository(storage.db), new SecretBox(key), {
+    logger: logger.child({ component: 'registries' }),
     upstreamPolicy: {
       allowPrivateEndpoints: config.allowPrivateEndpoints,
       timeoutMs: config.upstreamTimeoutMs,

@@ -3,6 +3,7 @@ import {
   parseRegistryEndpoint,
   type ParsedEndpoint,
 } from '../protocol/registry-endpoint.js';
+import type { Logger } from 'pino';
 import type { RequestContext, Scope } from '../shared/context.js';
 import { scopeKey, SYSTEM_SCOPE_KEY } from '../shared/context.js';
 import {
@@ -10,12 +11,13 @@ import {
   InvalidRequestError,
   NotFoundError,
   PermissionError,
+  UpstreamError,
   type ErrorDetail,
 } from '../shared/errors.js';
 import { newId, nowIso } from '../shared/ids.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { isUniqueViolation } from '../storage/errors.js';
-import { validateCaCertificate, type UpstreamPolicy } from '../upstream/http-client.js';
+import { displayUrl, validateCaCertificate, type UpstreamPolicy } from '../upstream/http-client.js';
 import { probeRegistry } from '../upstream/registry-probe.js';
 import { decodeCursor, encodeCursor } from './registry.cursor.js';
 import type { RegistryChanges, RegistryRepository, RegistryRow } from './registry.repository.js';
@@ -23,6 +25,7 @@ import type { RegistryCreateBody, RegistryList, RegistryPatchBody, RegistryView 
 import { toRegistryView } from './registry.view.js';
 
 export interface RegistryServiceOptions {
+  logger: Logger;
   upstreamPolicy: UpstreamPolicy;
   maxIndexBytes: number;
 }
@@ -262,6 +265,8 @@ export class RegistryService {
 
   private async validate(conn: Connection): Promise<string[]> {
     if (conn.protected) return [];
+    const started = Date.now();
+    const endpoint = displayUrl(conn.endpoint.baseUrl) + conn.endpoint.ociPathPrefix;
     const result = await probeRegistry(
       {
         endpoint: conn.endpoint,
@@ -274,6 +279,15 @@ export class RegistryService {
       },
       this.options.upstreamPolicy,
       { maxIndexBytes: this.options.maxIndexBytes },
+    ).catch((err: unknown) => {
+      // The upstream call is a boundary worth a log line; the URL has no query and no credentials.
+      const failure = err instanceof UpstreamError ? err.failure : 'error';
+      this.options.logger.warn({ endpoint, failure, ms: Date.now() - started }, 'registry validation failed');
+      throw err;
+    });
+    this.options.logger.info(
+      { endpoint, charts: result.chartCount, versions: result.versionCount, ms: Date.now() - started },
+      'registry validated',
     );
     const warnings = [...result.warnings];
     if (conn.password !== null && conn.endpoint.baseUrl.protocol === 'http:') {

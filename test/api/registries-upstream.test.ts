@@ -160,6 +160,12 @@ describe(`registries: validation against real upstreams (${TEST_DB})`, () => {
     }
     assert.equal(await count(), before);
     assert.equal((await server.api('GET', '/healthz', { token: null })).status, 200);
+    const logged = server.logLines.map((l) => JSON.parse(l) as { msg: string; failure?: string });
+    const failures = logged.filter((l) => l.msg === 'registry validation failed').map((l) => l.failure);
+    assert.ok(
+      failures.includes('dns') && failures.includes('tls') && failures.includes('too_large'),
+      String(failures),
+    );
   });
 
   it('accepts the right password, and never returns, logs or stores it in clear', async () => {
