@@ -1,5 +1,5 @@
 import type { Static } from '@sinclair/typebox';
-import type { ErrorBody } from '../http/error-shape.js';
+import type { ErrorBody } from '../http/api-shapes.js';
 import type { IssuedTokenView, MeView, SessionView } from '../identity/auth.schema.js';
 import type {
   RegistryCreateBody,

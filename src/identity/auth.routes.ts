@@ -1,5 +1,5 @@
 import type { AppServices } from '../app.services.js';
-import { bearerSecurity, errorResponses } from '../http/error-shape.js';
+import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
 import { requirePrincipal } from '../http/principal.js';
 import type { Http } from '../http/types.js';
 import { RateLimitedError } from '../shared/errors.js';

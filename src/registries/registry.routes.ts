@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AppServices } from '../app.services.js';
-import { bearerSecurity, errorResponses } from '../http/error-shape.js';
+import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
 import { requirePrincipal } from '../http/principal.js';
 import type { Http } from '../http/types.js';
 import type { RequestContext } from '../shared/context.js';

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Page } from '../http/api-shapes.js';
 
 /** Registry names end up in URLs and CLI arguments: keep them to a URL-safe slug. */
 export const REGISTRY_NAME_PATTERN = '^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$';
@@ -74,51 +75,45 @@ export const RegistryPatchBody = Type.Partial(RegistryCreateBody, {
 });
 export type RegistryPatchBody = Static<typeof RegistryPatchBody>;
 
-export const RegistryView = Type.Object(
-  {
-    id: Type.String(),
-    name: Type.String(),
-    scope: Type.Union([Type.Literal('system'), Type.Literal('tenant')]),
-    kind: Type.Union([Type.Literal('helm'), Type.Literal('oci'), Type.Literal('hosted')]),
-    endpoint: Type.String(),
-    protected: Type.Boolean(),
-    auth: Type.Object({
-      type: Type.Union([Type.Literal('none'), Type.Literal('basic')]),
-      username: Type.Optional(Type.String()),
-    }),
-    passCredentials: Type.Boolean(),
-    tls: Type.Object({
-      caCert: Type.Union([Type.String(), Type.Null()]),
-      insecureSkipVerify: Type.Boolean(),
-    }),
-    ociRepositories: Type.Array(Type.String()),
-    plainHttp: Type.Boolean(),
-    syncIntervalMinutes: Type.Integer(),
-    syncStatus: Type.Union([
-      Type.Literal('disabled'),
-      Type.Literal('never'),
-      Type.Literal('syncing'),
-      Type.Literal('synced'),
-      Type.Literal('failed'),
-    ]),
-    lastSyncedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    lastError: Type.Union([Type.String(), Type.Null()]),
-    chartCount: Type.Integer(),
-    versionCount: Type.Integer(),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
-    warnings: Type.Optional(
-      Type.Array(Type.String(), { description: 'Validation warnings (create and update only).' }),
-    ),
-  },
-  {},
-);
+export const RegistryView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scope: Type.Union([Type.Literal('system'), Type.Literal('tenant')]),
+  kind: Type.Union([Type.Literal('helm'), Type.Literal('oci'), Type.Literal('hosted')]),
+  endpoint: Type.String(),
+  protected: Type.Boolean(),
+  auth: Type.Object({
+    type: Type.Union([Type.Literal('none'), Type.Literal('basic')]),
+    username: Type.Optional(Type.String()),
+  }),
+  passCredentials: Type.Boolean(),
+  tls: Type.Object({
+    caCert: Type.Union([Type.String(), Type.Null()]),
+    insecureSkipVerify: Type.Boolean(),
+  }),
+  ociRepositories: Type.Array(Type.String()),
+  plainHttp: Type.Boolean(),
+  syncIntervalMinutes: Type.Integer(),
+  syncStatus: Type.Union([
+    Type.Literal('disabled'),
+    Type.Literal('never'),
+    Type.Literal('syncing'),
+    Type.Literal('synced'),
+    Type.Literal('failed'),
+  ]),
+  lastSyncedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  chartCount: Type.Integer(),
+  versionCount: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  warnings: Type.Optional(
+    Type.Array(Type.String(), { description: 'Validation warnings (create and update only).' }),
+  ),
+});
 export type RegistryView = Static<typeof RegistryView>;
 
-export const RegistryList = Type.Object({
-  items: Type.Array(RegistryView),
-  nextCursor: Type.Optional(Type.String()),
-});
+export const RegistryList = Page(RegistryView);
 export type RegistryList = Static<typeof RegistryList>;
 
 export const ListQuery = Type.Object(

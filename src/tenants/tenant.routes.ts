@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { AppServices } from '../app.services.js';
-import { bearerSecurity, errorResponses } from '../http/error-shape.js';
+import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
 import { requirePrincipal } from '../http/principal.js';
 import type { Http } from '../http/types.js';
 import { MemberBody, MemberList, MemberView, TenantBody, TenantList, TenantView } from './tenant.schema.js';

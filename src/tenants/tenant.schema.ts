@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Page } from '../http/api-shapes.js';
 
 export const TenantView = Type.Object({
   id: Type.String(),
@@ -8,10 +9,7 @@ export const TenantView = Type.Object({
 });
 export type TenantView = Static<typeof TenantView>;
 
-export const TenantList = Type.Object({
-  items: Type.Array(TenantView),
-  nextCursor: Type.Optional(Type.String()),
-});
+export const TenantList = Page(TenantView);
 export type TenantList = Static<typeof TenantList>;
 
 export const TenantBody = Type.Object(

@@ -14,6 +14,7 @@ import {
   sendBody,
   serveFile,
   slowBody,
+  fixtureServerPool,
   startFixtureServer,
   withBasicAuth,
 } from '../../test/support/fixture-servers.js';
@@ -65,15 +66,10 @@ async function assertUpstreamError(
   return caught;
 }
 
-const servers: FixtureServer[] = [];
-async function serve(...args: Parameters<typeof startFixtureServer>): Promise<FixtureServer> {
-  const server = await startFixtureServer(...args);
-  servers.push(server);
-  return server;
-}
+const { serve, closeAll } = fixtureServerPool();
 
 after(async () => {
-  await Promise.all(servers.map((server) => server.close()));
+  await closeAll();
   await closeUpstreamDispatchers();
 });
 

@@ -8,10 +8,10 @@ import {
   ALIAS_BOMB_YAML,
   sendBody,
   serveFile,
-  startFixtureServer,
+  fixtureServerPool,
   withBasicAuth,
 } from '../../test/support/fixture-servers.js';
-import type { FixtureHandler, FixtureServer } from '../../test/support/fixture-servers.js';
+import type { FixtureHandler } from '../../test/support/fixture-servers.js';
 import { getTlsFixtures, serverTlsOptions } from '../../test/support/tls-fixtures.js';
 import { closeUpstreamDispatchers, createUpstreamPolicy } from './http-client.js';
 import { probeRegistry } from './registry-probe.js';
@@ -27,15 +27,10 @@ const policy = createUpstreamPolicy({
 });
 const limits = { maxIndexBytes: 10 * 1024 * 1024 };
 
-const servers: FixtureServer[] = [];
-async function serve(...args: Parameters<typeof startFixtureServer>): Promise<FixtureServer> {
-  const server = await startFixtureServer(...args);
-  servers.push(server);
-  return server;
-}
+const { serve, closeAll } = fixtureServerPool();
 
 after(async () => {
-  await Promise.all(servers.map((server) => server.close()));
+  await closeAll();
   await closeUpstreamDispatchers();
 });
 

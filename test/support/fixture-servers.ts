@@ -73,6 +73,24 @@ export async function startFixtureServer(
   };
 }
 
+/** Servers started through `serve` are all closed by `closeAll` (one `after` hook per test file). */
+export function fixtureServerPool(): {
+  serve: (...args: Parameters<typeof startFixtureServer>) => Promise<FixtureServer>;
+  closeAll: () => Promise<void>;
+} {
+  const servers: FixtureServer[] = [];
+  return {
+    serve: async (...args) => {
+      const server = await startFixtureServer(...args);
+      servers.push(server);
+      return server;
+    },
+    closeAll: async () => {
+      await Promise.all(servers.splice(0).map((server) => server.close()));
+    },
+  };
+}
+
 // ---- Handlers ---------------------------------------------------------------------------------------
 
 export interface BodyOptions {

@@ -1,4 +1,11 @@
-import { Type } from '@sinclair/typebox';
+import {
+  Type,
+  type TArray,
+  type TObject,
+  type TOptional,
+  type TSchema,
+  type TString,
+} from '@sinclair/typebox';
 
 /** The SPEC §3 error body, documented on every route. */
 export const ErrorBody = Type.Object({
@@ -23,3 +30,10 @@ export const errorResponses = {
 } as const;
 
 export const bearerSecurity = [{ bearer: [] }];
+
+/** The SPEC §3 list shape: `{items, nextCursor}`, the cursor absent on the last page. */
+export function Page<T extends TSchema>(
+  item: T,
+): TObject<{ items: TArray<T>; nextCursor: TOptional<TString> }> {
+  return Type.Object({ items: Type.Array(item), nextCursor: Type.Optional(Type.String()) });
+}
