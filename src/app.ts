@@ -52,6 +52,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     maxIndexBytes: config.maxIndexBytes,
   });
   const { generatedPassword } = await auth.bootstrapAdmin(config.adminUsername, config.adminPassword);
+  await auth.pruneExpiredTokens();
 
   const services: AppServices = { config, logger, storage, auth, tenants, registries };
   const http = await buildServer(services);

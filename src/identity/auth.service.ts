@@ -68,6 +68,11 @@ export class AuthService {
     return user && user.password_hash && ok ? toPrincipal(user) : null;
   }
 
+  /** Forget sessions and tokens past their expiry; run at start-up so the table does not only grow. */
+  async pruneExpiredTokens(): Promise<void> {
+    await this.users.deleteExpiredTokens(nowIso());
+  }
+
   /**
    * Create the first system administrator when there is none. Returns the generated password when
    * one had to be made up, so the caller can print it exactly once.
