@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN, createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
 
@@ -68,6 +69,31 @@ describe(`identity and access (${TEST_DB})`, () => {
       assert.notEqual(row.token_hash, res.body.token);
       assert.match(row.token_hash, /^[0-9a-f]{64}$/);
     }
+  });
+
+  it('refuses an expired token', async () => {
+    const token = `chs_${randomBytes(32).toString('base64url')}`;
+    const admin = await server.app.storage.db
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', ADMIN.username)
+      .executeTakeFirstOrThrow();
+    await server.app.storage.db
+      .insertInto('api_tokens')
+      .values({
+        id: randomUUID(),
+        user_id: admin.id,
+        name: 'old',
+        kind: 'session',
+        token_hash: createHash('sha256').update(token).digest('hex'),
+        expires_at: new Date(Date.now() - 1000).toISOString(),
+        last_used_at: null,
+        created_at: new Date(Date.now() - 86_400_000).toISOString(),
+      })
+      .execute();
+    const res = await server.api<{ error: { code: string } }>('GET', '/api/v1/me', { token });
+    assert.equal(res.status, 401);
+    assert.equal(res.body.error.code, 'invalid_token');
   });
 
   it('stores passwords with a memory-hard KDF, never in clear', async () => {
