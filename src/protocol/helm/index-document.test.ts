@@ -86,6 +86,13 @@ describe('parseHelmIndex scalars', () => {
 
 describe('parseHelmIndex shape', () => {
   it('accepts an empty repository', () => {
+    for (const empty of [
+      'apiVersion: v1\n',
+      'apiVersion: v1\nentries:\n',
+      '{"apiVersion":"v1","entries":null}',
+    ]) {
+      assert.equal(parseText(empty).chartCount, 0, empty);
+    }
     const index = parseText('apiVersion: v1\nentries: {}\n');
     assert.equal(index.chartCount, 0);
     assert.equal(index.versionCount, 0);
@@ -110,7 +117,7 @@ describe('parseHelmIndex shape', () => {
     assertNotAnIndex('just some text', /plain text/);
     assertNotAnIndex('- a\n- b\n', /top level is a list/);
     assertNotAnIndex('entries: {}\n', /no API version specified/);
-    assertNotAnIndex('apiVersion: v1\n', /entries mapping is missing/);
+    assertNotAnIndex('apiVersion: v1\nentries: [a, b]\n', /entries field is a list/);
     assertNotAnIndex('apiVersion: v1\nentries: []\n', /entries field is a list/);
     assertNotAnIndex('apiVersion: v1\nentries: {a: [}\n', /not valid YAML or JSON/);
     assertNotAnIndex('apiVersion: v1\napiVersion: v2\nentries: {}\n', /not valid YAML/);

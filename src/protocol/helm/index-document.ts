@@ -172,13 +172,11 @@ export function parseHelmIndex(bytes: Buffer, options: ParseHelmIndexOptions = {
     throw notAnIndex('no API version specified (the top-level apiVersion field is missing).');
   }
   if (typeof apiVersion !== 'string') throw notAnIndex('the top-level apiVersion is not a string.');
-  const rawEntries = root['entries'];
+  // Helm loads a missing or null `entries` as an empty repository, and Go's JSON encoder writes an
+  // empty map as null (`helm repo index --json` of an empty folder): both are valid, empty indexes.
+  const rawEntries = root['entries'] ?? {};
   if (!isMapping(rawEntries)) {
-    throw notAnIndex(
-      rawEntries === undefined
-        ? 'the top-level entries mapping is missing.'
-        : `the top-level entries field is ${describe(rawEntries)}, not a mapping of chart names.`,
-    );
+    throw notAnIndex(`the top-level entries field is ${describe(rawEntries)}, not a mapping of chart names.`);
   }
   const warnings: string[] = [];
   const entries = collectEntries(rawEntries, warnings);
