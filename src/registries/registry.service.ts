@@ -224,10 +224,13 @@ export class RegistryService {
     if (conn.protected) {
       changes.sync_status = 'disabled';
       changes.last_synced_at = null;
-    } else if (current.protected === 1 || reconnect) {
-      // A different upstream: what we knew about the old one no longer says anything.
-      changes.sync_status =
-        current.protected === 1 || current.sync_status === 'disabled' ? 'never' : current.sync_status;
+    } else if (current.protected === 1) {
+      // Protection just came off: the registry has never been synced as an unprotected one.
+      changes.sync_status = 'never';
+      changes.last_error = null;
+    } else if (reconnect) {
+      // The new connection settings were just validated, so an error recorded with the old ones is
+      // stale. The catalog and its Last Synced stay until the next sync replaces them.
       changes.last_error = null;
     }
     changes.updated_at = nowIso();
