@@ -27,16 +27,11 @@ export class RegistryRepository {
 
   /**
    * The registries visible to a caller in system-first, then name order, starting after `after`:
-   * the system's when `includeSystem`, then those of `tenantScope` (if any).
+   * the system's, then those of `tenantScope` (if any).
    */
-  async list(
-    tenantScope: string | null,
-    includeSystem: boolean,
-    limit: number,
-    after?: ListPosition,
-  ): Promise<RegistryRow[]> {
+  async list(tenantScope: string | null, limit: number, after?: ListPosition): Promise<RegistryRow[]> {
     const rows: RegistryRow[] = [];
-    if (includeSystem && (!after || after.system)) {
+    if (!after || after.system) {
       rows.push(...(await this.page(SYSTEM_SCOPE_KEY, limit, after?.name)));
     }
     if (tenantScope && rows.length < limit) {

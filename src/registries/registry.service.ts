@@ -66,7 +66,7 @@ export class RegistryService {
     }
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const tenantScope = ctx.scope.kind === 'tenant' ? ctx.scope.tenantId : null;
-    const rows = await this.registries.list(tenantScope, true, limit + 1, after);
+    const rows = await this.registries.list(tenantScope, limit + 1, after);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     const list: RegistryList = { items: page.map(toRegistryView) };
@@ -115,15 +115,7 @@ export class RegistryService {
         name: body.name,
         kind: endpoint.kind,
         endpoint: endpoint.endpoint,
-        protected: conn.protected ? 1 : 0,
-        auth_type: auth.type,
-        username: conn.username,
-        password_enc: conn.password === null ? null : this.secrets.seal(conn.password, id),
-        pass_credentials: conn.passCredentials ? 1 : 0,
-        tls_ca_cert: conn.caCert,
-        tls_insecure_skip_verify: conn.insecureSkipVerify ? 1 : 0,
-        plain_http: conn.plainHttp ? 1 : 0,
-        oci_repositories: JSON.stringify(conn.ociRepositories),
+        ...this.connectionColumns(conn, id),
         sync_interval_minutes: body.syncIntervalMinutes ?? 60,
         sync_status: conn.protected ? 'disabled' : 'never',
         last_synced_at: null,
@@ -198,15 +190,7 @@ export class RegistryService {
       if (await this.registries.findByName(scope, patch.name)) throw duplicateName(patch.name);
       changes.name = patch.name;
     }
-    changes.protected = conn.protected ? 1 : 0;
-    changes.auth_type = conn.username === null ? 'none' : 'basic';
-    changes.username = conn.username;
-    changes.password_enc = conn.password === null ? null : this.secrets.seal(conn.password, current.id);
-    changes.pass_credentials = conn.passCredentials ? 1 : 0;
-    changes.tls_ca_cert = conn.caCert;
-    changes.tls_insecure_skip_verify = conn.insecureSkipVerify ? 1 : 0;
-    changes.plain_http = conn.plainHttp ? 1 : 0;
-    changes.oci_repositories = JSON.stringify(conn.ociRepositories);
+    Object.assign(changes, this.connectionColumns(conn, current.id));
     if (patch.syncIntervalMinutes !== undefined) changes.sync_interval_minutes = patch.syncIntervalMinutes;
 
     // Re-validate whenever what we connect to, or how, changed; a protected registry is never contacted.
@@ -249,6 +233,21 @@ export class RegistryService {
     const current = await this.findOwned(ctx.scope, name);
     if (!(await this.registries.delete(current.scope, current.id)))
       throw new NotFoundError('Helm registry', name);
+  }
+
+  /** The stored form of connection settings: the password sealed to the registry's id. */
+  private connectionColumns(conn: Connection, id: string) {
+    return {
+      protected: conn.protected ? 1 : 0,
+      auth_type: conn.username === null ? ('none' as const) : ('basic' as const),
+      username: conn.username,
+      password_enc: conn.password === null ? null : this.secrets.seal(conn.password, id),
+      pass_credentials: conn.passCredentials ? 1 : 0,
+      tls_ca_cert: conn.caCert,
+      tls_insecure_skip_verify: conn.insecureSkipVerify ? 1 : 0,
+      plain_http: conn.plainHttp ? 1 : 0,
+      oci_repositories: JSON.stringify(conn.ociRepositories),
+    } satisfies RegistryChanges;
   }
 
   /** The clear connection settings of a stored registry, for the probe and later the sync engine. */
