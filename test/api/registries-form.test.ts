@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
+import {
+  countRegistries,
+  createTenant,
+  startTestServer,
+  TEST_DB,
+  type TestServer,
+} from '../support/server.js';
 
 type Err = { error: { code: string; message: string; details?: Array<{ field?: string; message: string }> } };
 type Registry = {
@@ -31,15 +37,7 @@ describe(`registries: form, protected mode and isolation (${TEST_DB})`, () => {
   });
   after(() => server.close());
 
-  const count = async (): Promise<number> =>
-    Number(
-      (
-        await server.app.storage.db
-          .selectFrom('helm_registries')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = (): Promise<number> => countRegistries(server);
 
   it('adds a protected registry without contacting it: sync disabled, Last Synced n/a', async () => {
     const res = await server.api<Registry>('POST', base, {

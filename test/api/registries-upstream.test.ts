@@ -14,7 +14,13 @@ import {
   type FixtureServer,
 } from '../support/fixture-servers.js';
 import { getTlsFixtures, serverTlsOptions } from '../support/tls-fixtures.js';
-import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
+import {
+  countRegistries,
+  createTenant,
+  startTestServer,
+  TEST_DB,
+  type TestServer,
+} from '../support/server.js';
 
 type Err = { error: { code: string; message: string } };
 type Registry = {
@@ -78,15 +84,7 @@ describe(`registries: validation against real upstreams (${TEST_DB})`, () => {
 
   const add = (body: Record<string, unknown>) =>
     server.api<Registry & Err>('POST', base, { token: tenant.adminToken, body });
-  const count = async (): Promise<number> =>
-    Number(
-      (
-        await server.app.storage.db
-          .selectFrom('helm_registries')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const count = (): Promise<number> => countRegistries(server);
 
   it('validates and saves a real repository (grafana, 3,591 versions)', async () => {
     const res = await add({ name: 'grafana', endpoint: `${plain.url}/grafana` });

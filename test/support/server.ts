@@ -124,3 +124,12 @@ export async function createTenant(
   }
   return { name, adminToken: tokens[0]!, memberToken: tokens[1]! };
 }
+
+/** Registries stored, in every scope: tests check that a refused request saved nothing. */
+export async function countRegistries(server: TestServer): Promise<number> {
+  const row = await server.app.storage.db
+    .selectFrom('helm_registries')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
