@@ -181,6 +181,8 @@ run_step install install_missing
 run_step lint npm run lint
 run_step typecheck npm run typecheck
 run_test_step unit npm run test:unit
+# Integration and browser tests serve the built console (dist/web).
+run_step build npm run build
 CHARTHOUSE_TEST_DB=sqlite run_test_step integration-sqlite npm run test:integration
 
 if [ -n "${CHARTHOUSE_TEST_DATABASE_URL:-}" ]; then

@@ -8,6 +8,7 @@ import { authRoutes } from '../identity/auth.routes.js';
 import { registryRoutes } from '../registries/registry.routes.js';
 import { NotFoundError } from '../shared/errors.js';
 import { tenantRoutes } from '../tenants/tenant.routes.js';
+import { consoleRoutes, findConsoleRoot } from './console.routes.js';
 import { errorHandler } from './error-handler.js';
 import { createMetrics } from './metrics.js';
 import { operationsRoutes } from './operations.routes.js';
@@ -44,7 +45,10 @@ export async function buildServer(s: AppServices): Promise<Http> {
   });
 
   app.setErrorHandler(errorHandler);
+  const console = await consoleRoutes(app, findConsoleRoot());
   app.setNotFoundHandler((req, reply) => {
+    // Client-side routes of the console (a reload on /t/acme/settings/registries) get the app.
+    if (console.serveIndex(req, reply)) return;
     errorHandler(new NotFoundError('Path', `${req.method} ${req.url.split('?')[0]}`), req, reply);
   });
 
