@@ -30,7 +30,11 @@ export const IssuedTokenView = Type.Object({
 });
 export type IssuedTokenView = Static<typeof IssuedTokenView>;
 
-const Membership = Type.Object({ name: Type.String(), displayName: Type.String(), role: Type.String() });
+const Membership = Type.Object({
+  name: Type.String(),
+  displayName: Type.String(),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('member')]),
+});
 
 export const MeView = Type.Object({
   id: Type.String(),

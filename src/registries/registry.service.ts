@@ -12,6 +12,7 @@ import {
   NotFoundError,
   PermissionError,
   UpstreamError,
+  type UpstreamFailure,
   type ErrorDetail,
 } from '../shared/errors.js';
 import { newId, nowIso } from '../shared/ids.js';
@@ -285,7 +286,8 @@ export class RegistryService {
       // The upstream call is a boundary worth a log line; the URL has no query and no credentials.
       const failure = err instanceof UpstreamError ? err.failure : 'error';
       this.options.logger.warn({ endpoint, failure, ms: Date.now() - started }, 'registry validation failed');
-      throw err;
+      const field = err instanceof UpstreamError ? fieldFor(err.failure, conn) : null;
+      throw field !== null && err instanceof UpstreamError ? err.withField(field) : err;
     });
     this.options.logger.info(
       { endpoint, charts: result.chartCount, versions: result.versionCount, ms: Date.now() - started },
@@ -330,6 +332,24 @@ export class RegistryService {
     if (ctx.scope.kind === 'system' && !ctx.principal.isSystemAdmin) {
       throw new PermissionError('Only the system administrator can manage system registries.');
     }
+  }
+}
+
+/**
+ * Which field of the registry form a validation failure is about, so the console can show it there.
+ * Null when no field the user filled in is to blame: credentials are needed but none were given.
+ */
+function fieldFor(failure: UpstreamFailure, conn: Connection): string | null {
+  switch (failure) {
+    case 'unauthorized':
+    case 'forbidden':
+      return conn.username === null ? null : 'auth.password';
+    case 'tls':
+      return 'tls';
+    case 'not_found':
+      return conn.ociRepositories.length > 0 ? 'ociRepositories' : 'endpoint';
+    default:
+      return 'endpoint';
   }
 }
 

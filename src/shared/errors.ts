@@ -105,12 +105,19 @@ export class UpstreamError extends AppError {
   constructor(
     readonly failure: UpstreamFailure,
     message: string,
+    details?: ErrorDetail[],
   ) {
     super(
       failure === 'not_a_helm_repository' || failure === 'not_an_oci_registry'
         ? failure
         : `upstream_${failure}`,
       message,
+      details,
     );
+  }
+
+  /** The same failure, pointed at the request field a person should look at. */
+  withField(field: string): UpstreamError {
+    return new UpstreamError(this.failure, this.message, [{ field, message: this.message }]);
   }
 }

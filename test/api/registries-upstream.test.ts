@@ -22,7 +22,7 @@ import {
   type TestServer,
 } from '../support/server.js';
 
-type Err = { error: { code: string; message: string } };
+type Err = { error: { code: string; message: string; details?: Array<{ field?: string }> } };
 type Registry = {
   name: string;
   kind: string;
@@ -155,6 +155,15 @@ describe(`registries: validation against real upstreams (${TEST_DB})`, () => {
       assert.match(res.body.error.message, message, what);
       assert.ok(!res.body.error.message.includes('wrong-one'), `${what}: password echoed`);
       assert.ok(Date.now() - started < 10_000, `${what} took ${Date.now() - started} ms`);
+      // Credentials asked for but none given: no field is to blame, the message says what to do.
+      const blamed: Record<string, string | undefined> = {
+        'wrong password': 'auth.password',
+        'no password': undefined,
+        '403': undefined,
+        tls: 'tls',
+      };
+      const field = what in blamed ? blamed[what] : 'endpoint';
+      assert.equal(res.body.error.details?.[0]?.field, field, `${what}: the field to look at`);
     }
     assert.equal(await count(), before);
     assert.equal((await server.api('GET', '/healthz', { token: null })).status, 200);
