@@ -1,0 +1,88 @@
+import { NavLink, Outlet, useMatch } from 'react-router';
+import { Button } from '../ui/Button';
+import { ErrorMessage } from '../ui/ErrorMessage';
+import { Loading } from '../ui/Loading';
+import { isSystemAdmin, useMe } from './me';
+import { useSession } from './session';
+import { TenantSwitcher } from './TenantSwitcher';
+
+/** The signed-in frame: top bar (brand, tenant, user), the Main Menu, and the current screen. */
+export function Shell() {
+  const { signOut } = useSession();
+  const me = useMe();
+  const tenantMatch = useMatch('/t/:tenant/*');
+  const currentTenant = tenantMatch?.params.tenant;
+  const menuTenant = currentTenant ?? me.data?.tenants[0]?.name;
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <NavLink to="/" className="brand" aria-label="Charthouse home">
+          <span className="brand-mark" aria-hidden="true" />
+          Charthouse
+        </NavLink>
+        {me.data && <TenantSwitcher me={me.data} current={currentTenant} />}
+        <div className="topbar-user">
+          {me.data && (
+            <span className="topbar-username">
+              Signed in as <strong>{me.data.username}</strong>
+            </span>
+          )}
+          <Button variant="ghost" onClick={() => signOut('signed-out')}>
+            Sign out
+          </Button>
+        </div>
+      </header>
+      <div className="layout">
+        <nav className="sidebar" aria-label="Main menu">
+          <h2 className="sidebar-title">Main Menu</h2>
+          {menuTenant && (
+            <>
+              <h3 className="sidebar-group">Tenant Settings</h3>
+              <ul>
+                <li>
+                  <NavLink to={`/t/${encodeURIComponent(menuTenant)}/settings/registries`}>
+                    Registries
+                  </NavLink>
+                </li>
+                <li>
+                  <NavLink to={`/t/${encodeURIComponent(menuTenant)}/settings/members`}>Members</NavLink>
+                </li>
+              </ul>
+            </>
+          )}
+          {isSystemAdmin(me.data) && (
+            <>
+              <h3 className="sidebar-group">System</h3>
+              <ul>
+                <li>
+                  <NavLink to="/system/registries">Registries</NavLink>
+                </li>
+                <li>
+                  <NavLink to="/system/tenants">Tenants</NavLink>
+                </li>
+              </ul>
+            </>
+          )}
+        </nav>
+        <main id="main" className="main" tabIndex={-1}>
+          {me.isPending ? (
+            <Loading />
+          ) : me.isError ? (
+            <ErrorMessage
+              title="Could not load your account"
+              error={me.error}
+              onRetry={() => void me.refetch()}
+              retrying={me.isFetching}
+            />
+          ) : (
+            <Outlet />
+          )}
+        </main>
+      </div>
+    </div>
+  );
+}

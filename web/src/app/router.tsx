@@ -1,0 +1,46 @@
+import { createBrowserRouter, Navigate } from 'react-router';
+import { LoginPage } from '../auth/LoginPage';
+import { MembersPage } from '../members/MembersPage';
+import { TenantRegistriesPage } from '../registries/TenantRegistriesPage';
+import { SystemRegistriesPage } from '../system/SystemRegistriesPage';
+import { TenantsPage } from '../system/TenantsPage';
+import { HomeRedirect } from './HomeRedirect';
+import { NotFound } from './NotFound';
+import { RequireSession } from './RequireSession';
+import { RouteError } from './RouteError';
+import { Shell } from './Shell';
+
+/**
+ * Browser-history routes; the server answers every such path with index.html. The pathless route
+ * under the shell carries the error element, so a crashing screen keeps the menu around it.
+ */
+export function createRouter() {
+  return createBrowserRouter([
+    { path: '/login', element: <LoginPage />, errorElement: <RouteError /> },
+    {
+      path: '/',
+      element: (
+        <RequireSession>
+          <Shell />
+        </RequireSession>
+      ),
+      errorElement: <RouteError />,
+      children: [
+        {
+          errorElement: <RouteError />,
+          children: [
+            { index: true, element: <HomeRedirect /> },
+            { path: 't/:tenant', element: <Navigate to="settings/registries" replace /> },
+            { path: 't/:tenant/settings', element: <Navigate to="registries" replace /> },
+            { path: 't/:tenant/settings/registries', element: <TenantRegistriesPage /> },
+            { path: 't/:tenant/settings/members', element: <MembersPage /> },
+            { path: 'system', element: <Navigate to="/system/registries" replace /> },
+            { path: 'system/registries', element: <SystemRegistriesPage /> },
+            { path: 'system/tenants', element: <TenantsPage /> },
+            { path: '*', element: <NotFound /> },
+          ],
+        },
+      ],
+    },
+  ]);
+}

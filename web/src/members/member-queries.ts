@@ -1,0 +1,1 @@
+export const membersQueryKey = (tenant: string) => ['members', tenant] as const;

@@ -1,0 +1,1 @@
+export const tenantsQueryKey = ['tenants'] as const;
