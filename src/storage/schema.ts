@@ -62,6 +62,78 @@ export interface HelmRegistriesTable {
   version_count: number;
   created_at: string;
   updated_at: string;
+  // Sync state (migration 2026-11-21T01-00-catalog). Optional in this type only so that inserts written
+  // before these columns existed still compile: every one has a SQL default (NULL or 0).
+  /** Validators of the last fetched index.yaml, for the next conditional GET. */
+  sync_etag?: string | null;
+  sync_last_modified?: string | null;
+  /** SHA-256 (hex) of the last index body committed, so an unchanged body costs no writes. */
+  sync_content_digest?: string | null;
+  /** Who may sync this registry until `lease_expires_at` (see sync/sync-lease.repository.ts). */
+  lease_owner?: string | null;
+  lease_expires_at?: string | null;
+  next_sync_at?: string | null;
+  /** Consecutive failed syncs, for the retry backoff. */
+  failure_count?: number;
+  /** Per-registry override of the index size limit, in bytes. */
+  max_index_bytes?: number | null;
+}
+
+/** One chart version of a synced registry. JSON columns hold JSON text. */
+export interface ChartVersionsTable {
+  id: string;
+  registry_id: string;
+  chart_name: string;
+  version: string;
+  /** Byte-wise order of this key is SemVer precedence (built by the protocol layer). */
+  sort_key: string;
+  app_version: string | null;
+  api_version: string | null;
+  type: string | null;
+  description: string | null;
+  icon: string | null;
+  home: string | null;
+  /** JSON array of URLs. */
+  sources: string;
+  /** JSON array of strings. */
+  keywords: string;
+  /** JSON array of {name, email?, url?}. */
+  maintainers: string;
+  kube_version: string | null;
+  deprecated: number;
+  created: string | null;
+  digest: string | null;
+  /** JSON array of the index entry's URLs as published. */
+  urls: string;
+  /** The chart archive's absolute URL, resolved as Helm does; null when there is none. */
+  chart_url: string | null;
+  /** JSON array of dependencies. */
+  dependencies: string;
+  /** JSON object of annotations. */
+  annotations: string;
+  /** Hash of the stored metadata: equal hash, nothing to write. */
+  content_hash: string;
+  /** 1 once the version's digest changed upstream (the same version re-published with other content). */
+  republished: number;
+  first_seen_at: string;
+  updated_at: string;
+}
+
+export interface SyncRunsTable {
+  id: string;
+  registry_id: string;
+  trigger: 'schedule' | 'manual';
+  status: 'running' | 'succeeded' | 'unchanged' | 'failed' | 'suspect';
+  started_at: string;
+  finished_at: string | null;
+  added: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+  /** JSON array of {chart?, version?, message}. */
+  warnings: string;
+  error: string | null;
+  error_code: string | null;
 }
 
 export interface Database {
@@ -70,4 +142,6 @@ export interface Database {
   memberships: MembershipsTable;
   api_tokens: ApiTokensTable;
   helm_registries: HelmRegistriesTable;
+  chart_versions: ChartVersionsTable;
+  sync_runs: SyncRunsTable;
 }
