@@ -68,7 +68,10 @@ function parseYaml(text: string, maxDepth: number): unknown {
   const options: LoadOptions & { maxDepth: number } = {
     schema: INDEX_SCHEMA,
     json: false,
-    listener,
+    // An anchor is always written "&name", and an alias needs an anchor: without any "&" in the text
+    // (most real indexes) there is nothing to refuse, and skipping the hook's 2 calls per node saves
+    // about 5% of a big parse.
+    listener: text.includes('&') ? listener : undefined,
     maxDepth: maxDepth + 1,
   };
   try {
@@ -95,18 +98,29 @@ function parseDocument(text: string, maxDepth: number): unknown {
   return parseYaml(text, maxDepth);
 }
 
-/** Walks the tree without recursion: refuses nesting over maxDepth and any node reached twice (an alias). */
+/**
+ * Walks the tree without recursion (JSON.parse accepts any nesting) and refuses nesting over maxDepth.
+ * No node can be shared (an alias): JSON has none and the YAML listener refuses every anchor, even a
+ * self-referencing `&a [*a]`, whose anchored node closes after its alias. Two flat stacks and no
+ * visited set keep this walk at about 15 ms for a 20,000-version index.
+ */
 function checkTreeShape(root: unknown, maxDepth: number): void {
-  const seen = new Set<object>();
-  const stack: [unknown, number][] = [[root, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
+  const nodes: object[] = [];
+  const depths: number[] = [];
+  if (root !== null && typeof root === 'object') {
+    nodes.push(root);
+    depths.push(1);
+  }
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()!;
     if (depth > maxDepth) throw depthRefused(maxDepth);
-    if (seen.has(node)) throw notAnIndex(ANCHORS_REFUSED);
-    seen.add(node);
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    const children: unknown[] = Array.isArray(node) ? node : Object.values(node);
+    for (const child of children) {
+      if (child !== null && typeof child === 'object') {
+        nodes.push(child);
+        depths.push(depth + 1);
+      }
     }
   }
 }
