@@ -3,6 +3,7 @@ import type { Config } from './config/config.js';
 import type { AuthService } from './identity/auth.service.js';
 import type { RegistryService } from './registries/registry.service.js';
 import type { Storage } from './storage/database.js';
+import type { SyncService } from './sync/sync.service.js';
 import type { TenantService } from './tenants/tenant.service.js';
 
 /** Everything the HTTP ring may call: domain services, never repositories. */
@@ -13,4 +14,5 @@ export interface AppServices {
   auth: AuthService;
   tenants: TenantService;
   registries: RegistryService;
+  sync: SyncService;
 }

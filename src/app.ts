@@ -11,7 +11,13 @@ import { loadOrCreateKey, SecretBox } from './shared/secret-box.js';
 import { migrateToLatest, openStorage, type Storage } from './storage/database.js';
 import { TenantRepository } from './tenants/tenant.repository.js';
 import { TenantService } from './tenants/tenant.service.js';
-import { closeUpstreamDispatchers } from './upstream/http-client.js';
+import { ChartVersionRepository } from './catalog/chart-version.repository.js';
+import { SyncEngine } from './sync/sync.engine.js';
+import { SyncLeaseRepository } from './sync/sync-lease.repository.js';
+import { SyncRunRepository } from './sync/sync-run.repository.js';
+import { SyncScheduler } from './sync/sync.scheduler.js';
+import { SyncService } from './sync/sync.service.js';
+import { closeUpstreamDispatchers, createUpstreamPolicy } from './upstream/http-client.js';
 
 export const USER_AGENT = 'Charthouse/0.1.0';
 
@@ -40,29 +46,49 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   const users = new UserRepository(storage.db);
   const auth = new AuthService(users, config.sessionTtlMinutes);
   const tenants = new TenantService(new TenantRepository(storage.db), users);
-  const registries = new RegistryService(new RegistryRepository(storage.db), new SecretBox(key), {
+  const secrets = new SecretBox(key);
+  const upstreamPolicy = createUpstreamPolicy({
+    allowPrivateEndpoints: config.allowPrivateEndpoints,
+    timeoutMs: config.upstreamTimeoutMs,
+    idleTimeoutMs: config.upstreamIdleTimeoutMs,
+    userAgent: USER_AGENT,
+  });
+  const registries = new RegistryService(new RegistryRepository(storage.db), secrets, {
     logger: logger.child({ component: 'registries' }),
-    upstreamPolicy: {
-      allowPrivateEndpoints: config.allowPrivateEndpoints,
-      timeoutMs: config.upstreamTimeoutMs,
-      idleTimeoutMs: config.upstreamIdleTimeoutMs,
-      maxRedirects: 5,
-      userAgent: USER_AGENT,
-    },
+    upstreamPolicy,
     maxIndexBytes: config.maxIndexBytes,
   });
+  const runs = new SyncRunRepository(storage.db);
+  const leases = new SyncLeaseRepository(storage.db);
+  const engine = new SyncEngine({
+    storage,
+    versions: new ChartVersionRepository(storage.db, storage.dialect),
+    runs,
+    leases,
+    secrets,
+    policy: upstreamPolicy,
+    maxIndexBytes: config.maxIndexBytes,
+    logger: logger.child({ component: 'sync' }),
+  });
+  const sync = new SyncService(registries, runs, engine);
+  const scheduler = config.syncScheduler ? new SyncScheduler({ engine, leases, runs, logger }) : null;
   const { generatedPassword } = await auth.bootstrapAdmin(config.adminUsername, config.adminPassword);
   await auth.pruneExpiredTokens();
 
-  const services: AppServices = { config, logger, storage, auth, tenants, registries };
+  const services: AppServices = { config, logger, storage, auth, tenants, registries, sync };
   const http = await buildServer(services);
 
   return {
     http,
     storage,
     generatedAdminPassword: generatedPassword,
-    listen: () => http.listen({ port: config.port, host: config.host }),
+    listen: async () => {
+      const address = await http.listen({ port: config.port, host: config.host });
+      scheduler?.start();
+      return address;
+    },
     close: async () => {
+      await scheduler?.stop();
       await http.close();
       await closeUpstreamDispatchers();
       await storage.close();

@@ -26,6 +26,7 @@ export interface Config {
   upstreamTimeoutMs: number;
   upstreamIdleTimeoutMs: number;
   apiBodyLimitBytes: number;
+  syncScheduler: boolean;
 }
 
 type Kind = 'int' | 'string' | 'bool' | 'url' | 'level';
@@ -92,6 +93,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     fallback: 15000,
     min: 100,
   },
+  { key: 'syncScheduler', env: 'CHARTHOUSE_SYNC_SCHEDULER', kind: 'bool', fallback: true },
   {
     key: 'apiBodyLimitBytes',
     env: 'CHARTHOUSE_API_BODY_LIMIT_BYTES',

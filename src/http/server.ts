@@ -7,6 +7,7 @@ import type { AppServices } from '../app.services.js';
 import { authRoutes } from '../identity/auth.routes.js';
 import { registryRoutes } from '../registries/registry.routes.js';
 import { NotFoundError } from '../shared/errors.js';
+import { syncRoutes } from '../sync/sync.routes.js';
 import { tenantRoutes } from '../tenants/tenant.routes.js';
 import { consoleRoutes, findConsoleRoot } from './console.routes.js';
 import { errorHandler } from './error-handler.js';
@@ -69,5 +70,6 @@ export async function buildServer(s: AppServices): Promise<Http> {
   authRoutes(app, s);
   tenantRoutes(app, s);
   registryRoutes(app, s);
+  syncRoutes(app, s);
   return app;
 }

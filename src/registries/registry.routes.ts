@@ -1,11 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import type { AppServices } from '../app.services.js';
 import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
-import { requirePrincipal } from '../http/principal.js';
 import type { Http } from '../http/types.js';
-import type { RequestContext } from '../shared/context.js';
-import { PermissionError } from '../shared/errors.js';
 import {
   ListQuery,
   RegistryCreateBody,
@@ -13,42 +9,13 @@ import {
   RegistryPatchBody,
   RegistryView,
 } from './registry.schema.js';
+import { oneRegistryParams, registryRouteScopes } from './registry.scopes.js';
 
-const NameParam = Type.String({ minLength: 1, maxLength: 255 });
-
-/**
- * The same five registry endpoints exist twice: under a tenant (its registries plus the read-only
- * system ones) and under /system (the system administrator's). Only the way the context is built differs.
- */
+/** List, add, read, change and remove registries, in tenant and system scope alike. */
 export function registryRoutes(app: Http, s: AppServices): void {
-  const tenantContext = async (req: FastifyRequest, tenant: string): Promise<RequestContext> => {
-    const principal = await requirePrincipal(s.auth, req);
-    return { principal, scope: await s.tenants.enter(principal, tenant) };
-  };
-  const systemContext = async (req: FastifyRequest): Promise<RequestContext> => {
-    const principal = await requirePrincipal(s.auth, req);
-    if (!principal.isSystemAdmin)
-      throw new PermissionError('Only the system administrator can manage system registries.');
-    return { principal, scope: { kind: 'system' } };
-  };
-
-  const variants = [
-    {
-      prefix: '/api/v1/tenants/:t/registries/helm',
-      tag: 'registries',
-      params: Type.Object({ t: Type.String({ maxLength: 63 }) }),
-      context: (req: FastifyRequest) => tenantContext(req, (req.params as { t: string }).t),
-    },
-    {
-      prefix: '/api/v1/system/registries/helm',
-      tag: 'system registries',
-      params: Type.Object({}),
-      context: systemContext,
-    },
-  ];
-
+  const variants = registryRouteScopes(s);
   for (const v of variants) {
-    const one = Type.Composite([v.params, Type.Object({ name: NameParam })]);
+    const one = oneRegistryParams(v);
     app.get(
       v.prefix,
       {

@@ -303,7 +303,7 @@ export class RegistryService {
   }
 
   /** A tenant sees its own registries and the system's; its own win when names collide. */
-  private async findVisible(scope: Scope, name: string): Promise<RegistryRow> {
+  async findVisible(scope: Scope, name: string): Promise<RegistryRow> {
     const own = await this.registries.findByName(scopeKey(scope), name);
     if (own) return own;
     if (scope.kind === 'tenant') {
@@ -314,7 +314,7 @@ export class RegistryService {
   }
 
   /** Like findVisible, but a system registry reached through a tenant is read-only. */
-  private async findOwned(scope: Scope, name: string): Promise<RegistryRow> {
+  async findOwned(scope: Scope, name: string): Promise<RegistryRow> {
     const row = await this.findVisible(scope, name);
     if (row.scope !== scopeKey(scope)) {
       throw new PermissionError(
@@ -325,7 +325,7 @@ export class RegistryService {
     return row;
   }
 
-  private requireAdmin(ctx: RequestContext): void {
+  requireAdmin(ctx: RequestContext): void {
     if (ctx.scope.kind === 'tenant' && ctx.scope.role !== 'admin') {
       throw new PermissionError('Only tenant administrators can add, change or remove registries.');
     }

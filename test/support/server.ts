@@ -49,6 +49,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     CHARTHOUSE_UPSTREAM_TIMEOUT_MS: '3000',
     CHARTHOUSE_UPSTREAM_IDLE_TIMEOUT_MS: '1500',
     CHARTHOUSE_LOGIN_RATE_LIMIT: '1000',
+    // Tests start syncs themselves (Sync now); a background scheduler would contact their fixtures.
+    CHARTHOUSE_SYNC_SCHEDULER: 'false',
     ...(pg ? { CHARTHOUSE_DATABASE_URL: pg.url } : {}),
     ...env,
   });

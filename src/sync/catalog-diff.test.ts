@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  fingerprintKey,
+  type ChartVersionFingerprint,
+  type NewChartVersion,
+} from '../catalog/chart-version.repository.js';
+import { diffCatalog, isSuspectShrink } from './catalog-diff.js';
+
+function row(name: string, version: string, hash: string, digest: string | null = null): NewChartVersion {
+  return {
+    chart_name: name,
+    version,
+    sort_key: version,
+    app_version: null,
+    api_version: 'v2',
+    type: null,
+    description: null,
+    icon: null,
+    home: null,
+    sources: '[]',
+    keywords: '[]',
+    maintainers: '[]',
+    kube_version: null,
+    deprecated: 0,
+    created: null,
+    digest,
+    urls: '[]',
+    chart_url: null,
+    dependencies: '[]',
+    annotations: '{}',
+    content_hash: hash,
+  };
+}
+
+describe('diffCatalog', () => {
+  const stored = new Map<string, ChartVersionFingerprint>([
+    [fingerprintKey('a', '1.0.0'), { id: 'id-a1', contentHash: 'h1', digest: 'd1' }],
+    [fingerprintKey('a', '2.0.0'), { id: 'id-a2', contentHash: 'h2', digest: 'd2' }],
+    [fingerprintKey('b', '1.0.0'), { id: 'id-b1', contentHash: 'h3', digest: null }],
+  ]);
+
+  it('finds nothing to do for an identical catalog', () => {
+    const out = diffCatalog(
+      [row('a', '1.0.0', 'h1', 'd1'), row('a', '2.0.0', 'h2', 'd2'), row('b', '1.0.0', 'h3')],
+      stored,
+    );
+    assert.deepEqual(out.diff, { insert: [], update: [], remove: [] });
+    assert.equal(out.unchanged, 3);
+  });
+
+  it('inserts new versions, updates changed ones, removes vanished ones', () => {
+    const out = diffCatalog(
+      [row('a', '1.0.0', 'h1-new', 'd1'), row('b', '1.0.0', 'h3'), row('c', '0.1.0', 'h4')],
+      stored,
+    );
+    assert.deepEqual(
+      out.diff.insert.map((r) => r.chart_name),
+      ['c'],
+    );
+    assert.deepEqual(
+      out.diff.update.map((r) => [r.id, r.republished]),
+      [['id-a1', false]],
+    );
+    assert.deepEqual(out.diff.remove, ['id-a2']);
+    assert.equal(out.unchanged, 1);
+    assert.deepEqual(out.warnings, []);
+  });
+
+  it('flags a version re-published with another digest', () => {
+    const out = diffCatalog(
+      [row('a', '1.0.0', 'h1-new', 'd-other'), row('a', '2.0.0', 'h2', 'd2'), row('b', '1.0.0', 'h3')],
+      stored,
+    );
+    assert.equal(out.diff.update[0]?.republished, true);
+    assert.match(out.warnings[0]?.message ?? '', /re-published/);
+  });
+});
+
+describe('isSuspectShrink', () => {
+  it('holds a big catalog that lost more than half, not small or ordinary changes', () => {
+    assert.equal(isSuspectShrink(1000, 100), true);
+    assert.equal(isSuspectShrink(1000, 600), false);
+    assert.equal(isSuspectShrink(10, 0), false);
+  });
+});

@@ -1,0 +1,301 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { ChartVersionRepository } from '../catalog/chart-version.repository.js';
+import { parseRegistryEndpoint } from '../protocol/registry-endpoint.js';
+import { AppError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import type { Storage } from '../storage/database.js';
+import type { UpstreamPolicy } from '../upstream/http-client.js';
+import { diffCatalog, isSuspectShrink } from './catalog-diff.js';
+import { fetchIndex, type IndexSource } from './index-fetch.js';
+import { parseIndexInWorker } from './index-parse.js';
+import type { SyncableRegistryRow, SyncLeaseRepository } from './sync-lease.repository.js';
+import type { SyncRun, SyncRunRepository, SyncTrigger } from './sync-run.repository.js';
+
+export interface SyncEngineOptions {
+  storage: Storage;
+  versions: ChartVersionRepository;
+  runs: SyncRunRepository;
+  leases: SyncLeaseRepository;
+  secrets: SecretBox;
+  policy: UpstreamPolicy;
+  maxIndexBytes: number;
+  logger: Logger;
+  /** How long a lease lasts without renewal; a sync longer than this is renewed while it runs. */
+  leaseTtlMs?: number;
+}
+
+const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
+/** Retry a failing registry after 1, 2, 4, … minutes, never later than its own interval. */
+const BACKOFF_BASE_MS = 60_000;
+
+/**
+ * Synchronizes one classic Helm repository into the catalog: conditional fetch, parse in a worker,
+ * diff against what is stored, and one transaction that writes the catalog, closes the run and updates
+ * the registry together, so readers see the old catalog or the new one, never half. At most one sync
+ * per registry runs at a time across every process (the lease).
+ */
+export class SyncEngine {
+  /** Identifies this process in leases, so a forced or expired lease is told apart from ours. */
+  readonly owner = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
+  private readonly leaseTtlMs: number;
+  private readonly inFlight = new Set<string>();
+
+  constructor(private readonly o: SyncEngineOptions) {
+    this.leaseTtlMs = o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  }
+
+  /**
+   * Take the registry's lease and open a run; null when another sync holds the lease. The returned
+   * `done` completes the sync (it never rejects: failures are recorded on the run).
+   */
+  async begin(
+    row: SyncableRegistryRow,
+    trigger: SyncTrigger,
+    force = false,
+  ): Promise<{ run: SyncRun; done: Promise<void> } | null> {
+    // The lease is re-entrant for its owner (so it can be renewed), so syncs within this process are
+    // kept apart here; the lease keeps them apart across processes.
+    if (this.inFlight.has(row.id)) return null;
+    this.inFlight.add(row.id);
+    const now = new Date();
+    let acquired = false;
+    try {
+      acquired = await this.o.leases.acquire(row.id, this.owner, this.leaseTtlMs, now, { force });
+    } finally {
+      if (!acquired) this.inFlight.delete(row.id);
+    }
+    if (!acquired) return null;
+    await this.o.leases.markSyncing(row.id, this.owner);
+    const run = await this.o.runs.start(row.id, trigger, now);
+    const done = this.execute(row, run).finally(async () => {
+      this.inFlight.delete(row.id);
+      await this.o.leases.release(row.id, this.owner);
+    });
+    return { run, done };
+  }
+
+  private async execute(row: SyncableRegistryRow, run: SyncRun): Promise<void> {
+    const started = Date.now();
+    const log = this.o.logger.child({ registry: row.id, run: run.id });
+    const renew = setInterval(() => {
+      void this.o.leases.renew(row.id, this.owner, this.leaseTtlMs, new Date());
+    }, this.leaseTtlMs / 3);
+    renew.unref();
+    try {
+      const outcome = await this.syncClassic(row, run);
+      log.info({ ...outcome, ms: Date.now() - started }, 'sync finished');
+    } catch (err) {
+      const known = err instanceof AppError;
+      const message = known ? err.message : 'The sync failed unexpectedly; the server log has the details.';
+      if (!known) log.error({ err }, 'sync failed unexpectedly');
+      else log.warn({ code: err.code, ms: Date.now() - started }, 'sync failed');
+      await this.recordFailure(row, run, known ? err.code : 'internal_error', message);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private async syncClassic(
+    row: SyncableRegistryRow,
+    run: SyncRun,
+  ): Promise<{ status: string; added: number; updated: number; removed: number }> {
+    const { db } = this.o.storage;
+    const endpoint = parseRegistryEndpoint(row.endpoint, { ociPlainHttp: row.plain_http === 1 });
+    const password = row.password_enc ? this.o.secrets.open(row.password_enc, row.id) : null;
+    const source: IndexSource = {
+      endpoint,
+      ...(row.username !== null && password !== null
+        ? { credentials: { username: row.username, password } }
+        : {}),
+      passCredentials: row.pass_credentials === 1,
+      tls: {
+        ...(row.tls_ca_cert ? { caCert: row.tls_ca_cert } : {}),
+        insecureSkipVerify: row.tls_insecure_skip_verify === 1,
+      },
+    };
+    const previous = {
+      etag: row.sync_etag ?? null,
+      lastModified: row.sync_last_modified ?? null,
+      contentDigest: row.sync_content_digest ?? null,
+    };
+    const fetched = await fetchIndex(
+      source,
+      previous,
+      this.o.policy,
+      row.max_index_bytes ?? this.o.maxIndexBytes,
+    );
+    const now = new Date();
+
+    if (fetched.kind !== 'changed') {
+      // Nothing to write but the run and the registry's Last Synced: an unchanged upstream costs no catalog writes.
+      await db.transaction().execute(async (trx) => {
+        await this.o.runs.finish(
+          trx,
+          run.id,
+          {
+            status: 'unchanged',
+            added: 0,
+            updated: 0,
+            removed: 0,
+            unchanged: row.version_count,
+            warnings: [],
+            error: null,
+            errorCode: null,
+          },
+          now,
+        );
+        await this.o.leases.recordOutcome(
+          row.id,
+          this.owner,
+          {
+            syncStatus: 'synced',
+            lastSyncedAt: now,
+            lastError: null,
+            etag: fetched.validators.etag,
+            lastModified: fetched.validators.lastModified,
+            failureCount: 0,
+            nextSyncAt: this.nextSync(row, now),
+          },
+          trx,
+        );
+      });
+      return { status: 'unchanged', added: 0, updated: 0, removed: 0 };
+    }
+
+    const { rows, warnings } = await parseIndexInWorker(fetched.body, endpoint.baseUrl);
+    const stored = await this.o.versions.fingerprints(row.id);
+    const lastRuns = await this.o.runs.listForRegistry(row.id, 2);
+    const previousRun = lastRuns.find((r) => r.id !== run.id);
+    // A shrink seen twice in a row is confirmed: the upstream really dropped those versions.
+    if (isSuspectShrink(stored.size, rows.length) && previousRun?.status !== 'suspect') {
+      const message =
+        `The index lists ${rows.length} versions where the catalog has ${stored.size}: it looks truncated, ` +
+        'so the catalog was kept. The next sync applies it if the upstream still says the same.';
+      await db.transaction().execute(async (trx) => {
+        await this.o.runs.finish(
+          trx,
+          run.id,
+          {
+            status: 'suspect',
+            added: 0,
+            updated: 0,
+            removed: 0,
+            unchanged: 0,
+            warnings,
+            error: message,
+            errorCode: 'index_suspect',
+          },
+          now,
+        );
+        await this.o.leases.recordOutcome(
+          row.id,
+          this.owner,
+          { syncStatus: 'failed', lastError: message, failureCount: 0, nextSyncAt: this.nextSync(row, now) },
+          trx,
+        );
+      });
+      return { status: 'suspect', added: 0, updated: 0, removed: 0 };
+    }
+
+    const changes = diffCatalog(rows, stored);
+    const allWarnings = [...warnings, ...changes.warnings];
+    await db.transaction().execute(async (trx) => {
+      await this.o.versions.applyDiff(trx, row.id, changes.diff, now);
+      const counts = await this.o.versions.countByRegistry(row.id, trx);
+      const closed = await this.o.runs.finish(
+        trx,
+        run.id,
+        {
+          status: 'succeeded',
+          added: changes.diff.insert.length,
+          updated: changes.diff.update.length,
+          removed: changes.diff.remove.length,
+          unchanged: changes.unchanged,
+          warnings: allWarnings,
+          error: null,
+          errorCode: null,
+        },
+        now,
+      );
+      const recorded = await this.o.leases.recordOutcome(
+        row.id,
+        this.owner,
+        {
+          syncStatus: 'synced',
+          lastSyncedAt: now,
+          lastError: null,
+          chartCount: counts.charts,
+          versionCount: counts.versions,
+          etag: fetched.validators.etag,
+          lastModified: fetched.validators.lastModified,
+          contentDigest: fetched.validators.contentDigest,
+          failureCount: 0,
+          nextSyncAt: this.nextSync(row, now),
+        },
+        trx,
+      );
+      // Our run was declared dead, or a forced sync took the lease: theirs wins, ours rolls back.
+      if (!closed || !recorded) throw new LeaseLostError();
+    });
+    return {
+      status: 'succeeded',
+      added: changes.diff.insert.length,
+      updated: changes.diff.update.length,
+      removed: changes.diff.remove.length,
+    };
+  }
+
+  private async recordFailure(
+    row: SyncableRegistryRow,
+    run: SyncRun,
+    code: string,
+    message: string,
+  ): Promise<void> {
+    const now = new Date();
+    const failures = (row.failure_count ?? 0) + 1;
+    const backoff = Math.min(BACKOFF_BASE_MS * 2 ** (failures - 1), row.sync_interval_minutes * 60_000);
+    await this.o.storage.db.transaction().execute(async (trx) => {
+      await this.o.runs.finish(
+        trx,
+        run.id,
+        {
+          status: 'failed',
+          added: 0,
+          updated: 0,
+          removed: 0,
+          unchanged: 0,
+          warnings: [],
+          error: message,
+          errorCode: code,
+        },
+        now,
+      );
+      await this.o.leases.recordOutcome(
+        row.id,
+        this.owner,
+        {
+          syncStatus: 'failed',
+          lastError: message,
+          failureCount: failures,
+          nextSyncAt: new Date(now.getTime() + backoff),
+        },
+        trx,
+      );
+    });
+  }
+
+  /** The interval, jittered by ±10% so registries added together do not sync in lockstep. */
+  private nextSync(row: SyncableRegistryRow, now: Date): Date {
+    const interval = row.sync_interval_minutes * 60_000;
+    return new Date(now.getTime() + interval * (0.9 + Math.random() * 0.2));
+  }
+}
+
+class LeaseLostError extends AppError {
+  readonly status = 409;
+  constructor() {
+    super('sync_superseded', 'Another sync of this registry took over; this one was discarded.');
+  }
+}

@@ -1,0 +1,95 @@
+import type { RegistryService } from '../registries/registry.service.js';
+import type { RequestContext } from '../shared/context.js';
+import { ConflictError, InvalidRequestError } from '../shared/errors.js';
+import type { SyncEngine } from './sync.engine.js';
+import type { SyncRun, SyncRunRepository } from './sync-run.repository.js';
+import type { SyncRunList, SyncRunView } from './sync.schema.js';
+
+/** "Sync now" and the sync history, for the registries a caller can see (SPEC §3). */
+export class SyncService {
+  constructor(
+    private readonly registries: RegistryService,
+    private readonly runs: SyncRunRepository,
+    private readonly engine: SyncEngine,
+  ) {}
+
+  /** Start a sync in the background and answer with its run at once. */
+  async syncNow(ctx: RequestContext, name: string): Promise<SyncRunView> {
+    this.registries.requireAdmin(ctx);
+    const row = await this.registries.findOwned(ctx.scope, name);
+    if (row.protected === 1) {
+      throw new ConflictError(
+        'registry_protected',
+        `"${name}" is protected: Charthouse never contacts it, so it cannot be synchronized. Type chart names and versions by hand.`,
+      );
+    }
+    if (row.kind !== 'helm') {
+      throw new ConflictError(
+        'sync_unavailable',
+        `Synchronizing ${row.kind === 'oci' ? 'OCI registries' : 'hosted registries'} is not available in this version.`,
+      );
+    }
+    const started = await this.engine.begin(row, 'manual');
+    if (!started)
+      throw new ConflictError(
+        'sync_in_progress',
+        `A sync of "${name}" is already running: wait for it to finish.`,
+      );
+    void started.done;
+    return toView(started.run);
+  }
+
+  async list(
+    ctx: RequestContext,
+    name: string,
+    query: { limit?: string; cursor?: string },
+  ): Promise<SyncRunList> {
+    const row = await this.registries.findVisible(ctx.scope, name);
+    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw new InvalidRequestError('limit must be between 1 and 100.', [
+        { field: 'limit', message: 'out of range' },
+      ]);
+    }
+    const after = query.cursor === undefined ? undefined : decodeRunCursor(query.cursor);
+    const runs = await this.runs.listForRegistry(row.id, limit + 1, after);
+    const page = runs.slice(0, limit);
+    const last = page[page.length - 1];
+    const list: SyncRunList = { items: page.map(toView) };
+    if (runs.length > limit && last) {
+      list.nextCursor = Buffer.from(JSON.stringify([last.started_at, last.id])).toString('base64url');
+    }
+    return list;
+  }
+}
+
+function decodeRunCursor(cursor: string): { startedAt: string; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string') {
+      return { startedAt: value[0], id: value[1] };
+    }
+  } catch {
+    // fall through
+  }
+  throw new InvalidRequestError('cursor is not one this server handed out: start again without it.', [
+    { field: 'cursor', message: 'invalid' },
+  ]);
+}
+
+export function toView(run: SyncRun): SyncRunView {
+  return {
+    id: run.id,
+    trigger: run.trigger,
+    status: run.status,
+    startedAt: run.started_at,
+    finishedAt: run.finished_at,
+    added: run.added,
+    updated: run.updated,
+    removed: run.removed,
+    unchanged: run.unchanged,
+    warnings: run.warnings,
+    error: run.error,
+    errorCode: run.error_code,
+  };
+}
