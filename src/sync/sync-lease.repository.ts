@@ -99,14 +99,18 @@ export class SyncLeaseRepository {
    * Registries whose next sync is due: unprotected, synced from upstream (not hosted), not leased, and
    * never scheduled or scheduled at or before `now`. Never-synced ones first, then the longest overdue.
    */
-  async dueForSync(now: Date, limit: number): Promise<SyncableRegistryRow[]> {
+  async dueForSync(
+    now: Date,
+    limit: number,
+    kinds: ReadonlyArray<'helm' | 'oci'> = ['helm', 'oci'],
+  ): Promise<SyncableRegistryRow[]> {
     const at = now.toISOString();
     return (
       this.db
         .selectFrom('helm_registries')
         .selectAll()
         .where('protected', '=', 0)
-        .where('kind', '!=', 'hosted')
+        .where('kind', 'in', kinds)
         .where((eb) =>
           eb.or([
             eb('lease_owner', 'is', null),

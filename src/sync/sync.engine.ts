@@ -71,7 +71,11 @@ export class SyncEngine {
     const run = await this.o.runs.start(row.id, trigger, now);
     const done = this.execute(row, run).finally(async () => {
       this.inFlight.delete(row.id);
-      await this.o.leases.release(row.id, this.owner);
+      // Never let a failed release reject `done`: nobody awaits a manual sync, and an unhandled
+      // rejection would end the process. An unreleased lease simply expires.
+      await this.o.leases.release(row.id, this.owner).catch((err: unknown) => {
+        this.o.logger.warn({ err, registry: row.id }, 'could not release the sync lease');
+      });
     });
     return { run, done };
   }
@@ -91,7 +95,12 @@ export class SyncEngine {
       const message = known ? err.message : 'The sync failed unexpectedly; the server log has the details.';
       if (!known) log.error({ err }, 'sync failed unexpectedly');
       else log.warn({ code: err.code, ms: Date.now() - started }, 'sync failed');
-      await this.recordFailure(row, run, known ? err.code : 'internal_error', message);
+      await this.recordFailure(row, run, known ? err.code : 'internal_error', message).catch(
+        (recordErr: unknown) => {
+          // The database itself is failing: the run stays `running` until failStale closes it.
+          log.error({ err: recordErr }, 'could not record the failed sync');
+        },
+      );
     } finally {
       clearInterval(renew);
     }
