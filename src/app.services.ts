@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { CatalogService } from './catalog/catalog.service.js';
 import type { Config } from './config/config.js';
 import type { AuthService } from './identity/auth.service.js';
 import type { RegistryService } from './registries/registry.service.js';
@@ -15,4 +16,5 @@ export interface AppServices {
   tenants: TenantService;
   registries: RegistryService;
   sync: SyncService;
+  catalog: CatalogService;
 }

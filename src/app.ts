@@ -11,6 +11,8 @@ import { loadOrCreateKey, SecretBox } from './shared/secret-box.js';
 import { migrateToLatest, openStorage, type Storage } from './storage/database.js';
 import { TenantRepository } from './tenants/tenant.repository.js';
 import { TenantService } from './tenants/tenant.service.js';
+import { CatalogRepository } from './catalog/catalog.repository.js';
+import { CatalogService } from './catalog/catalog.service.js';
 import { ChartVersionRepository } from './catalog/chart-version.repository.js';
 import { SyncEngine } from './sync/sync.engine.js';
 import { SyncLeaseRepository } from './sync/sync-lease.repository.js';
@@ -53,7 +55,8 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     idleTimeoutMs: config.upstreamIdleTimeoutMs,
     userAgent: USER_AGENT,
   });
-  const registries = new RegistryService(new RegistryRepository(storage.db), secrets, {
+  const registryRepository = new RegistryRepository(storage.db);
+  const registries = new RegistryService(registryRepository, secrets, {
     logger: logger.child({ component: 'registries' }),
     upstreamPolicy,
     maxIndexBytes: config.maxIndexBytes,
@@ -71,11 +74,12 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     logger: logger.child({ component: 'sync' }),
   });
   const sync = new SyncService(registries, runs, engine);
+  const catalog = new CatalogService(registries, registryRepository, new CatalogRepository(storage.db));
   const scheduler = config.syncScheduler ? new SyncScheduler({ engine, leases, runs, logger }) : null;
   const { generatedPassword } = await auth.bootstrapAdmin(config.adminUsername, config.adminPassword);
   await auth.pruneExpiredTokens();
 
-  const services: AppServices = { config, logger, storage, auth, tenants, registries, sync };
+  const services: AppServices = { config, logger, storage, auth, tenants, registries, sync, catalog };
   const http = await buildServer(services);
 
   return {

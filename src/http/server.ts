@@ -4,6 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { AppServices } from '../app.services.js';
+import { catalogRoutes } from '../catalog/catalog.routes.js';
 import { authRoutes } from '../identity/auth.routes.js';
 import { registryRoutes } from '../registries/registry.routes.js';
 import { NotFoundError } from '../shared/errors.js';
@@ -71,5 +72,6 @@ export async function buildServer(s: AppServices): Promise<Http> {
   tenantRoutes(app, s);
   registryRoutes(app, s);
   syncRoutes(app, s);
+  catalogRoutes(app, s);
   return app;
 }

@@ -1,16 +1,19 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { ChartVersionRepository } from '../catalog/chart-version.repository.js';
+import type { ChartVersionRepository, NewChartVersion } from '../catalog/chart-version.repository.js';
+import type { SyncWarning } from '../protocol/helm/chart-version.js';
 import { parseRegistryEndpoint } from '../protocol/registry-endpoint.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { Storage } from '../storage/database.js';
 import type { UpstreamPolicy } from '../upstream/http-client.js';
+import type { OciRetryPolicy } from '../upstream/oci-session.js';
 import { diffCatalog, isSuspectShrink } from './catalog-diff.js';
 import { fetchIndex, type IndexSource } from './index-fetch.js';
 import { parseIndexInWorker } from './index-parse.js';
-import type { SyncableRegistryRow, SyncLeaseRepository } from './sync-lease.repository.js';
+import { loadStoredOciRows, readOciRegistry } from './oci-sync.js';
+import type { SyncableRegistryRow, SyncLeaseRepository, SyncOutcomeRecord } from './sync-lease.repository.js';
 import type { SyncRun, SyncRunRepository, SyncTrigger } from './sync-run.repository.js';
 
 export interface SyncEngineOptions {
@@ -24,6 +27,17 @@ export interface SyncEngineOptions {
   logger: Logger;
   /** How long a lease lasts without renewal; a sync longer than this is renewed while it runs. */
   leaseTtlMs?: number;
+  /** How patiently OCI requests answered 429/503 are retried (tests shorten it). */
+  ociRetry?: OciRetryPolicy;
+}
+
+interface SyncOutcome {
+  status: string;
+  added: number;
+  updated: number;
+  removed: number;
+  /** OCI: manifests fetched, i.e. tags whose digest was new. */
+  manifestsFetched?: number;
 }
 
 const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
@@ -31,10 +45,11 @@ const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
 const BACKOFF_BASE_MS = 60_000;
 
 /**
- * Synchronizes one classic Helm repository into the catalog: conditional fetch, parse in a worker,
- * diff against what is stored, and one transaction that writes the catalog, closes the run and updates
- * the registry together, so readers see the old catalog or the new one, never half. At most one sync
- * per registry runs at a time across every process (the lease).
+ * Synchronizes one registry into the catalog: a classic Helm repository (conditional fetch, parse in a
+ * worker) or an OCI registry (oci-sync.ts); then, for both, a diff against what is stored, and one
+ * transaction that writes the catalog, closes the run and updates the registry together, so readers
+ * see the old catalog or the new one, never half. At most one sync per registry runs at a time across
+ * every process (the lease).
  */
 export class SyncEngine {
   /** Identifies this process in leases, so a forced or expired lease is told apart from ours. */
@@ -88,7 +103,7 @@ export class SyncEngine {
     }, this.leaseTtlMs / 3);
     renew.unref();
     try {
-      const outcome = await this.syncClassic(row, run);
+      const outcome = row.kind === 'oci' ? await this.syncOci(row, run) : await this.syncClassic(row, run);
       log.info({ ...outcome, ms: Date.now() - started }, 'sync finished');
     } catch (err) {
       const known = err instanceof AppError;
@@ -106,14 +121,11 @@ export class SyncEngine {
     }
   }
 
-  private async syncClassic(
-    row: SyncableRegistryRow,
-    run: SyncRun,
-  ): Promise<{ status: string; added: number; updated: number; removed: number }> {
-    const { db } = this.o.storage;
+  /** How to reach the registry, credentials decrypted. */
+  private sourceOf(row: SyncableRegistryRow): IndexSource {
     const endpoint = parseRegistryEndpoint(row.endpoint, { ociPlainHttp: row.plain_http === 1 });
     const password = row.password_enc ? this.o.secrets.open(row.password_enc, row.id) : null;
-    const source: IndexSource = {
+    return {
       endpoint,
       ...(row.username !== null && password !== null
         ? { credentials: { username: row.username, password } }
@@ -124,6 +136,11 @@ export class SyncEngine {
         insecureSkipVerify: row.tls_insecure_skip_verify === 1,
       },
     };
+  }
+
+  private async syncClassic(row: SyncableRegistryRow, run: SyncRun): Promise<SyncOutcome> {
+    const { db } = this.o.storage;
+    const source = this.sourceOf(row);
     const previous = {
       etag: row.sync_etag ?? null,
       lastModified: row.sync_last_modified ?? null,
@@ -135,9 +152,9 @@ export class SyncEngine {
       this.o.policy,
       row.max_index_bytes ?? this.o.maxIndexBytes,
     );
-    const now = new Date();
 
     if (fetched.kind !== 'changed') {
+      const now = new Date();
       // Nothing to write but the run and the registry's Last Synced: an unchanged upstream costs no catalog writes.
       await db.transaction().execute(async (trx) => {
         await this.o.runs.finish(
@@ -173,14 +190,52 @@ export class SyncEngine {
       return { status: 'unchanged', added: 0, updated: 0, removed: 0 };
     }
 
-    const { rows, warnings } = await parseIndexInWorker(fetched.body, endpoint.baseUrl);
+    const { rows, warnings } = await parseIndexInWorker(fetched.body, source.endpoint.baseUrl);
+    return this.commit(row, run, rows, warnings, 'index', {
+      etag: fetched.validators.etag,
+      lastModified: fetched.validators.lastModified,
+      contentDigest: fetched.validators.contentDigest,
+    });
+  }
+
+  /**
+   * An OCI registry: read every chart tag (manifests only for new digests, oci-sync.ts), then the same
+   * diff and commit as a classic repository. There is no document to validate conditionally, so the
+   * registry's etag/last-modified/content-digest are left as they are.
+   */
+  private async syncOci(row: SyncableRegistryRow, run: SyncRun): Promise<SyncOutcome> {
+    const stored = await loadStoredOciRows(this.o.storage.db, row.id);
+    const result = await readOciRegistry(
+      { ...this.sourceOf(row), ociRepositories: JSON.parse(row.oci_repositories) as string[] },
+      stored,
+      this.o.policy,
+      this.o.ociRetry,
+    );
+    const outcome = await this.commit(row, run, result.rows, result.warnings, 'registry', {});
+    return { ...outcome, manifestsFetched: result.manifestsFetched };
+  }
+
+  /**
+   * Diff `rows` against the stored catalog and write it, the run and the registry in one transaction;
+   * or hold a suspect shrink. Shared by every kind of registry.
+   */
+  private async commit(
+    row: SyncableRegistryRow,
+    run: SyncRun,
+    rows: NewChartVersion[],
+    warnings: SyncWarning[],
+    what: 'index' | 'registry',
+    validators: Pick<SyncOutcomeRecord, 'etag' | 'lastModified' | 'contentDigest'>,
+  ): Promise<SyncOutcome> {
+    const { db } = this.o.storage;
+    const now = new Date();
     const stored = await this.o.versions.fingerprints(row.id);
     const lastRuns = await this.o.runs.listForRegistry(row.id, 2);
     const previousRun = lastRuns.find((r) => r.id !== run.id);
     // A shrink seen twice in a row is confirmed: the upstream really dropped those versions.
     if (isSuspectShrink(stored.size, rows.length) && previousRun?.status !== 'suspect') {
       const message =
-        `The index lists ${rows.length} versions where the catalog has ${stored.size}: it looks truncated, ` +
+        `The ${what} lists ${rows.length} versions where the catalog has ${stored.size}: it looks truncated, ` +
         'so the catalog was kept. The next sync applies it if the upstream still says the same.';
       await db.transaction().execute(async (trx) => {
         await this.o.runs.finish(
@@ -237,9 +292,7 @@ export class SyncEngine {
           lastError: null,
           chartCount: counts.charts,
           versionCount: counts.versions,
-          etag: fetched.validators.etag,
-          lastModified: fetched.validators.lastModified,
-          contentDigest: fetched.validators.contentDigest,
+          ...validators,
           failureCount: 0,
           nextSyncAt: this.nextSync(row, now),
         },

@@ -53,8 +53,8 @@ export class SyncScheduler {
       const now = new Date();
       // Runs still marked running from a process that died: their leases have expired.
       await this.o.runs.failStale(now, now);
-      // Only classic repositories sync so far; asking for them alone keeps other kinds from filling the batch.
-      const due = await this.o.leases.dueForSync(now, BATCH * 2, ['helm']);
+      // Classic and OCI registries sync; asking for them alone keeps hosted ones from filling the batch.
+      const due = await this.o.leases.dueForSync(now, BATCH * 2, ['helm', 'oci']);
       for (let i = 0; i < due.length; i += BATCH) {
         const started = await Promise.all(
           due.slice(i, i + BATCH).map((row) => this.o.engine.begin(row, 'schedule')),

@@ -23,10 +23,11 @@ export class SyncService {
         `"${name}" is protected: Charthouse never contacts it, so it cannot be synchronized. Type chart names and versions by hand.`,
       );
     }
-    if (row.kind !== 'helm') {
+    // Hosted registries are the catalog's source themselves: there is nothing upstream to read.
+    if (row.kind !== 'helm' && row.kind !== 'oci') {
       throw new ConflictError(
         'sync_unavailable',
-        `Synchronizing ${row.kind === 'oci' ? 'OCI registries' : 'hosted registries'} is not available in this version.`,
+        'Synchronizing hosted registries is not available in this version.',
       );
     }
     const started = await this.engine.begin(row, 'manual');
