@@ -76,6 +76,8 @@ export interface HelmRegistriesTable {
   /** Consecutive failed syncs, for the retry backoff. */
   failure_count?: number;
   /** Per-registry override of the index size limit, in bytes. */
+  /** OCI only: tags found not to be charts, as `oci-sync.ts` encodes them. */
+  oci_skipped_tags?: string | null;
   max_index_bytes?: number | null;
 }
 

@@ -13,6 +13,8 @@ export interface SyncOutcomeRecord {
   versionCount?: number;
   /** Validators for the next conditional GET; omit to keep them (a failed fetch learns nothing). */
   etag?: string | null;
+  /** OCI only: the tags found not to be charts (see oci-sync.ts); omit to keep them. */
+  ociSkippedTags?: string | null;
   lastModified?: string | null;
   contentDigest?: string | null;
   /** Consecutive failures: 0 after a success; the caller computes the backoff from it. */
@@ -149,6 +151,7 @@ export class SyncLeaseRepository {
         ...(outcome.chartCount !== undefined ? { chart_count: outcome.chartCount } : {}),
         ...(outcome.versionCount !== undefined ? { version_count: outcome.versionCount } : {}),
         ...(outcome.etag !== undefined ? { sync_etag: outcome.etag } : {}),
+        ...(outcome.ociSkippedTags !== undefined ? { oci_skipped_tags: outcome.ociSkippedTags } : {}),
         ...(outcome.lastModified !== undefined ? { sync_last_modified: outcome.lastModified } : {}),
         ...(outcome.contentDigest !== undefined ? { sync_content_digest: outcome.contentDigest } : {}),
       })

@@ -12,7 +12,7 @@ import type { OciRetryPolicy } from '../upstream/oci-session.js';
 import { diffCatalog, isSuspectShrink } from './catalog-diff.js';
 import { fetchIndex, type IndexSource } from './index-fetch.js';
 import { parseIndexInWorker } from './index-parse.js';
-import { loadStoredOciRows, readOciRegistry } from './oci-sync.js';
+import { decodeSkippedTags, encodeSkippedTags, loadStoredOciRows, readOciRegistry } from './oci-sync.js';
 import type { SyncableRegistryRow, SyncLeaseRepository, SyncOutcomeRecord } from './sync-lease.repository.js';
 import type { SyncRun, SyncRunRepository, SyncTrigger } from './sync-run.repository.js';
 
@@ -200,18 +200,22 @@ export class SyncEngine {
 
   /**
    * An OCI registry: read every chart tag (manifests only for new digests, oci-sync.ts), then the same
-   * diff and commit as a classic repository. There is no document to validate conditionally, so the
-   * registry's etag/last-modified/content-digest are left as they are.
+   * diff and commit as a classic repository. The tags found not to be charts are remembered
+   * (`oci_skipped_tags`, oci-sync.ts encodeSkippedTags), so they are not fetched again while their
+   * digest stays the same.
    */
   private async syncOci(row: SyncableRegistryRow, run: SyncRun): Promise<SyncOutcome> {
     const stored = await loadStoredOciRows(this.o.storage.db, row.id);
     const result = await readOciRegistry(
       { ...this.sourceOf(row), ociRepositories: JSON.parse(row.oci_repositories) as string[] },
       stored,
+      decodeSkippedTags(row.oci_skipped_tags),
       this.o.policy,
       this.o.ociRetry,
     );
-    const outcome = await this.commit(row, run, result.rows, result.warnings, 'registry', {});
+    const outcome = await this.commit(row, run, result.rows, result.warnings, 'registry', {
+      ociSkippedTags: encodeSkippedTags(result.skipped),
+    });
     return { ...outcome, manifestsFetched: result.manifestsFetched };
   }
 
@@ -225,7 +229,7 @@ export class SyncEngine {
     rows: NewChartVersion[],
     warnings: SyncWarning[],
     what: 'index' | 'registry',
-    validators: Pick<SyncOutcomeRecord, 'etag' | 'lastModified' | 'contentDigest'>,
+    validators: Pick<SyncOutcomeRecord, 'etag' | 'lastModified' | 'contentDigest' | 'ociSkippedTags'>,
   ): Promise<SyncOutcome> {
     const { db } = this.o.storage;
     const now = new Date();
