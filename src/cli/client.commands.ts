@@ -1,5 +1,6 @@
 import type { Command, CommanderError } from 'commander';
 import { registerAuthCommands } from './auth.commands.js';
+import { registerChartCommands } from './chart.commands.js';
 import { registerRegistryCommands } from './registry.commands.js';
 import { registerTenantCommands } from './tenant.commands.js';
 
@@ -10,7 +11,11 @@ import { registerTenantCommands } from './tenant.commands.js';
  */
 export function registerClientCommands(program: Command): void {
   program.exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? 0 : 2));
+  // The program's own options (--version, --help) only count before a command name, so that
+  // `chart show REPO/CHART --version 1.2.3` means the chart version, as in Helm.
+  program.enablePositionalOptions();
   registerAuthCommands(program);
   registerTenantCommands(program);
   registerRegistryCommands(program);
+  registerChartCommands(program);
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
 import type {
   ApiClient,
+  SyncRunView,
   RegistryCreateBody,
   RegistryPatchBody,
   RegistryScope,
@@ -12,9 +13,11 @@ import { collect, JSON_OPTION, positiveInt, SERVER_OPTION, type ServerOpts } fro
 import {
   action,
   CliError,
+  formatDate,
   formatJson,
   formatRegistryDetail,
   formatRegistryTable,
+  formatTable,
   formatWarnings,
   UsageError,
 } from './output.js';
@@ -242,4 +245,116 @@ export function registerRegistryCommands(program: Command): void {
         if (!opts.json) process.stdout.write(`Removed Helm registry ${name} (${describeScope(scope)}).\n`);
       }),
     );
+
+  withScope(registry.command('sync'))
+    .description('synchronize a registry now (its catalog and Last Synced)')
+    .argument('<name>', 'registry name')
+    .option('--wait', 'wait for the sync to finish and print its outcome (exit 1 if it failed)')
+    .option('--timeout <seconds>', 'with --wait: give up waiting after this long', positiveInt, 900)
+    .action(
+      action(async (name: string, opts: ScopeOpts & { wait?: boolean; timeout: number }) => {
+        const scope = scopeOf(opts);
+        const client = await connect(opts);
+        const { run } = await client.syncs.start(scope, name);
+        if (!opts.wait) {
+          if (opts.json) return void process.stdout.write(formatJson(run));
+          process.stdout.write(
+            `Started a sync of ${name} (${describeScope(scope)}). Follow it with "charthouse registry syncs ${name}".\n`,
+          );
+          return;
+        }
+        const done = await waitForRun(client, scope, name, run.id, opts.timeout * 1000);
+        process.stderr.write(formatWarnings(done.warnings.map(warningText)));
+        process.stdout.write(opts.json ? formatJson(done) : formatRunOutcome(name, done));
+        // A suspect document was refused, so the catalog did not move: as much a failure as an error.
+        if (done.status === 'failed' || done.status === 'suspect') process.exitCode = 1;
+      }),
+    );
+
+  withScope(registry.command('syncs'))
+    .description('the sync history of a registry, newest first')
+    .argument('<name>', 'registry name')
+    .option('--limit <n>', 'at most this many runs (1 to 100)', positiveInt, 20)
+    .action(
+      action(async (name: string, opts: ScopeOpts & { limit: number }) => {
+        const page = await (await connect(opts)).syncs.list(scopeOf(opts), name, { limit: opts.limit });
+        process.stdout.write(opts.json ? formatJson(page) : formatRunTable(page.items));
+      }),
+    );
+}
+
+const POLL_MS = 500;
+
+/** Polls the run history until the run is no longer running; progress goes to stderr. */
+async function waitForRun(
+  client: ApiClient,
+  scope: RegistryScope,
+  name: string,
+  id: string,
+  timeoutMs: number,
+): Promise<SyncRunView> {
+  const started = Date.now();
+  // On a terminal the progress line rewrites itself; in a log it is written once per 10 s.
+  const tty = process.stderr.isTTY;
+  let lastLine = 0;
+  for (;;) {
+    // The run just started is on the first page of a newest-first history unless 20 more started since.
+    const runs = await client.syncs.list(scope, name, { limit: 20 });
+    const run = runs.items.find((r) => r.id === id);
+    if (run && run.status !== 'running') {
+      if (tty) process.stderr.write('\r\x1b[K');
+      return run;
+    }
+    const elapsed = Math.round((Date.now() - started) / 1000);
+    if (tty) process.stderr.write(`\r\x1b[KSyncing ${name}… ${elapsed} s`);
+    else if (elapsed === 0 || elapsed - lastLine >= 10) {
+      process.stderr.write(`Syncing ${name}… ${elapsed} s\n`);
+      lastLine = elapsed;
+    }
+    if (Date.now() - started > timeoutMs) {
+      if (tty) process.stderr.write('\n');
+      throw new CliError(
+        `the sync of ${name} is still running after ${Math.round(timeoutMs / 1000)} s: follow it with "charthouse registry syncs ${name}"`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+const warningText = (w: SyncRunView['warnings'][number]): string =>
+  [w.chart, w.version].filter(Boolean).join(' ') + (w.chart ? ': ' : '') + w.message;
+
+function formatRunOutcome(name: string, run: SyncRunView): string {
+  const counts = `added ${run.added}, updated ${run.updated}, removed ${run.removed}, unchanged ${run.unchanged}`;
+  const seconds =
+    run.finishedAt === null
+      ? ''
+      : ` in ${((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000).toFixed(1)} s`;
+  const warnings = run.warnings.length > 0 ? `, ${run.warnings.length} warning(s)` : '';
+  switch (run.status) {
+    case 'succeeded':
+      return `Synced ${name}${seconds}: ${counts}${warnings}.\n`;
+    case 'unchanged':
+      return `${name} is unchanged upstream${seconds}: nothing to write${warnings}.\n`;
+    default:
+      return `Sync of ${name} ${run.status === 'suspect' ? 'held as suspect' : 'failed'}${seconds}: ${run.error ?? 'no reason given'}${run.errorCode ? ` (${run.errorCode})` : ''}\n`;
+  }
+}
+
+function formatRunTable(runs: SyncRunView[]): string {
+  if (runs.length === 0) return 'No syncs yet.\n';
+  return formatTable(
+    ['STARTED', 'TRIGGER', 'STATUS', 'ADDED', 'UPDATED', 'REMOVED', 'UNCHANGED', 'WARNINGS', 'ERROR'],
+    runs.map((r) => [
+      formatDate(r.startedAt),
+      r.trigger,
+      r.status,
+      String(r.added),
+      String(r.updated),
+      String(r.removed),
+      String(r.unchanged),
+      String(r.warnings.length),
+      (r.error ?? '').replace(/\s+/g, ' '),
+    ]),
+  );
 }

@@ -1,4 +1,5 @@
 import type { Static } from '@sinclair/typebox';
+import type { ChartDetail, ChartSearchResult, ChartVersionDetail } from '../catalog/catalog.schema.js';
 import type { ErrorBody } from '../http/api-shapes.js';
 import type { IssuedTokenView, MeView, SessionView } from '../identity/auth.schema.js';
 import type {
@@ -7,6 +8,7 @@ import type {
   RegistryPatchBody,
   RegistryView,
 } from '../registries/registry.schema.js';
+import type { SyncRunList, SyncRunView } from '../sync/sync.schema.js';
 import type {
   MemberBody,
   MemberList,
@@ -29,6 +31,13 @@ export type {
   RegistryPatchBody,
   RegistryView,
 } from '../registries/registry.schema.js';
+export type {
+  ChartDetail,
+  ChartSearchResult,
+  ChartSummary,
+  ChartVersionDetail,
+} from '../catalog/catalog.schema.js';
+export type { SyncRunList, SyncRunView } from '../sync/sync.schema.js';
 export type {
   MemberBody,
   MemberList,
@@ -146,6 +155,34 @@ export class ApiClient {
       this.#call('PATCH', `${registriesPath(scope)}/${seg(name)}`, { body: patch }),
     remove: (scope: RegistryScope, name: string): Promise<void> =>
       this.#call('DELETE', `${registriesPath(scope)}/${seg(name)}`),
+  };
+
+  readonly syncs = {
+    /** "Sync now": the run starts in the background; poll {@link syncs.list} for its outcome. */
+    start: (scope: RegistryScope, name: string): Promise<{ run: SyncRunView }> =>
+      this.#call('POST', `${registriesPath(scope)}/${seg(name)}/sync`),
+    list: (scope: RegistryScope, name: string, options: ListOptions = {}): Promise<SyncRunList> =>
+      this.#call('GET', `${registriesPath(scope)}/${seg(name)}/syncs`, { query: { ...options } }),
+  };
+
+  readonly charts = {
+    search: (
+      tenant: string,
+      options: ListOptions & { q?: string; registry?: string } = {},
+    ): Promise<ChartSearchResult> =>
+      this.#call('GET', `/api/v1/tenants/${seg(tenant)}/charts`, { query: { ...options } }),
+    get: (scope: RegistryScope, registry: string, chart: string): Promise<ChartDetail> =>
+      this.#call('GET', `${registriesPath(scope)}/${seg(registry)}/charts/${seg(chart)}`),
+    version: (
+      scope: RegistryScope,
+      registry: string,
+      chart: string,
+      version: string,
+    ): Promise<ChartVersionDetail> =>
+      this.#call(
+        'GET',
+        `${registriesPath(scope)}/${seg(registry)}/charts/${seg(chart)}/versions/${seg(version)}`,
+      ),
   };
 
   async #call<T>(

@@ -74,18 +74,18 @@ export class RegistryRepository {
   }
 
   /**
-   * Ids of the registries a tenant sees (the system's and its own), or the system's alone for a null
-   * tenant: the set the catalog search runs over. A system registry whose name the tenant also uses is
-   * left out, as findVisible resolves that name to the tenant's own.
+   * The registries whose catalogs a tenant searches (the system's and its own), or the system's alone
+   * for a null tenant. A system registry whose name the tenant also uses is left out, as findVisible
+   * resolves that name to the tenant's own.
    */
-  async visibleIds(tenantScope: string | null): Promise<string[]> {
+  async visibleForCatalog(tenantScope: string | null): Promise<RegistryRow[]> {
     const scopes = tenantScope === null ? [SYSTEM_SCOPE_KEY] : [SYSTEM_SCOPE_KEY, tenantScope];
     const rows = await this.db
       .selectFrom('helm_registries')
-      .select(['id', 'scope', 'name'])
+      .selectAll()
       .where('scope', 'in', scopes)
       .execute();
     const own = new Set(rows.filter((r) => r.scope !== SYSTEM_SCOPE_KEY).map((r) => r.name));
-    return rows.filter((r) => r.scope !== SYSTEM_SCOPE_KEY || !own.has(r.name)).map((r) => r.id);
+    return rows.filter((r) => r.scope !== SYSTEM_SCOPE_KEY || !own.has(r.name));
   }
 }

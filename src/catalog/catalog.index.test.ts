@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildRegistryCatalog, CatalogCache, searchCatalogs, type RegistryCatalog } from './catalog.index.js';
+import type { LatestChartRow } from './catalog.repository.js';
+
+const row = (name: string, description = '', keywords: string[] = []): LatestChartRow => ({
+  chart_name: name,
+  version: '1.0.0',
+  app_version: null,
+  description,
+  icon: null,
+  deprecated: 0,
+  keywords: JSON.stringify(keywords),
+  version_count: 1,
+});
+
+const catalog = (id: string, name: string, rows: LatestChartRow[]): RegistryCatalog =>
+  buildRegistryCatalog(id, { name, scope: 'tenant', kind: 'helm' }, rows);
+
+describe('catalog search in memory', () => {
+  const a = catalog('id-a', 'alpha', [
+    row('nginx', 'Web server'),
+    row('redis', '', ['Cache']),
+    row('apache'),
+  ]);
+  const b = catalog('id-b', 'beta', [row('nginx', 'Another web server'), row('zeta')]);
+
+  it('orders by chart name, then registry name, and pages by keyset without gaps', () => {
+    const all = searchCatalogs([b, a], '', 100).map((h) => `${h.position.registryName}/${h.summary.name}`);
+    assert.deepEqual(all, ['alpha/apache', 'alpha/nginx', 'beta/nginx', 'alpha/redis', 'beta/zeta']);
+    const seen: string[] = [];
+    let after;
+    for (;;) {
+      const page = searchCatalogs([a, b], '', 2, after);
+      if (page.length === 0) break;
+      seen.push(...page.map((h) => `${h.position.registryName}/${h.summary.name}`));
+      after = page[page.length - 1]!.position;
+    }
+    assert.deepEqual(seen, all);
+  });
+
+  it('matches name, description and keywords literally and case-insensitively', () => {
+    const names = (q: string) => searchCatalogs([a, b], q, 100).map((h) => h.summary.name);
+    assert.deepEqual(names('WEB'), ['nginx', 'nginx']);
+    assert.deepEqual(names('cache'), ['redis']);
+    assert.deepEqual(names('%'), []);
+    assert.deepEqual(names('ng_nx'), []);
+  });
+
+  it('reloads a registry when its stamp moves, shares concurrent loads, forgets failures', async () => {
+    const cache = new CatalogCache(2);
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return a;
+    };
+    await Promise.all([cache.get('a', 's1', load), cache.get('a', 's1', load)]);
+    assert.equal(loads, 1);
+    await cache.get('a', 's2', load);
+    assert.equal(loads, 2);
+    await assert.rejects(cache.get('b', 's1', () => Promise.reject(new Error('down'))));
+    await cache.get('b', 's1', load);
+    assert.equal(loads, 3);
+    await cache.get('c', 's1', load); // evicts a, the least recently used
+    await cache.get('a', 's2', load);
+    assert.equal(loads, 5);
+  });
+});

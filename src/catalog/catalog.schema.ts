@@ -1,0 +1,104 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Page } from '../http/api-shapes.js';
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+const Text = Nullable(Type.String());
+
+/** Which registry a chart lives in: enough for the caller to build the chart's own URLs. */
+export const ChartRegistryRef = Type.Object({
+  name: Type.String(),
+  scope: Type.Union([Type.Literal('system'), Type.Literal('tenant')]),
+  kind: Type.Union([Type.Literal('helm'), Type.Literal('oci'), Type.Literal('hosted')]),
+});
+
+/** One chart of one registry, described by its newest version (highest SemVer). */
+export const ChartSummary = Type.Object({
+  registry: ChartRegistryRef,
+  name: Type.String(),
+  latestVersion: Type.String(),
+  appVersion: Text,
+  description: Text,
+  icon: Text,
+  deprecated: Type.Boolean(),
+  keywords: Type.Array(Type.String()),
+  versionCount: Type.Integer(),
+});
+export type ChartSummary = Static<typeof ChartSummary>;
+
+export const ChartSearchResult = Page(ChartSummary);
+export type ChartSearchResult = Static<typeof ChartSearchResult>;
+
+export const ChartVersionItem = Type.Object({
+  version: Type.String(),
+  appVersion: Text,
+  created: Text,
+  digest: Text,
+  deprecated: Type.Boolean(),
+});
+export type ChartVersionItem = Static<typeof ChartVersionItem>;
+
+/** A chart with every version, newest first (all of them: a chart rarely has more than a few hundred). */
+export const ChartDetail = Type.Composite([
+  ChartSummary,
+  Type.Object({ versions: Type.Array(ChartVersionItem) }),
+]);
+export type ChartDetail = Static<typeof ChartDetail>;
+
+const Maintainer = Type.Object(
+  { name: Type.String(), email: Type.Optional(Type.String()), url: Type.Optional(Type.String()) },
+  { additionalProperties: true },
+);
+
+/*
+ * Dependencies and annotations are passed on as the index published them (normalized by the protocol
+ * layer): their inner shape is Helm's, not ours to narrow here.
+ */
+const Dependency = Type.Object(
+  {
+    name: Type.String(),
+    version: Type.Optional(Type.String()),
+    repository: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
+
+/** Every metadata field Charthouse stores for one chart version. */
+export const ChartVersionDetail = Type.Object({
+  registry: ChartRegistryRef,
+  name: Type.String(),
+  version: Type.String(),
+  appVersion: Text,
+  apiVersion: Text,
+  type: Text,
+  description: Text,
+  icon: Text,
+  home: Text,
+  sources: Type.Array(Type.String()),
+  keywords: Type.Array(Type.String()),
+  maintainers: Type.Array(Maintainer),
+  kubeVersion: Text,
+  deprecated: Type.Boolean(),
+  created: Text,
+  digest: Text,
+  urls: Type.Array(Type.String()),
+  chartUrl: Text,
+  dependencies: Type.Array(Dependency),
+  annotations: Type.Record(Type.String(), Type.String()),
+  republished: Type.Boolean(),
+  firstSeenAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+export type ChartVersionDetail = Static<typeof ChartVersionDetail>;
+
+export const ChartSearchQuery = Type.Object(
+  {
+    q: Type.Optional(
+      Type.String({ maxLength: 200, description: 'matches chart name, description, keywords' }),
+    ),
+    registry: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: '1 to 200, default 50' })),
+    cursor: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+export type ChartSearchQuery = Static<typeof ChartSearchQuery>;
