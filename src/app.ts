@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppServices } from './app.services.js';
 import type { Config } from './config/config.js';
+import { createMetrics } from './http/metrics.js';
 import { buildServer } from './http/server.js';
 import type { Http } from './http/types.js';
 import { AuthService } from './identity/auth.service.js';
@@ -63,7 +64,14 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   });
   const runs = new SyncRunRepository(storage.db);
   const leases = new SyncLeaseRepository(storage.db);
+  const metrics = createMetrics();
   const engine = new SyncEngine({
+    observe: (e) => {
+      metrics.syncDuration.observe({ kind: e.kind, outcome: e.outcome }, e.seconds);
+      metrics.syncVersions.inc({ change: 'added' }, e.added);
+      metrics.syncVersions.inc({ change: 'updated' }, e.updated);
+      metrics.syncVersions.inc({ change: 'removed' }, e.removed);
+    },
     storage,
     versions: new ChartVersionRepository(storage.db, storage.dialect),
     runs,
@@ -80,7 +88,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   await auth.pruneExpiredTokens();
 
   const services: AppServices = { config, logger, storage, auth, tenants, registries, sync, catalog };
-  const http = await buildServer(services);
+  const http = await buildServer(services, metrics);
 
   return {
     http,

@@ -1,11 +1,7 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /** One registry per server instance, so several servers in one test process keep separate counts. */
-export function createMetrics(): {
-  registry: Registry;
-  requestDuration: Histogram<'method' | 'route' | 'status'>;
-  requests: Counter<'method' | 'route' | 'status'>;
-} {
+export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'charthouse_' });
   const requestDuration = new Histogram({
@@ -21,7 +17,20 @@ export function createMetrics(): {
     labelNames: ['method', 'route', 'status'] as const,
     registers: [registry],
   });
-  return { registry, requestDuration, requests };
+  const syncDuration = new Histogram({
+    name: 'charthouse_sync_duration_seconds',
+    help: 'Registry sync duration by registry kind and outcome',
+    labelNames: ['kind', 'outcome'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  });
+  const syncVersions = new Counter({
+    name: 'charthouse_sync_versions_total',
+    help: 'Chart versions changed by syncs: added, updated (incl. re-published) or removed',
+    labelNames: ['change'] as const,
+    registers: [registry],
+  });
+  return { registry, requestDuration, requests, syncDuration, syncVersions };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -12,14 +12,14 @@ import { syncRoutes } from '../sync/sync.routes.js';
 import { tenantRoutes } from '../tenants/tenant.routes.js';
 import { consoleRoutes, findConsoleRoot } from './console.routes.js';
 import { errorHandler } from './error-handler.js';
-import { createMetrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import { operationsRoutes } from './operations.routes.js';
 import type { Http } from './types.js';
 
 export const API_VERSION = '0.1.0';
 
 /** Build the HTTP server: plugins, the one error handler, and every capability's routes. */
-export async function buildServer(s: AppServices): Promise<Http> {
+export async function buildServer(s: AppServices, metrics: Metrics): Promise<Http> {
   const app = Fastify({
     loggerInstance: s.logger as FastifyBaseLogger,
     // Fastify's two lines per request are replaced by one at onResponse (below).
@@ -33,7 +33,6 @@ export async function buildServer(s: AppServices): Promise<Http> {
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const metrics = createMetrics();
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const labels = { method: req.method, route, status: String(reply.statusCode) };

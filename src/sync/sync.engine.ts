@@ -29,6 +29,18 @@ export interface SyncEngineOptions {
   leaseTtlMs?: number;
   /** How patiently OCI requests answered 429/503 are retried (tests shorten it). */
   ociRetry?: OciRetryPolicy;
+  /** Told about every finished sync (Prometheus metrics); keeps metrics libraries out of the engine. */
+  observe?: (event: SyncObservation) => void;
+}
+
+export interface SyncObservation {
+  kind: 'helm' | 'oci' | 'hosted';
+  /** `succeeded`, `unchanged`, `suspect`, or `failed`. */
+  outcome: string;
+  seconds: number;
+  added: number;
+  updated: number;
+  removed: number;
 }
 
 interface SyncOutcome {
@@ -105,11 +117,27 @@ export class SyncEngine {
     try {
       const outcome = row.kind === 'oci' ? await this.syncOci(row, run) : await this.syncClassic(row, run);
       log.info({ ...outcome, ms: Date.now() - started }, 'sync finished');
+      this.o.observe?.({
+        kind: row.kind,
+        outcome: outcome.status,
+        seconds: (Date.now() - started) / 1000,
+        added: outcome.added,
+        updated: outcome.updated,
+        removed: outcome.removed,
+      });
     } catch (err) {
       const known = err instanceof AppError;
       const message = known ? err.message : 'The sync failed unexpectedly; the server log has the details.';
       if (!known) log.error({ err }, 'sync failed unexpectedly');
       else log.warn({ code: err.code, ms: Date.now() - started }, 'sync failed');
+      this.o.observe?.({
+        kind: row.kind,
+        outcome: 'failed',
+        seconds: (Date.now() - started) / 1000,
+        added: 0,
+        updated: 0,
+        removed: 0,
+      });
       await this.recordFailure(row, run, known ? err.code : 'internal_error', message).catch(
         (recordErr: unknown) => {
           // The database itself is failing: the run stays `running` until failStale closes it.

@@ -184,6 +184,14 @@ describe(`sync of classic repositories (${TEST_DB})`, () => {
       await new Promise((r) => setTimeout(r, 50));
   });
 
+  it('exposes sync durations, outcomes and changed versions as Prometheus metrics', async () => {
+    const res = await server.api<string>('GET', '/metrics', { token: null });
+    assert.match(res.body, /charthouse_sync_duration_seconds_count\{kind="helm",outcome="succeeded"\} [1-9]/);
+    assert.match(res.body, /charthouse_sync_duration_seconds_count\{kind="helm",outcome="unchanged"\} [1-9]/);
+    assert.match(res.body, /charthouse_sync_duration_seconds_count\{kind="helm",outcome="failed"\} [1-9]/);
+    assert.match(res.body, /charthouse_sync_versions_total\{change="added"\} [1-9]\d{3}/);
+  });
+
   it('refuses to sync a protected registry (409) and keeps sync to admins of the tenant', async () => {
     await server.api('POST', base, {
       token: tenant.adminToken,
