@@ -2,7 +2,7 @@ import type { AppServices } from '../app.services.js';
 import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
 import type { Http } from '../http/types.js';
 import { oneRegistryParams, registryRouteScopes } from '../registries/registry.scopes.js';
-import { RunsQuery, StartSyncReply, SyncRunList } from './sync.schema.js';
+import { RunsQuery, StartSyncQuery, StartSyncReply, SyncRunList } from './sync.schema.js';
 
 /** "Sync now" and the sync history of a registry, in tenant and system scope. */
 export function syncRoutes(app: Http, s: AppServices): void {
@@ -16,11 +16,14 @@ export function syncRoutes(app: Http, s: AppServices): void {
           summary: 'Start a sync now (409 for a protected registry or while one runs)',
           security: bearerSecurity,
           params,
+          querystring: StartSyncQuery,
           response: { 202: StartSyncReply, ...errorResponses },
         },
       },
       async (req, reply) => {
-        const run = await s.sync.syncNow(await v.context(req), (req.params as { name: string }).name);
+        const run = await s.sync.syncNow(await v.context(req), (req.params as { name: string }).name, {
+          force: req.query.force === 'true',
+        });
         return reply.status(202).send({ run });
       },
     );

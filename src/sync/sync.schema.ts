@@ -34,6 +34,17 @@ export type SyncRunList = Static<typeof SyncRunList>;
 
 export const StartSyncReply = Type.Object({ run: SyncRunView });
 
+export const StartSyncQuery = Type.Object(
+  {
+    force: Type.Optional(
+      Type.Union([Type.Literal('true'), Type.Literal('false')], {
+        description: 'Take over a sync another process holds (a stuck one); the other run is discarded.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const RunsQuery = Type.Object(
   {
     limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: '1 to 100, default 20' })),

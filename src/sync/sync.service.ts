@@ -13,8 +13,11 @@ export class SyncService {
     private readonly engine: SyncEngine,
   ) {}
 
-  /** Start a sync in the background and answer with its run at once. */
-  async syncNow(ctx: RequestContext, name: string): Promise<SyncRunView> {
+  /**
+   * Start a sync in the background and answer with its run at once. `force` takes the lease from
+   * another process whose sync is stuck; a sync running in this very process is never doubled.
+   */
+  async syncNow(ctx: RequestContext, name: string, options: { force?: boolean } = {}): Promise<SyncRunView> {
     this.registries.requireAdmin(ctx);
     const row = await this.registries.findOwned(ctx.scope, name);
     if (row.protected === 1) {
@@ -30,7 +33,7 @@ export class SyncService {
         'Synchronizing hosted registries is not available in this version.',
       );
     }
-    const started = await this.engine.begin(row, 'manual');
+    const started = await this.engine.begin(row, 'manual', options.force ?? false);
     if (!started)
       throw new ConflictError(
         'sync_in_progress',

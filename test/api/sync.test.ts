@@ -184,6 +184,33 @@ describe(`sync of classic repositories (${TEST_DB})`, () => {
       await new Promise((r) => setTimeout(r, 50));
   });
 
+  it('lets an admin force a sync that another (stuck) process holds', async () => {
+    const stuck = {
+      lease_owner: 'dead-host:1:abc',
+      lease_expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+    };
+    await server.app.storage.db
+      .updateTable('helm_registries')
+      .set(stuck)
+      .where('name', '=', 'argo')
+      .execute();
+    const refused = await server.api<Err>('POST', `${base}/argo/sync`, { token: tenant.adminToken });
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.error.code, 'sync_in_progress');
+    const forced = await server.api<{ run: Run }>('POST', `${base}/argo/sync?force=true`, {
+      token: tenant.adminToken,
+    });
+    assert.equal(forced.status, 202, JSON.stringify(forced.body));
+    for (let i = 0; i < 200 && (await registry()).syncStatus === 'syncing'; i += 1)
+      await new Promise((r) => setTimeout(r, 50));
+    const row = await server.app.storage.db
+      .selectFrom('helm_registries')
+      .select('lease_owner')
+      .where('name', '=', 'argo')
+      .executeTakeFirstOrThrow();
+    assert.equal(row.lease_owner, null, 'the forced sync released the lease when done');
+  });
+
   it('exposes sync durations, outcomes and changed versions as Prometheus metrics', async () => {
     const res = await server.api<string>('GET', '/metrics', { token: null });
     assert.match(res.body, /charthouse_sync_duration_seconds_count\{kind="helm",outcome="succeeded"\} [1-9]/);
