@@ -26,6 +26,7 @@ function registry(over: Partial<RegistryView> = {}): RegistryView {
     ociRepositories: [],
     plainHttp: false,
     syncIntervalMinutes: 60,
+    maxIndexBytes: null,
     syncStatus: 'disabled',
     lastSyncedAt: null,
     lastError: null,

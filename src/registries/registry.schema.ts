@@ -64,6 +64,11 @@ export const RegistryCreateBody = Type.Object(
       Type.Boolean({ description: 'OCI only: talk http instead of https, like `helm --plain-http`.' }),
     ),
     syncIntervalMinutes: Type.Optional(SyncInterval),
+    maxIndexBytes: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024 }), Type.Null()], {
+        description: 'Largest index.yaml this registry may serve, in bytes (null: the server default).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -94,6 +99,7 @@ export const RegistryView = Type.Object({
   ociRepositories: Type.Array(Type.String()),
   plainHttp: Type.Boolean(),
   syncIntervalMinutes: Type.Integer(),
+  maxIndexBytes: Type.Union([Type.Integer(), Type.Null()]),
   syncStatus: Type.Union([
     Type.Literal('disabled'),
     Type.Literal('never'),

@@ -42,6 +42,8 @@ interface Connection {
   insecureSkipVerify: boolean;
   plainHttp: boolean;
   ociRepositories: string[];
+  /** This registry's index size limit; null for the server's. */
+  maxIndexBytes: number | null;
 }
 
 const MAX_LIST_LIMIT = 500;
@@ -102,6 +104,7 @@ export class RegistryService {
       insecureSkipVerify: body.tls?.insecureSkipVerify ?? false,
       plainHttp,
       ociRepositories: normalizeOciRepositories(body.ociRepositories, endpoint),
+      maxIndexBytes: body.maxIndexBytes ?? null,
     };
     checkForm(conn);
     if (await this.registries.findByName(scope, body.name)) throw duplicateName(body.name);
@@ -118,6 +121,7 @@ export class RegistryService {
         endpoint: endpoint.endpoint,
         ...this.connectionColumns(conn, id),
         sync_interval_minutes: body.syncIntervalMinutes ?? 60,
+        max_index_bytes: body.maxIndexBytes ?? null,
         sync_status: conn.protected ? 'disabled' : 'never',
         last_synced_at: null,
         last_error: null,
@@ -193,6 +197,10 @@ export class RegistryService {
     }
     Object.assign(changes, this.connectionColumns(conn, current.id));
     if (patch.syncIntervalMinutes !== undefined) changes.sync_interval_minutes = patch.syncIntervalMinutes;
+    if (patch.maxIndexBytes !== undefined) {
+      changes.max_index_bytes = patch.maxIndexBytes;
+      conn.maxIndexBytes = patch.maxIndexBytes;
+    }
 
     // Re-validate whenever what we connect to, or how, changed; a protected registry is never contacted.
     const reconnect =
@@ -263,6 +271,7 @@ export class RegistryService {
       insecureSkipVerify: row.tls_insecure_skip_verify === 1,
       plainHttp: endpoint.baseUrl.protocol === 'http:' && endpoint.kind === 'oci',
       ociRepositories: JSON.parse(row.oci_repositories) as string[],
+      maxIndexBytes: row.max_index_bytes ?? null,
     };
   }
 
@@ -281,7 +290,7 @@ export class RegistryService {
         ociRepositories: conn.ociRepositories,
       },
       this.options.upstreamPolicy,
-      { maxIndexBytes: this.options.maxIndexBytes },
+      { maxIndexBytes: conn.maxIndexBytes ?? this.options.maxIndexBytes },
     ).catch((err: unknown) => {
       // The upstream call is a boundary worth a log line; the URL has no query and no credentials.
       const failure = err instanceof UpstreamError ? err.failure : 'error';

@@ -21,6 +21,7 @@ export function toRegistryView(row: RegistryRow): RegistryView {
     ociRepositories: JSON.parse(row.oci_repositories) as string[],
     plainHttp: row.plain_http === 1,
     syncIntervalMinutes: row.sync_interval_minutes,
+    maxIndexBytes: row.max_index_bytes ?? null,
     syncStatus: isProtected ? 'disabled' : row.sync_status,
     lastSyncedAt: isProtected ? null : row.last_synced_at,
     lastError: row.last_error,

@@ -97,6 +97,17 @@ describe(`registries: validation against real upstreams (${TEST_DB})`, () => {
     assert.match(String(hit?.headers['user-agent']), /^Charthouse\//);
   });
 
+  it('applies a per-registry index size limit', async () => {
+    const small = await add({
+      name: 'grafana-small',
+      endpoint: `${plain.url}/grafana`,
+      maxIndexBytes: 1024 * 1024,
+    });
+    assert.equal(small.status, 422);
+    assert.equal(small.body.error.code, 'upstream_too_large');
+    assert.match(small.body.error.message, /1048576|1 MiB/);
+  });
+
   it('accepts an empty repository with a warning', async () => {
     const res = await add({ name: 'empty', endpoint: `${plain.url}/empty/` });
     assert.equal(res.status, 201, JSON.stringify(res.body));

@@ -28,6 +28,7 @@ const view = (over: Partial<RegistryView> = {}): RegistryView => ({
   ociRepositories: [],
   plainHttp: false,
   syncIntervalMinutes: 60,
+  maxIndexBytes: null,
   syncStatus: 'never',
   lastSyncedAt: null,
   lastError: null,
