@@ -14,6 +14,8 @@ import { TenantRepository } from './tenants/tenant.repository.js';
 import { TenantService } from './tenants/tenant.service.js';
 import { CatalogRepository } from './catalog/catalog.repository.js';
 import { CatalogService } from './catalog/catalog.service.js';
+import { ChartFilesService } from './catalog/chart-files.js';
+import { ChartFilesRepository } from './catalog/chart-files.repository.js';
 import { ChartVersionRepository } from './catalog/chart-version.repository.js';
 import { SyncEngine } from './sync/sync.engine.js';
 import { SyncLeaseRepository } from './sync/sync-lease.repository.js';
@@ -82,7 +84,18 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     logger: logger.child({ component: 'sync' }),
   });
   const sync = new SyncService(registries, runs, engine);
-  const catalog = new CatalogService(registries, registryRepository, new CatalogRepository(storage.db));
+  const chartFiles = new ChartFilesService({
+    repository: new ChartFilesRepository(storage.db),
+    secrets,
+    policy: upstreamPolicy,
+    logger: logger.child({ component: 'chart-files' }),
+  });
+  const catalog = new CatalogService(
+    registries,
+    registryRepository,
+    new CatalogRepository(storage.db),
+    chartFiles,
+  );
   const scheduler = config.syncScheduler ? new SyncScheduler({ engine, leases, runs, logger }) : null;
   const { generatedPassword } = await auth.bootstrapAdmin(config.adminUsername, config.adminPassword);
   await auth.pruneExpiredTokens();

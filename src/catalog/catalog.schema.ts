@@ -62,7 +62,17 @@ const Dependency = Type.Object(
   { additionalProperties: true },
 );
 
-/** Every metadata field Charthouse stores for one chart version. */
+/**
+ * Whether the archive's files could be read. `unavailable` keeps the metadata answer useful while the
+ * upstream is down or its archive was refused: `code` says why (`digest_mismatch`,
+ * `invalid_chart_archive`, `upstream_timeout`, ...) and `reason` in words.
+ */
+export const ChartFilesStatus = Type.Union([
+  Type.Object({ status: Type.Literal('available') }),
+  Type.Object({ status: Type.Literal('unavailable'), code: Type.String(), reason: Type.String() }),
+]);
+
+/** Every metadata field Charthouse stores for one chart version, and the files of its archive. */
 export const ChartVersionDetail = Type.Object({
   registry: ChartRegistryRef,
   name: Type.String(),
@@ -87,6 +97,12 @@ export const ChartVersionDetail = Type.Object({
   republished: Type.Boolean(),
   firstSeenAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
+  // Read from the chart archive on the first request and cached by digest. Null when the chart has no
+  // such file, or when `files.status` is `unavailable`.
+  valuesYaml: Type.Optional(Text),
+  readme: Type.Optional(Text),
+  valuesSchema: Type.Optional(Text),
+  files: Type.Optional(ChartFilesStatus),
 });
 export type ChartVersionDetail = Static<typeof ChartVersionDetail>;
 

@@ -18,6 +18,7 @@ import type {
   ChartVersionDetail,
   ChartVersionItem,
 } from './catalog.schema.js';
+import type { ChartFilesService } from './chart-files.js';
 import type { ChartVersionRow } from './chart-version.repository.js';
 
 const DEFAULT_LIMIT = 50;
@@ -43,6 +44,8 @@ export class CatalogService {
     private readonly registries: RegistryService,
     private readonly registryRows: RegistryRepository,
     private readonly catalog: CatalogRepository,
+    /** Reads values.yaml, README.md and values.schema.json from archives; without it they are left out. */
+    private readonly chartFiles?: ChartFilesService,
   ) {}
 
   private readonly cache = new CatalogCache();
@@ -113,7 +116,9 @@ export class CatalogService {
     const registry = await this.catalogRegistry(ctx, registryName);
     const row = await this.catalog.version(registry.id, chartName, version);
     if (!row) throw new NotFoundError('Chart version', `${registryName}/${chartName} ${version}`);
-    return toVersionDetail(row, registry);
+    const detail = toVersionDetail(row, registry);
+    // Never rejects for upstream or archive trouble: the metadata is answered with the reason instead.
+    return this.chartFiles ? { ...detail, ...(await this.chartFiles.filesFor(registry, row)) } : detail;
   }
 
   private async catalogRegistry(ctx: RequestContext, name: string): Promise<RegistryRow> {

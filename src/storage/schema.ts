@@ -138,6 +138,15 @@ export interface SyncRunsTable {
   error_code: string | null;
 }
 
+/** Files read from a chart archive, cached by the archive's sha256 (64 hex); null when the chart has none. */
+export interface ChartFilesTable {
+  digest: string;
+  values_yaml: string | null;
+  readme: string | null;
+  values_schema: string | null;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   tenants: TenantsTable;
@@ -146,4 +155,5 @@ export interface Database {
   helm_registries: HelmRegistriesTable;
   chart_versions: ChartVersionsTable;
   sync_runs: SyncRunsTable;
+  chart_files: ChartFilesTable;
 }

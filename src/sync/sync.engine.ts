@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ChartVersionRepository, NewChartVersion } from '../catalog/chart-version.repository.js';
 import type { SyncWarning } from '../protocol/helm/chart-version.js';
-import { parseRegistryEndpoint } from '../protocol/registry-endpoint.js';
+import { registryConnection } from '../registries/registry.connection.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { SecretBox } from '../shared/secret-box.js';
@@ -151,19 +151,7 @@ export class SyncEngine {
 
   /** How to reach the registry, credentials decrypted. */
   private sourceOf(row: SyncableRegistryRow): IndexSource {
-    const endpoint = parseRegistryEndpoint(row.endpoint, { ociPlainHttp: row.plain_http === 1 });
-    const password = row.password_enc ? this.o.secrets.open(row.password_enc, row.id) : null;
-    return {
-      endpoint,
-      ...(row.username !== null && password !== null
-        ? { credentials: { username: row.username, password } }
-        : {}),
-      passCredentials: row.pass_credentials === 1,
-      tls: {
-        ...(row.tls_ca_cert ? { caCert: row.tls_ca_cert } : {}),
-        insecureSkipVerify: row.tls_insecure_skip_verify === 1,
-      },
-    };
+    return registryConnection(row, this.o.secrets);
   }
 
   private async syncClassic(row: SyncableRegistryRow, run: SyncRun): Promise<SyncOutcome> {

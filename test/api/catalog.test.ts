@@ -285,8 +285,11 @@ describe(`chart catalog API (${TEST_DB})`, () => {
       `${alphaBase}/registries/helm/alpha-repo/charts/alpha-db/versions/1.10.0`,
       { token: alpha.memberToken },
     );
-    const { firstSeenAt, updatedAt, ...rest } = res.body;
+    // The archive's files (values.yaml, README.md, ...) are test/api/chart-files.test.ts's subject; this
+    // fixture serves no archive, so they are unavailable here.
+    const { firstSeenAt, updatedAt, valuesYaml, readme, valuesSchema, files, ...rest } = res.body;
     assert.ok(!Number.isNaN(Date.parse(firstSeenAt)) && !Number.isNaN(Date.parse(updatedAt)));
+    assert.deepEqual([valuesYaml, readme, valuesSchema, files?.status], [null, null, null, 'unavailable']);
     assert.deepEqual(rest, {
       registry: { name: 'alpha-repo', scope: 'tenant', kind: 'helm' },
       name: 'alpha-db',

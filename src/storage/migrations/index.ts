@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as initial from './2026-11-21T00-00-initial.js';
 import * as catalog from './2026-11-21T01-00-catalog.js';
 import * as ociSkippedTags from './2026-11-21T03-00-oci-skipped-tags.js';
+import * as chartFiles from './2026-11-21T04-00-chart-files.js';
 
 /** Every migration, by name; names sort in the order they must run. Append, never edit. */
 export const migrations: Record<string, Migration> = {
   '2026-11-21T00-00-initial': initial,
   '2026-11-21T01-00-catalog': catalog,
   '2026-11-21T03-00-oci-skipped-tags': ociSkippedTags,
+  '2026-11-21T04-00-chart-files': chartFiles,
 };

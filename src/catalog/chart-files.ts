@@ -1,0 +1,260 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import {
+  DEFAULT_CHART_ARCHIVE_LIMITS,
+  readChartFiles,
+  type ChartArchiveLimits,
+} from '../protocol/helm/chart-archive.js';
+import { registryConnection, type RegistryConnection } from '../registries/registry.connection.js';
+import type { RegistryRow } from '../registries/registry.repository.js';
+import { AppError, UpstreamError } from '../shared/errors.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import { classifyManifest } from '../sync/oci-sync.js';
+import { failForStatus, openUpstream, type UpstreamPolicy } from '../upstream/http-client.js';
+import { OciSession, type OciRetryPolicy } from '../upstream/oci-session.js';
+import type { ChartFilesRepository, ChartFilesRow } from './chart-files.repository.js';
+import type { ChartVersionRow } from './chart-version.repository.js';
+
+/**
+ * values.yaml, README.md and values.schema.json of a chart version, read from its archive on the first
+ * request and cached by the archive's sha256 (SPEC §3 version detail; issue 4 item 6).
+ *
+ * Decisions:
+ * - The archive is fetched as Helm would pull it: classic, `GET chart_url` with the registry's
+ *   credentials only on its own origin unless passCredentials (http-client enforces it on every hop),
+ *   bytes as served (no Content-Encoding decoding: the digest is over the .tgz); OCI, the chart layer
+ *   blob by its digest (the row's digest IS the layer's, so the manifest is only read when a row has
+ *   none), through the same Basic/Bearer session as the sync.
+ * - The bytes must hash to the row's digest, or nothing is served: a mirror swapping archives cannot
+ *   put other values in front of a user than the ones the catalog names. A row without a (valid sha256)
+ *   digest has nothing to check against: its files are read and cached under the computed digest, but
+ *   every request for it fetches again, as only the download tells which digest it is.
+ * - The archive is read in memory with the SPEC §2 rules (protocol/helm/chart-archive.ts); 10 MiB
+ *   compressed at most, counted as the bytes arrive.
+ * - Failures never fail the version detail: the metadata is answered with `files.status = unavailable`
+ *   and the reason, because metadata from the catalog is still true when an upstream is down. Failures
+ *   are remembered for a minute, so a page reloaded against a broken upstream does not hammer it; only
+ *   successes are stored.
+ * - Concurrent first requests for one archive share one fetch (an in-process promise map); across
+ *   processes the worst case is one fetch each, and the insert ignores the duplicate.
+ * - The fetch has its own, shorter deadline than a sync's: a user is waiting for the page.
+ * - Protected registries are never contacted (the catalog refuses them before this; checked again).
+ */
+export interface ChartFilesView {
+  valuesYaml: string | null;
+  readme: string | null;
+  valuesSchema: string | null;
+  files: { status: 'available' } | { status: 'unavailable'; code: string; reason: string };
+}
+
+export interface ChartFilesServiceOptions {
+  repository: ChartFilesRepository;
+  secrets: SecretBox;
+  policy: UpstreamPolicy;
+  logger: Logger;
+  limits?: ChartArchiveLimits;
+  /** Deadline of one archive fetch; default 20 s (or the policy's, if shorter). */
+  timeoutMs?: number;
+  ociRetry?: OciRetryPolicy;
+}
+
+const DEFAULT_TIMEOUT_MS = 20_000;
+const FAILURE_MEMORY_MS = 60_000;
+const MAX_REMEMBERED_FAILURES = 1_000;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+type Unavailable = Extract<ChartFilesView['files'], { status: 'unavailable' }>;
+
+/** Thrown when an archive's bytes do not hash to the catalog's digest. */
+class DigestMismatchError extends AppError {
+  readonly status = 422;
+  constructor(expected: string, actual: string) {
+    super(
+      'digest_mismatch',
+      `The chart archive's sha256 is ${actual}, but the catalog records ${expected}: the upstream serves ` +
+        'different content than it listed, so its files are not shown. A sync may pick up the change.',
+    );
+  }
+}
+
+class NoArchiveError extends AppError {
+  readonly status = 422;
+  constructor(message: string) {
+    super('no_chart_archive', message);
+  }
+}
+
+export class ChartFilesService {
+  private readonly inFlight = new Map<string, Promise<ChartFilesRow>>();
+  private readonly failures = new Map<string, { until: number; files: Unavailable }>();
+  private readonly limits: ChartArchiveLimits;
+  private readonly policy: UpstreamPolicy;
+
+  constructor(private readonly o: ChartFilesServiceOptions) {
+    this.limits = o.limits ?? DEFAULT_CHART_ARCHIVE_LIMITS;
+    const timeoutMs = Math.min(o.policy.timeoutMs, o.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.policy = { ...o.policy, timeoutMs };
+  }
+
+  /** The files of one catalog version; never rejects for upstream or archive trouble (see above). */
+  async filesFor(registry: RegistryRow, row: ChartVersionRow): Promise<ChartFilesView> {
+    const digest = normalizeDigest(row.digest);
+    if (digest !== null) {
+      const cached = await this.o.repository.find(digest);
+      if (cached) return available(cached);
+    }
+    const key = digest ?? `url:${registry.id}:${row.chart_url ?? ''}:${row.version}`;
+    const remembered = this.failures.get(key);
+    if (remembered && remembered.until > Date.now()) return unavailable(remembered.files);
+    try {
+      let pending = this.inFlight.get(key);
+      if (!pending) {
+        pending = this.fetchAndStore(registry, row, digest).finally(() => this.inFlight.delete(key));
+        this.inFlight.set(key, pending);
+      }
+      return available(await pending);
+    } catch (error) {
+      const files = this.describeFailure(error, registry, row);
+      this.rememberFailure(key, files);
+      return unavailable(files);
+    }
+  }
+
+  private async fetchAndStore(
+    registry: RegistryRow,
+    row: ChartVersionRow,
+    digest: string | null,
+  ): Promise<ChartFilesRow> {
+    if (registry.protected === 1) {
+      throw new NoArchiveError('The registry is protected: Charthouse never contacts it.');
+    }
+    if (row.chart_url === null) throw new NoArchiveError('The catalog has no archive URL for this version.');
+    const connection = registryConnection(registry, this.o.secrets);
+    const tgz =
+      registry.kind === 'oci'
+        ? await this.fetchOci(connection, row.chart_url, row.version, digest)
+        : await this.fetchClassic(connection, row.chart_url);
+    const actual = createHash('sha256').update(tgz).digest('hex');
+    if (digest !== null && actual !== digest) throw new DigestMismatchError(digest, actual);
+    const files = await readChartFiles(tgz, this.limits);
+    const stored: ChartFilesRow = {
+      digest: actual,
+      values_yaml: files.valuesYaml,
+      readme: files.readme,
+      values_schema: files.valuesSchema,
+      created_at: new Date().toISOString(),
+    };
+    await this.o.repository.save(stored);
+    return stored;
+  }
+
+  private async fetchClassic(connection: RegistryConnection, chartUrl: string): Promise<Buffer> {
+    let url: URL;
+    try {
+      url = new URL(chartUrl);
+    } catch {
+      throw new NoArchiveError('The catalog holds an archive URL that is not a URL.');
+    }
+    const opened = await openUpstream(url, {
+      ...(connection.credentials ? { credentials: connection.credentials } : {}),
+      credentialOrigin: connection.endpoint.baseUrl.origin,
+      passCredentials: connection.passCredentials,
+      tls: connection.tls,
+      policy: this.policy,
+      maxBytes: this.limits.maxCompressedBytes,
+      decodeContentEncoding: false,
+      accept: 'application/gzip, application/octet-stream, */*',
+    });
+    if (opened.status !== 200) {
+      opened.body.destroy();
+      failForStatus(opened.status, opened.finalUrl, 'the chart archive');
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of opened.body as AsyncIterable<Buffer>) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+
+  /**
+   * The chart layer blob. `chart_url` is `oci://host[:port]/<repository>` as the sync wrote it; its host
+   * must be the registry's own, so a catalog row can never steer credentials elsewhere.
+   */
+  private async fetchOci(
+    connection: RegistryConnection,
+    chartUrl: string,
+    version: string,
+    digest: string | null,
+  ): Promise<Buffer> {
+    const prefix = `oci://${connection.endpoint.baseUrl.host}/`;
+    if (!chartUrl.startsWith(prefix) || chartUrl.length === prefix.length) {
+      throw new NoArchiveError("The catalog's OCI reference does not point at this registry.");
+    }
+    const repository = chartUrl.slice(prefix.length);
+    const session = new OciSession(connection, this.policy, this.o.ociRetry);
+    let layer = digest === null ? null : `sha256:${digest}`;
+    if (layer === null) {
+      const tag = version.replace(/\+/g, '_');
+      const manifest = await session.getManifest(repository, tag, 4 * 1024 * 1024);
+      if (manifest === null) throw new NoArchiveError(`The tag ${tag} is gone from ${repository}.`);
+      const found = classifyManifest(manifest.bytes, manifest.mediaType);
+      if (found.kind !== 'chart')
+        throw new NoArchiveError(`${repository}:${tag} is not a chart: ${found.reason}.`);
+      layer = found.chartDigest;
+    }
+    // getBlob checks the bytes against the digest it fetched by, and the size limit as they arrive.
+    return session.getBlob(repository, layer, this.limits.maxCompressedBytes);
+  }
+
+  private describeFailure(error: unknown, registry: RegistryRow, row: ChartVersionRow): Unavailable {
+    if (error instanceof AppError) {
+      if (error instanceof UpstreamError || error instanceof DigestMismatchError) {
+        this.o.logger.warn(
+          { registry: registry.id, chart: row.chart_name, version: row.version, code: error.code },
+          'chart archive not available',
+        );
+      }
+      return { status: 'unavailable', code: error.code, reason: error.message };
+    }
+    this.o.logger.error(
+      { err: error, registry: registry.id, chart: row.chart_name, version: row.version },
+      'reading a chart archive failed unexpectedly',
+    );
+    return {
+      status: 'unavailable',
+      code: 'internal_error',
+      reason: "The chart's files could not be read; the server log has the details.",
+    };
+  }
+
+  private rememberFailure(key: string, files: Unavailable): void {
+    // Bounded: the oldest entry goes first (a Map iterates in insertion order).
+    if (this.failures.size >= MAX_REMEMBERED_FAILURES) {
+      const oldest = this.failures.keys().next();
+      if (!oldest.done) this.failures.delete(oldest.value);
+    }
+    this.failures.delete(key);
+    this.failures.set(key, { until: Date.now() + FAILURE_MEMORY_MS, files });
+  }
+}
+
+/** The row's digest as 64 lowercase hex (a `sha256:` prefix allowed), or null when it is not one. */
+function normalizeDigest(digest: string | null): string | null {
+  if (digest === null) return null;
+  const hex = digest
+    .trim()
+    .toLowerCase()
+    .replace(/^sha256:/, '');
+  return SHA256_HEX.test(hex) ? hex : null;
+}
+
+function available(row: ChartFilesRow): ChartFilesView {
+  return {
+    valuesYaml: row.values_yaml,
+    readme: row.readme,
+    valuesSchema: row.values_schema,
+    files: { status: 'available' },
+  };
+}
+
+function unavailable(files: Unavailable): ChartFilesView {
+  return { valuesYaml: null, readme: null, valuesSchema: null, files };
+}
