@@ -91,7 +91,7 @@ describe(`console: Helm registries (${TEST_DB})`, () => {
     assert.equal(await cellText(page, 'kong', 'Protected'), 'No');
     assert.equal(await cellText(page, 'kong', 'Authentication'), 'None');
     assert.match(await cellText(page, 'kong', 'Last Synced'), /^(never|\w{3} \d)/);
-    assert.match(await cellText(page, 'kong', 'Status'), /^(Not synced|Synced|Syncing)$/);
+    assert.match(await cellText(page, 'kong', 'Status'), /^(Not synced|Synced|Syncing…)$/);
     assert.ok(
       upstream.requests.some((r) => r.url === '/kong/index.yaml'),
       'the server probed the upstream',

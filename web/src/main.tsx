@@ -14,6 +14,7 @@ import './styles/feedback.css';
 import './styles/tables.css';
 import './styles/registry-table.css';
 import './styles/dialog.css';
+import './styles/catalog.css';
 
 const queryClient = createQueryClient();
 const router = createRouter();

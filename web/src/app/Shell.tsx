@@ -41,6 +41,11 @@ export function Shell() {
           <h2 className="sidebar-title">Main Menu</h2>
           {menuTenant && (
             <>
+              <ul>
+                <li>
+                  <NavLink to={`/t/${encodeURIComponent(menuTenant)}/charts`}>Charts</NavLink>
+                </li>
+              </ul>
               <h3 className="sidebar-group">Tenant Settings</h3>
               <ul>
                 <li>

@@ -2,6 +2,7 @@ import { createBrowserRouter, Navigate } from 'react-router';
 import { LoginPage } from '../auth/LoginPage';
 import { MembersPage } from '../members/MembersPage';
 import { TenantRegistriesPage } from '../registries/TenantRegistriesPage';
+import { TenantSyncHistoryPage, SystemSyncHistoryPage } from '../sync/SyncHistoryPage';
 import { SystemRegistriesPage } from '../system/SystemRegistriesPage';
 import { TenantsPage } from '../system/TenantsPage';
 import { HomeRedirect } from './HomeRedirect';
@@ -33,9 +34,20 @@ export function createRouter() {
             { path: 't/:tenant', element: <Navigate to="settings/registries" replace /> },
             { path: 't/:tenant/settings', element: <Navigate to="registries" replace /> },
             { path: 't/:tenant/settings/registries', element: <TenantRegistriesPage /> },
+            { path: 't/:tenant/settings/registries/:name/syncs', element: <TenantSyncHistoryPage /> },
             { path: 't/:tenant/settings/members', element: <MembersPage /> },
+            // The catalog screens load on first visit: the first screen's bundle stays small.
+            {
+              path: 't/:tenant/charts',
+              lazy: async () => ({ Component: (await import('../charts/ChartsPage')).ChartsPage }),
+            },
+            {
+              path: 't/:tenant/charts/:registry/:chart',
+              lazy: async () => ({ Component: (await import('../charts/ChartPage')).ChartPage }),
+            },
             { path: 'system', element: <Navigate to="/system/registries" replace /> },
             { path: 'system/registries', element: <SystemRegistriesPage /> },
+            { path: 'system/registries/:name/syncs', element: <SystemSyncHistoryPage /> },
             { path: 'system/tenants', element: <TenantsPage /> },
             { path: '*', element: <NotFound /> },
           ],

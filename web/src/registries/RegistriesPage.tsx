@@ -11,6 +11,8 @@ import { compareRegistries, type RegistrySortKey } from './registry-format';
 import { useRegistries } from './registry-queries';
 import { RegistryFormDialog } from './RegistryFormDialog';
 import { RegistryTable } from './RegistryTable';
+import { describeSyncError, syncHistoryPath } from '../sync/sync-format';
+import { useSyncNow } from '../sync/sync-queries';
 
 export const PAGE_SIZE = 20;
 
@@ -23,6 +25,7 @@ type DialogState =
 interface Outcome {
   text: string;
   warnings: string[];
+  tone?: 'success' | 'warning' | 'info';
 }
 
 interface RegistriesPageProps {
@@ -43,6 +46,16 @@ export function RegistriesPage({ scope, canManage, breadcrumb, intro }: Registri
   const [page, setPage] = useState(1);
   const [dialog, setDialog] = useState<DialogState>(null);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const syncNow = useSyncNow(scope);
+  const startSync = (registry: RegistryView) => {
+    setOutcome(null);
+    syncNow.mutate(registry.name, {
+      onSuccess: () =>
+        setOutcome({ text: `Sync of "${registry.name}" started.`, warnings: [], tone: 'info' }),
+      onError: (error) =>
+        setOutcome({ text: describeSyncError(registry.name, error), warnings: [], tone: 'warning' }),
+    });
+  };
 
   const isEditable = (registry: RegistryView) =>
     canManage && (scope === 'system' || registry.scope === 'tenant');
@@ -104,7 +117,7 @@ export function RegistriesPage({ scope, canManage, breadcrumb, intro }: Registri
       <div role="tabpanel" aria-labelledby="tab-helm" className="tab-panel">
         {outcome && (
           <Notice
-            tone={outcome.warnings.length > 0 ? 'warning' : 'success'}
+            tone={outcome.tone ?? (outcome.warnings.length > 0 ? 'warning' : 'success')}
             onDismiss={() => setOutcome(null)}
           >
             <p>{outcome.text}</p>
@@ -170,6 +183,9 @@ export function RegistriesPage({ scope, canManage, breadcrumb, intro }: Registri
               isEditable={isEditable}
               onEdit={(registry) => setDialog({ kind: 'edit', registry })}
               onDelete={(registry) => setDialog({ kind: 'delete', registry })}
+              onSyncNow={startSync}
+              startingSync={syncNow.isPending ? (syncNow.variables ?? null) : null}
+              historyHref={(registry) => syncHistoryPath(scope, registry.name)}
               caption="Helm registries"
             />
             <Pagination

@@ -1,4 +1,6 @@
+import { Link } from 'react-router';
 import type { RegistryView } from '../../../src/client/api-client.js';
+import { canSync } from '../sync/sync-format';
 import { Button } from '../ui/Button';
 import { SortHeader, type SortState } from '../ui/SortHeader';
 import { Truncate } from '../ui/Truncate';
@@ -21,11 +23,18 @@ interface RegistryTableProps {
   isEditable: (registry: RegistryView) => boolean;
   onEdit: (registry: RegistryView) => void;
   onDelete: (registry: RegistryView) => void;
+  /** "Sync now"; the row shows the button only where the user may change the registry. */
+  onSyncNow: (registry: RegistryView) => void;
+  /** The registry whose "Sync now" request is in flight. */
+  startingSync: string | null;
+  /** Where a registry's sync history lives (members may read it). */
+  historyHref: (registry: RegistryView) => string;
   caption: string;
 }
 
 export function RegistryTable(props: RegistryTableProps) {
   const { registries, sort, onSort, canManage, isEditable, onEdit, onDelete, caption } = props;
+  const { onSyncNow, startingSync, historyHref } = props;
   const header = (label: string, column: RegistrySortKey, className?: string) => (
     <SortHeader label={label} column={column} sort={sort} onSort={onSort} className={className} />
   );
@@ -72,6 +81,9 @@ export function RegistryTable(props: RegistryTableProps) {
               editable={isEditable(registry)}
               onEdit={onEdit}
               onDelete={onDelete}
+              onSyncNow={onSyncNow}
+              starting={startingSync === registry.name}
+              historyHref={historyHref(registry)}
             />
           ))}
         </tbody>
@@ -86,10 +98,16 @@ interface RowProps {
   editable: boolean;
   onEdit: (registry: RegistryView) => void;
   onDelete: (registry: RegistryView) => void;
+  onSyncNow: (registry: RegistryView) => void;
+  starting: boolean;
+  historyHref: string;
 }
 
-function RegistryRow({ registry, canManage, editable, onEdit, onDelete }: RowProps) {
+function RegistryRow(props: RowProps) {
+  const { registry, canManage, editable, onEdit, onDelete, onSyncNow, starting, historyHref } = props;
   const lastSynced = lastSyncedText(registry);
+  const syncable = canSync(registry);
+  const syncing = registry.syncStatus === 'syncing';
   return (
     <tr data-registry={registry.name}>
       <th scope="row" className="cell-name">
@@ -125,11 +143,21 @@ function RegistryRow({ registry, canManage, editable, onEdit, onDelete }: RowPro
         ) : (
           <span className="muted">{lastSynced}</span>
         )}
+        {syncable && (
+          <Link to={historyHref} className="sub-link" aria-label={`Sync history of ${registry.name}`}>
+            History
+          </Link>
+        )}
       </td>
       <td className="cell-status">
         <span
           className={`badge badge-status-${registry.syncStatus}`}
-          title={STATUS_HINTS[registry.syncStatus]}
+          // A failure's reason is the most useful hint; it is also spelled out below and in the history.
+          title={
+            registry.syncStatus === 'failed' && registry.lastError
+              ? registry.lastError
+              : STATUS_HINTS[registry.syncStatus]
+          }
         >
           {STATUS_LABELS[registry.syncStatus]}
         </span>
@@ -142,6 +170,18 @@ function RegistryRow({ registry, canManage, editable, onEdit, onDelete }: RowPro
         <td className="cell-actions">
           {editable ? (
             <div className="row-actions">
+              {syncable && (
+                <Button
+                  variant="primary"
+                  onClick={() => onSyncNow(registry)}
+                  busy={starting}
+                  disabled={syncing}
+                  aria-label={`Sync ${registry.name} now`}
+                  title={syncing ? 'A sync is running' : 'Fetch the upstream index now'}
+                >
+                  Sync now
+                </Button>
+              )}
               <Button onClick={() => onEdit(registry)} aria-label={`Edit ${registry.name}`}>
                 Edit
               </Button>

@@ -10,7 +10,7 @@ export const KIND_LABELS: Record<RegistryView['kind'], string> = {
 export const STATUS_LABELS: Record<RegistryView['syncStatus'], string> = {
   disabled: 'Sync off',
   never: 'Not synced',
-  syncing: 'Syncing',
+  syncing: 'Syncing…',
   synced: 'Synced',
   failed: 'Failed',
 };

@@ -6,6 +6,7 @@ import type {
   RegistryView,
 } from '../../../src/client/api-client.js';
 import { useApi } from '../app/session';
+import { SYNC_POLL_MS } from '../sync/sync-queries';
 
 const scopeKey = (scope: RegistryScope): string => (scope === 'system' ? 'system' : `tenant:${scope.tenant}`);
 
@@ -22,6 +23,9 @@ export function useRegistries(scope: RegistryScope) {
   return useQuery({
     queryKey: registriesQueryKey(scope),
     queryFn: () => api.registries.listAll(scope),
+    // Last Synced and Status update live while any sync runs, and polling stops once none does.
+    refetchInterval: (query) =>
+      query.state.data?.some((r) => r.syncStatus === 'syncing') ? SYNC_POLL_MS : false,
   });
 }
 

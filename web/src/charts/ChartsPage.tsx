@@ -1,0 +1,191 @@
+import { useEffect, useId, useState } from 'react';
+import { Link, useParams, useSearchParams } from 'react-router';
+import type { ChartSummary } from '../../../src/client/api-client.js';
+import { usePageTitle } from '../app/page-title';
+import { useRegistries } from '../registries/registry-queries';
+import { Button } from '../ui/Button';
+import { ErrorMessage } from '../ui/ErrorMessage';
+import { Loading } from '../ui/Loading';
+import { Truncate } from '../ui/Truncate';
+import { CHART_PAGE_SIZE, useChartSearch } from './chart-queries';
+
+/** Typing pauses this long before a search is sent: one request per word, not per keystroke. */
+const DEBOUNCE_MS = 300;
+
+export const chartPath = (tenant: string, chart: Pick<ChartSummary, 'registry' | 'name'>): string =>
+  `/t/${encodeURIComponent(tenant)}/charts/${encodeURIComponent(chart.registry.name)}/${encodeURIComponent(chart.name)}`;
+
+/** Main Menu > Charts: search the catalog of every registry the tenant sees. */
+export function ChartsPage() {
+  const tenant = useParams().tenant ?? '';
+  usePageTitle('Charts', tenant);
+  // The search lives in the URL, so Back from a chart page returns to the same results.
+  const [params, setParams] = useSearchParams();
+  const q = params.get('q') ?? '';
+  const registry = params.get('registry') ?? '';
+  const [text, setText] = useState(q);
+  // Cursors of the pages before the current one: Previous pops, Next pushes.
+  const [cursors, setCursors] = useState<(string | undefined)[]>([]);
+  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const searchId = useId();
+  const registryId = useId();
+
+  useEffect(() => {
+    const next = text.trim();
+    if (next === q) return;
+    const timer = setTimeout(() => {
+      setParams(
+        (prev) => {
+          const p = new URLSearchParams(prev);
+          if (next) p.set('q', next);
+          else p.delete('q');
+          return p;
+        },
+        { replace: true },
+      );
+      setCursors([]);
+      setCursor(undefined);
+    }, DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [text, q, setParams]);
+
+  const registries = useRegistries({ tenant });
+  const search = useChartSearch(tenant, q, registry, cursor);
+  const items = search.data?.items ?? [];
+  const pageNumber = cursors.length + 1;
+
+  return (
+    <section className="page">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <ol>
+          <li>Main Menu</li>
+          <li>Charts</li>
+        </ol>
+      </nav>
+      <h1>Charts</h1>
+      <p className="page-intro">
+        Charts of every registry this tenant sees, from their last sync. Search by name, keyword or
+        description.
+      </p>
+      <div className="chart-filters" role="search">
+        <div className="filter">
+          <label htmlFor={searchId}>Search charts</label>
+          <input
+            id={searchId}
+            type="search"
+            value={text}
+            maxLength={200}
+            placeholder="Name, keyword or description"
+            onChange={(e) => setText(e.currentTarget.value)}
+          />
+        </div>
+        <div className="filter">
+          <label htmlFor={registryId}>Registry</label>
+          <select
+            id={registryId}
+            value={registry}
+            onChange={(e) => {
+              const value = e.currentTarget.value;
+              setParams(
+                (prev) => {
+                  const p = new URLSearchParams(prev);
+                  if (value) p.set('registry', value);
+                  else p.delete('registry');
+                  return p;
+                },
+                { replace: true },
+              );
+              setCursors([]);
+              setCursor(undefined);
+            }}
+          >
+            <option value="">All registries</option>
+            {(registries.data ?? [])
+              .filter((r) => !r.protected)
+              .map((r) => (
+                <option key={r.id} value={r.name}>
+                  {r.name}
+                </option>
+              ))}
+          </select>
+        </div>
+      </div>
+      {search.isPending ? (
+        <Loading label="Searching charts…" />
+      ) : search.isError ? (
+        <ErrorMessage
+          title="Could not search the charts"
+          error={search.error}
+          onRetry={() => void search.refetch()}
+          retrying={search.isFetching}
+        />
+      ) : items.length === 0 ? (
+        <p className="empty">
+          {q || registry
+            ? 'No chart matches. Try another word, or all registries.'
+            : 'No charts yet: they appear once an unprotected registry has synchronized.'}
+        </p>
+      ) : (
+        <>
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Charts found">
+            <table className="data-table chart-table" aria-busy={search.isFetching || undefined}>
+              <caption className="visually-hidden">Charts found</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Chart</th>
+                  <th scope="col">Registry</th>
+                  <th scope="col">Latest version</th>
+                  <th scope="col">App version</th>
+                  <th scope="col">Description</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((chart) => (
+                  <tr key={`${chart.registry.name}/${chart.name}`} data-chart={chart.name}>
+                    <th scope="row">
+                      <Link to={chartPath(tenant, chart)}>{chart.name}</Link>
+                      {chart.deprecated && <span className="badge badge-deprecated">Deprecated</span>}
+                    </th>
+                    <td>{chart.registry.name}</td>
+                    <td className="mono">{chart.latestVersion}</td>
+                    <td className="mono">{chart.appVersion ?? ''}</td>
+                    <td className="cell-description">
+                      <Truncate text={chart.description ?? ''} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {(cursors.length > 0 || search.data?.nextCursor) && (
+            <nav className="pagination" aria-label="Pages">
+              <span aria-live="polite">
+                Page {pageNumber} ({CHART_PAGE_SIZE} per page)
+              </span>
+              <div className="pagination-buttons">
+                <Button
+                  disabled={cursors.length === 0}
+                  onClick={() => {
+                    setCursor(cursors[cursors.length - 1]);
+                    setCursors(cursors.slice(0, -1));
+                  }}
+                >
+                  Previous
+                </Button>
+                <Button
+                  disabled={!search.data?.nextCursor}
+                  onClick={() => {
+                    setCursors([...cursors, cursor]);
+                    setCursor(search.data?.nextCursor);
+                  }}
+                >
+                  Next
+                </Button>
+              </div>
+            </nav>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
