@@ -6,9 +6,8 @@ import { createTgz, packageChartDir, type PackagedChart, type TarEntry } from '.
 import { startDockerRegistry, type DockerRegistry } from '../support/docker-registry.js';
 import { sendBody, startFixtureServer, type FixtureServer } from '../support/fixture-servers.js';
 import { pushHelmChart } from '../support/oci-push.js';
-import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
+import { createTenant, startTestServer, syncAndWait, TEST_DB, type TestServer } from '../support/server.js';
 
-type Run = { id: string; status: string; added: number; error: string | null };
 type Files = { status: 'available' } | { status: 'unavailable'; code: string; reason: string };
 type Detail = {
   name: string;
@@ -114,21 +113,7 @@ describe(`chart files from archives (${TEST_DB})`, () => {
     await Promise.all([server.close(), fixture.close(), registry.stop()]);
   });
 
-  async function syncNow(name: string): Promise<Run> {
-    const started = await server.api<{ run: Run }>('POST', `${base}/${name}/sync`, {
-      token: tenant.adminToken,
-    });
-    assert.equal(started.status, 202, JSON.stringify(started.body));
-    for (let i = 0; i < 400; i += 1) {
-      const runs = await server.api<{ items: Run[] }>('GET', `${base}/${name}/syncs`, {
-        token: tenant.memberToken,
-      });
-      const run = runs.body.items.find((r) => r.id === started.body.run.id);
-      if (run && run.status !== 'running') return run;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('the sync did not finish');
-  }
+  const syncNow = (name: string) => syncAndWait(server, `${base}/${name}`, tenant.adminToken);
 
   async function detail(registryName: string, chart: string, version: string): Promise<Detail> {
     const res = await server.api<Detail>(

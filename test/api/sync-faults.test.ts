@@ -15,16 +15,7 @@ import {
   type FixtureHandler,
   type FixtureServer,
 } from '../support/fixture-servers.js';
-import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
-
-type Run = {
-  id: string;
-  status: string;
-  added: number;
-  error: string | null;
-  errorCode: string | null;
-  warnings: Array<{ chart?: string; message: string }>;
-};
+import { createTenant, startTestServer, syncAndWait, TEST_DB, type TestServer } from '../support/server.js';
 
 const KONG = readFileSync(new URL('../../../shared/corpus/index/kong-charts-index.yaml', import.meta.url));
 
@@ -61,19 +52,7 @@ describe(`sync faults (${TEST_DB})`, () => {
     await Promise.all([server.close(), upstream.close(), other.close()]);
   });
 
-  async function sync(): Promise<Run> {
-    const started = await server.api<{ run: Run }>('POST', `${base}/sync`, { token: tenant.adminToken });
-    assert.equal(started.status, 202, JSON.stringify(started.body));
-    for (let i = 0; i < 400; i += 1) {
-      const runs = await server.api<{ items: Run[] }>('GET', `${base}/syncs?limit=1`, {
-        token: tenant.adminToken,
-      });
-      const run = runs.body.items[0];
-      if (run?.id === started.body.run.id && run.status !== 'running') return run;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error('the sync did not finish');
-  }
+  const sync = () => syncAndWait(server, base, tenant.adminToken);
   const versions = async (): Promise<number> =>
     Number(
       (

@@ -6,18 +6,8 @@ import { createTgz, packageChartDir, type PackagedChart } from '../support/chart
 import { startDockerRegistry, type DockerRegistry } from '../support/docker-registry.js';
 import { startFixtureServer, type FixtureServer } from '../support/fixture-servers.js';
 import { OciClient, pushHelmChart, pushNonHelmArtifact } from '../support/oci-push.js';
-import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
+import { createTenant, startTestServer, TEST_DB, type TestServer, syncAndWait } from '../support/server.js';
 
-type Run = {
-  id: string;
-  status: string;
-  added: number;
-  updated: number;
-  removed: number;
-  unchanged: number;
-  warnings: Array<{ message: string }>;
-  error: string | null;
-};
 type Err = { error: { code: string; message: string } };
 
 const CORPUS = new URL('../../../shared/corpus/charts/', import.meta.url);
@@ -127,21 +117,7 @@ describe(`sync of OCI registries against docker-registry (${TEST_DB})`, () => {
       body: { plainHttp: true, endpoint: endpoint(), auth: { type: 'basic', ...USER }, ...body },
     });
 
-  async function syncNow(name: string): Promise<Run> {
-    const started = await server.api<{ run: Run } & Err>('POST', `${base}/${name}/sync`, {
-      token: tenant.adminToken,
-    });
-    assert.equal(started.status, 202, JSON.stringify(started.body));
-    for (let i = 0; i < 400; i += 1) {
-      const runs = await server.api<{ items: Run[] }>('GET', `${base}/${name}/syncs`, {
-        token: tenant.memberToken,
-      });
-      const run = runs.body.items.find((r) => r.id === started.body.run.id);
-      if (run && run.status !== 'running') return run;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('the sync did not finish');
-  }
+  const syncNow = (name: string) => syncAndWait(server, `${base}/${name}`, tenant.adminToken);
 
   async function versions(name: string) {
     const reg = await server.app.storage.db

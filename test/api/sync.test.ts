@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startFixtureServer, type FixtureServer } from '../support/fixture-servers.js';
-import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
+import { createTenant, startTestServer, syncAndWait, TEST_DB, type TestServer } from '../support/server.js';
 
 type Run = {
   id: string;
@@ -75,22 +75,7 @@ describe(`sync of classic repositories (${TEST_DB})`, () => {
     await Promise.all([server.close(), fixture.close()]);
   });
 
-  /** Start a sync and wait until its run is no longer running. */
-  async function syncNow(name = 'argo'): Promise<Run> {
-    const started = await server.api<{ run: Run }>('POST', `${base}/${name}/sync`, {
-      token: tenant.adminToken,
-    });
-    assert.equal(started.status, 202, JSON.stringify(started.body));
-    for (let i = 0; i < 200; i += 1) {
-      const runs = await server.api<{ items: Run[] }>('GET', `${base}/${name}/syncs`, {
-        token: tenant.memberToken,
-      });
-      const run = runs.body.items.find((r) => r.id === started.body.run.id);
-      if (run && run.status !== 'running') return run;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('the sync did not finish');
-  }
+  const syncNow = (name = 'argo') => syncAndWait(server, `${base}/${name}`, tenant.adminToken);
   const registry = async (): Promise<Registry> =>
     (await server.api<Registry>('GET', `${base}/argo`, { token: tenant.memberToken })).body;
   const versionRows = async (): Promise<number> =>

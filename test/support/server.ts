@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp, type App } from '../../src/app.js';
+import type { SyncRunView } from '../../src/sync/sync.schema.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
@@ -134,4 +135,30 @@ export async function countRegistries(server: TestServer): Promise<number> {
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** A sync run as the API returns it (see src/sync/sync.schema.ts). */
+export type SyncRunBody = SyncRunView;
+
+/**
+ * "Sync now" on the registry at `registryPath` (…/registries/helm/NAME) and wait until its run is no
+ * longer running. Fails the test when the sync is refused or does not finish within ~20 s.
+ */
+export async function syncAndWait(
+  server: TestServer,
+  registryPath: string,
+  token: string,
+): Promise<SyncRunBody> {
+  const started = await server.api<{ run: SyncRunBody }>('POST', `${registryPath}/sync`, { token });
+  if (started.status !== 202)
+    throw new Error(`sync refused: ${started.status} ${JSON.stringify(started.body)}`);
+  for (let i = 0; i < 400; i += 1) {
+    const runs = await server.api<{ items: SyncRunBody[] }>('GET', `${registryPath}/syncs?limit=5`, {
+      token,
+    });
+    const run = runs.body.items.find((r) => r.id === started.body.run.id);
+    if (run && run.status !== 'running') return run;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the sync did not finish');
 }
