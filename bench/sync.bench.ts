@@ -141,6 +141,13 @@ async function benchDatabase(
       repo.state.body = yamlBody;
     }
   } finally {
+    // Where the first syncs spent their time (the engine logs milliseconds per stage).
+    for (const line of server.logLines) {
+      const entry = JSON.parse(line) as { msg?: string; stages?: Record<string, number>; added?: number };
+      if (entry.msg === 'sync finished' && entry.stages && (entry.added ?? 0) > 1000) {
+        console.log(`stages of a first sync (${label}): ${JSON.stringify(entry.stages)}`);
+      }
+    }
     await Promise.all([server.close(), upstream.close()]);
   }
   return {

@@ -50,6 +50,8 @@ interface SyncOutcome {
   removed: number;
   /** OCI: manifests fetched, i.e. tags whose digest was new. */
   manifestsFetched?: number;
+  /** Milliseconds per stage, logged so a slow sync shows where its time went. */
+  stages?: Record<string, number>;
 }
 
 const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
@@ -162,6 +164,13 @@ export class SyncEngine {
       lastModified: row.sync_last_modified ?? null,
       contentDigest: row.sync_content_digest ?? null,
     };
+    let mark = performance.now();
+    const stages: Record<string, number> = {};
+    const lap = (stage: string): void => {
+      const now = performance.now();
+      stages[stage] = Math.round(now - mark);
+      mark = now;
+    };
     const fetched = await fetchIndex(
       source,
       previous,
@@ -206,12 +215,16 @@ export class SyncEngine {
       return { status: 'unchanged', added: 0, updated: 0, removed: 0 };
     }
 
+    lap('fetchMs');
     const { rows, warnings } = await parseIndexInWorker(fetched.body, source.endpoint.baseUrl);
-    return this.commit(row, run, rows, warnings, 'index', {
+    lap('parseMs');
+    const outcome = await this.commit(row, run, rows, warnings, 'index', {
       etag: fetched.validators.etag,
       lastModified: fetched.validators.lastModified,
       contentDigest: fetched.validators.contentDigest,
     });
+    lap('commitMs');
+    return { ...outcome, stages };
   }
 
   /**
