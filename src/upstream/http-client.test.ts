@@ -29,7 +29,8 @@ import {
 } from './http-client.js';
 import type { UpstreamPolicy, UpstreamRequestOptions } from './http-client.js';
 
-const KONG_INDEX = '/work/shared/corpus/index/kong-charts-index.yaml';
+// The corpus sits beside the repository (../shared), wherever the clone lives.
+const KONG_INDEX = new URL('../../../shared/corpus/index/kong-charts-index.yaml', import.meta.url).pathname;
 const MiB = 1024 * 1024;
 const PASSWORD = 's3cr3t-Pa55word';
 const allowing: UpstreamPolicy = createUpstreamPolicy({

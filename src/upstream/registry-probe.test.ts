@@ -17,7 +17,9 @@ import { closeUpstreamDispatchers, createUpstreamPolicy } from './http-client.js
 import { probeRegistry } from './registry-probe.js';
 import type { ProbeTarget } from './registry-probe.js';
 
-const GRAFANA_INDEX = '/work/shared/corpus/index/grafana-helm-charts-index.yaml';
+// The corpus sits beside the repository (../shared), wherever the clone lives.
+const GRAFANA_INDEX = new URL('../../../shared/corpus/index/grafana-helm-charts-index.yaml', import.meta.url)
+  .pathname;
 const PASSWORD = 'Hunter2-registry-pw';
 const policy = createUpstreamPolicy({
   userAgent: 'Charthouse/test',

@@ -13,7 +13,8 @@ import {
 import { parseHelmIndex } from './index-document.js';
 import { versionSortKey } from './semver-sort.js';
 
-const CORPUS = '/work/shared/corpus';
+// The corpus sits beside the repository (../shared), wherever the clone lives.
+const CORPUS = new URL('../../../../shared/corpus', import.meta.url).pathname;
 const REPOSITORY = new URL('https://charts.example.com/repo');
 const DIGEST = 'a'.repeat(64);
 // eslint-disable-next-line no-control-regex

@@ -5,7 +5,8 @@ import { UpstreamError } from '../../shared/errors.js';
 import { ALIAS_BOMB_YAML, deepJson, deepYaml } from '../../../test/support/fixture-servers.js';
 import { parseHelmIndex } from './index-document.js';
 
-const CORPUS = '/work/shared/corpus/index';
+// The corpus sits beside the repository (../shared), wherever the clone lives.
+const CORPUS = new URL('../../../../shared/corpus/index', import.meta.url).pathname;
 
 function parseText(text: string) {
   return parseHelmIndex(Buffer.from(text));
