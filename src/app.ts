@@ -68,6 +68,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   const leases = new SyncLeaseRepository(storage.db);
   const metrics = createMetrics();
   const engine = new SyncEngine({
+    leaseTtlMs: config.syncLeaseSeconds * 1000,
     observe: (e) => {
       metrics.syncDuration.observe({ kind: e.kind, outcome: e.outcome }, e.seconds);
       metrics.syncVersions.inc({ change: 'added' }, e.added);
@@ -96,7 +97,9 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     new CatalogRepository(storage.db),
     chartFiles,
   );
-  const scheduler = config.syncScheduler ? new SyncScheduler({ engine, leases, runs, logger }) : null;
+  const scheduler = config.syncScheduler
+    ? new SyncScheduler({ engine, leases, runs, logger, tickMs: config.syncTickSeconds * 1000 })
+    : null;
   const { generatedPassword } = await auth.bootstrapAdmin(config.adminUsername, config.adminPassword);
   await auth.pruneExpiredTokens();
 

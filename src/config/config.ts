@@ -27,6 +27,8 @@ export interface Config {
   upstreamIdleTimeoutMs: number;
   apiBodyLimitBytes: number;
   syncScheduler: boolean;
+  syncLeaseSeconds: number;
+  syncTickSeconds: number;
 }
 
 type Kind = 'int' | 'string' | 'bool' | 'url' | 'level';
@@ -94,6 +96,22 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     min: 100,
   },
   { key: 'syncScheduler', env: 'CHARTHOUSE_SYNC_SCHEDULER', kind: 'bool', fallback: true },
+  {
+    key: 'syncLeaseSeconds',
+    env: 'CHARTHOUSE_SYNC_LEASE_SECONDS',
+    kind: 'int',
+    fallback: 300,
+    min: 2,
+    max: 86400,
+  },
+  {
+    key: 'syncTickSeconds',
+    env: 'CHARTHOUSE_SYNC_TICK_SECONDS',
+    kind: 'int',
+    fallback: 15,
+    min: 1,
+    max: 3600,
+  },
   {
     key: 'apiBodyLimitBytes',
     env: 'CHARTHOUSE_API_BODY_LIMIT_BYTES',
