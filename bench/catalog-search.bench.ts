@@ -17,6 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { ChartVersionRepository, type NewChartVersion } from '../src/catalog/chart-version.repository.js';
 import { newId } from '../src/shared/ids.js';
 import type { Storage } from '../src/storage/database.js';
+import { registryRow } from '../test/support/registry-rows.js';
 import { createTenant, startTestServer, TEST_DB } from '../test/support/server.js';
 
 const CHARTS_PER_REGISTRY = 1_000;
@@ -69,31 +70,19 @@ async function createRegistry(storage: Storage, scope: string, name: string): Pr
   const now = new Date().toISOString();
   await storage.db
     .insertInto('helm_registries')
-    .values({
-      id,
-      scope,
-      name,
-      kind: 'helm',
-      endpoint: `https://charts.example.test/${name}`,
-      protected: 0,
-      auth_type: 'none',
-      username: null,
-      password_enc: null,
-      pass_credentials: 0,
-      tls_ca_cert: null,
-      tls_insecure_skip_verify: 0,
-      plain_http: 0,
-      oci_repositories: '[]',
-      sync_interval_minutes: 60,
-      sync_status: 'synced',
-      last_synced_at: now,
-      last_error: null,
-      chart_count: CHARTS_PER_REGISTRY,
-      version_count: CHARTS_PER_REGISTRY * VERSIONS_PER_CHART,
-      created_at: now,
-      updated_at: now,
-      failure_count: 0,
-    })
+    .values(
+      registryRow({
+        id,
+        scope,
+        name,
+        endpoint: `https://charts.example.test/${name}`,
+        sync_status: 'synced',
+        last_synced_at: now,
+        chart_count: CHARTS_PER_REGISTRY,
+        version_count: CHARTS_PER_REGISTRY * VERSIONS_PER_CHART,
+        failure_count: 0,
+      }),
+    )
     .execute();
   return id;
 }

@@ -26,6 +26,7 @@ import {
 import { newId } from '../src/shared/ids.js';
 import { migrateToLatest, openStorage, type Dialect, type Storage } from '../src/storage/database.js';
 import { createTestDatabase } from '../test/support/postgres.js';
+import { registryRow } from '../test/support/registry-rows.js';
 
 const CHARTS = 250;
 const VERSIONS_PER_CHART = 80;
@@ -118,30 +119,9 @@ async function createRegistry(storage: Storage): Promise<string> {
   const now = new Date().toISOString();
   await storage.db
     .insertInto('helm_registries')
-    .values({
-      id,
-      scope: 'system',
-      name: `bench-${id}`,
-      kind: 'helm',
-      endpoint: 'https://charts.example.test/stable',
-      protected: 0,
-      auth_type: 'none',
-      username: null,
-      password_enc: null,
-      pass_credentials: 0,
-      tls_ca_cert: null,
-      tls_insecure_skip_verify: 0,
-      plain_http: 0,
-      oci_repositories: '[]',
-      sync_interval_minutes: 60,
-      sync_status: 'never',
-      last_synced_at: null,
-      last_error: null,
-      chart_count: 0,
-      version_count: 0,
-      created_at: now,
-      updated_at: now,
-    })
+    .values(
+      registryRow({ id, name: `bench-${id}`, endpoint: 'https://charts.example.test/stable' }, new Date(now)),
+    )
     .execute();
   return id;
 }

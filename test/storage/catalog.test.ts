@@ -13,6 +13,7 @@ import { newId } from '../../src/shared/ids.js';
 import { migrateToLatest, openStorage, type Storage } from '../../src/storage/database.js';
 import { SyncRunRepository } from '../../src/sync/sync-run.repository.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { registryRow } from '../support/registry-rows.js';
 import { TEST_DB } from '../support/server.js';
 
 const T0 = new Date('2026-01-01T00:00:00.000Z');
@@ -77,33 +78,7 @@ describe(`chart catalog storage (${TEST_DB})`, () => {
 
   async function createRegistry(): Promise<string> {
     const id = newId();
-    await storage.db
-      .insertInto('helm_registries')
-      .values({
-        id,
-        scope: 'system',
-        name: `r-${id}`,
-        kind: 'helm',
-        endpoint: 'https://charts.example.test',
-        protected: 0,
-        auth_type: 'none',
-        username: null,
-        password_enc: null,
-        pass_credentials: 0,
-        tls_ca_cert: null,
-        tls_insecure_skip_verify: 0,
-        plain_http: 0,
-        oci_repositories: '[]',
-        sync_interval_minutes: 60,
-        sync_status: 'never',
-        last_synced_at: null,
-        last_error: null,
-        chart_count: 0,
-        version_count: 0,
-        created_at: T0.toISOString(),
-        updated_at: T0.toISOString(),
-      })
-      .execute();
+    await storage.db.insertInto('helm_registries').values(registryRow({ id }, T0)).execute();
     return id;
   }
 
