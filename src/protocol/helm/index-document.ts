@@ -1,6 +1,7 @@
 import { FAILSAFE_SCHEMA, Type, YAMLException, load } from 'js-yaml';
 import type { LoadOptions, State } from 'js-yaml';
 import { UpstreamError } from '../../shared/errors.js';
+import { readBlockYaml, UNSUPPORTED } from './block-yaml.js';
 
 /**
  * The safe first parse of a Helm repository index (`index.yaml`, or its JSON form): decides whether a
@@ -38,7 +39,7 @@ const boolType = new Type('tag:yaml.org,2002:bool', {
   resolve: (data: string) => /^(?:true|True|TRUE|false|False|FALSE)$/.test(data),
   construct: (data: string) => data.toLowerCase() === 'true',
 });
-const INDEX_SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType] });
+export const INDEX_SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType] });
 
 class AnchorFound extends Error {}
 
@@ -58,6 +59,10 @@ function depthRefused(maxDepth: number): UpstreamError {
 }
 
 function parseYaml(text: string, maxDepth: number): unknown {
+  // The common block style first (block-yaml.ts); js-yaml takes everything it leaves, errors included.
+  // js-yaml counts scalars as a level, hence + 1 for both; the tree walk enforces the exact limit.
+  const fast = readBlockYaml(text, maxDepth + 1);
+  if (fast !== UNSUPPORTED) return fast;
   // js-yaml offers no option to refuse anchors; this parse-event hook sees every anchored node as it
   // closes, so an alias bomb is refused before any alias is even read.
   const listener = (event: string, state: State): void => {
