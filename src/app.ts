@@ -37,7 +37,8 @@ export interface App {
 
 /** Wire storage, services and HTTP from a parsed configuration. Migrates and bootstraps on the way. */
 export async function createApp(config: Readonly<Config>, logger: Logger): Promise<App> {
-  const storage = openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const storageOptions = { databaseUrl: config.databaseUrl, dataDir: config.dataDir };
+  const storage = openStorage(storageOptions);
   try {
     await migrateToLatest(storage);
   } catch (err) {
@@ -76,6 +77,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
       metrics.syncVersions.inc({ change: 'removed' }, e.removed);
     },
     storage,
+    storageOptions,
     versions: new ChartVersionRepository(storage.db, storage.dialect),
     runs,
     leases,

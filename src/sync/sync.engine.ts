@@ -1,23 +1,24 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { ChartVersionRepository, NewChartVersion } from '../catalog/chart-version.repository.js';
-import type { SyncWarning } from '../protocol/helm/chart-version.js';
+import type { ChartVersionRepository } from '../catalog/chart-version.repository.js';
 import { registryConnection } from '../registries/registry.connection.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { SecretBox } from '../shared/secret-box.js';
-import type { Storage } from '../storage/database.js';
+import type { Storage, StorageOptions } from '../storage/database.js';
 import type { UpstreamPolicy } from '../upstream/http-client.js';
 import type { OciRetryPolicy } from '../upstream/oci-session.js';
-import { diffCatalog, isSuspectShrink } from './catalog-diff.js';
+import { commitCatalog, type CommitStore, type SyncOutcome } from './catalog-commit.js';
 import { fetchIndex, type IndexSource } from './index-fetch.js';
-import { parseIndexInWorker } from './index-parse.js';
+import { syncIndexInWorker } from './index-sync.js';
 import { decodeSkippedTags, encodeSkippedTags, loadStoredOciRows, readOciRegistry } from './oci-sync.js';
-import type { SyncableRegistryRow, SyncLeaseRepository, SyncOutcomeRecord } from './sync-lease.repository.js';
+import type { SyncableRegistryRow, SyncLeaseRepository } from './sync-lease.repository.js';
 import type { SyncRun, SyncRunRepository, SyncTrigger } from './sync-run.repository.js';
 
 export interface SyncEngineOptions {
   storage: Storage;
+  /** How to open the same database again: a classic index is committed by its worker (index-sync.ts). */
+  storageOptions: StorageOptions;
   versions: ChartVersionRepository;
   runs: SyncRunRepository;
   leases: SyncLeaseRepository;
@@ -41,17 +42,6 @@ export interface SyncObservation {
   added: number;
   updated: number;
   removed: number;
-}
-
-interface SyncOutcome {
-  status: string;
-  added: number;
-  updated: number;
-  removed: number;
-  /** OCI: manifests fetched, i.e. tags whose digest was new. */
-  manifestsFetched?: number;
-  /** Milliseconds per stage, logged so a slow sync shows where its time went. */
-  stages?: Record<string, number>;
 }
 
 const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
@@ -216,15 +206,22 @@ export class SyncEngine {
     }
 
     lap('fetchMs');
-    const { rows, warnings } = await parseIndexInWorker(fetched.body, source.endpoint.baseUrl);
-    lap('parseMs');
-    const outcome = await this.commit(row, run, rows, warnings, 'index', {
-      etag: fetched.validators.etag,
-      lastModified: fetched.validators.lastModified,
-      contentDigest: fetched.validators.contentDigest,
+    const outcome = await syncIndexInWorker(fetched.body, source.endpoint.baseUrl, {
+      storage: this.o.storageOptions,
+      owner: this.owner,
+      request: {
+        registryId: row.id,
+        runId: run.id,
+        what: 'index',
+        validators: {
+          etag: fetched.validators.etag,
+          lastModified: fetched.validators.lastModified,
+          contentDigest: fetched.validators.contentDigest,
+        },
+        nextSyncAt: this.nextSync(row, new Date()),
+      },
     });
-    lap('commitMs');
-    return { ...outcome, stages };
+    return { ...outcome, stages: { ...stages, ...outcome.stages } };
   }
 
   /**
@@ -242,104 +239,21 @@ export class SyncEngine {
       this.o.policy,
       this.o.ociRetry,
     );
-    const outcome = await this.commit(row, run, result.rows, result.warnings, 'registry', {
-      ociSkippedTags: encodeSkippedTags(result.skipped),
+    const outcome = await commitCatalog(this.store(), {
+      registryId: row.id,
+      runId: run.id,
+      rows: result.rows,
+      warnings: result.warnings,
+      what: 'registry',
+      validators: { ociSkippedTags: encodeSkippedTags(result.skipped) },
+      nextSyncAt: this.nextSync(row, new Date()),
     });
     return { ...outcome, manifestsFetched: result.manifestsFetched };
   }
 
-  /**
-   * Diff `rows` against the stored catalog and write it, the run and the registry in one transaction;
-   * or hold a suspect shrink. Shared by every kind of registry.
-   */
-  private async commit(
-    row: SyncableRegistryRow,
-    run: SyncRun,
-    rows: NewChartVersion[],
-    warnings: SyncWarning[],
-    what: 'index' | 'registry',
-    validators: Pick<SyncOutcomeRecord, 'etag' | 'lastModified' | 'contentDigest' | 'ociSkippedTags'>,
-  ): Promise<SyncOutcome> {
-    const { db } = this.o.storage;
-    const now = new Date();
-    const stored = await this.o.versions.fingerprints(row.id);
-    const lastRuns = await this.o.runs.listForRegistry(row.id, 2);
-    const previousRun = lastRuns.find((r) => r.id !== run.id);
-    // A shrink seen twice in a row is confirmed: the upstream really dropped those versions.
-    if (isSuspectShrink(stored.size, rows.length) && previousRun?.status !== 'suspect') {
-      const message =
-        `The ${what} lists ${rows.length} versions where the catalog has ${stored.size}: it looks truncated, ` +
-        'so the catalog was kept. The next sync applies it if the upstream still says the same.';
-      await db.transaction().execute(async (trx) => {
-        await this.o.runs.finish(
-          trx,
-          run.id,
-          {
-            status: 'suspect',
-            added: 0,
-            updated: 0,
-            removed: 0,
-            unchanged: 0,
-            warnings,
-            error: message,
-            errorCode: 'index_suspect',
-          },
-          now,
-        );
-        await this.o.leases.recordOutcome(
-          row.id,
-          this.owner,
-          { syncStatus: 'failed', lastError: message, failureCount: 0, nextSyncAt: this.nextSync(row, now) },
-          trx,
-        );
-      });
-      return { status: 'suspect', added: 0, updated: 0, removed: 0 };
-    }
-
-    const changes = diffCatalog(rows, stored);
-    const allWarnings = [...warnings, ...changes.warnings];
-    await db.transaction().execute(async (trx) => {
-      await this.o.versions.applyDiff(trx, row.id, changes.diff, now);
-      const counts = await this.o.versions.countByRegistry(row.id, trx);
-      const closed = await this.o.runs.finish(
-        trx,
-        run.id,
-        {
-          status: 'succeeded',
-          added: changes.diff.insert.length,
-          updated: changes.diff.update.length,
-          removed: changes.diff.remove.length,
-          unchanged: changes.unchanged,
-          warnings: allWarnings,
-          error: null,
-          errorCode: null,
-        },
-        now,
-      );
-      const recorded = await this.o.leases.recordOutcome(
-        row.id,
-        this.owner,
-        {
-          syncStatus: 'synced',
-          lastSyncedAt: now,
-          lastError: null,
-          chartCount: counts.charts,
-          versionCount: counts.versions,
-          ...validators,
-          failureCount: 0,
-          nextSyncAt: this.nextSync(row, now),
-        },
-        trx,
-      );
-      // Our run was declared dead, or a forced sync took the lease: theirs wins, ours rolls back.
-      if (!closed || !recorded) throw new LeaseLostError();
-    });
-    return {
-      status: 'succeeded',
-      added: changes.diff.insert.length,
-      updated: changes.diff.update.length,
-      removed: changes.diff.remove.length,
-    };
+  private store(): CommitStore {
+    const { storage, versions, runs, leases } = this.o;
+    return { storage, versions, runs, leases, owner: this.owner };
   }
 
   private async recordFailure(
@@ -385,12 +299,5 @@ export class SyncEngine {
   private nextSync(row: SyncableRegistryRow, now: Date): Date {
     const interval = row.sync_interval_minutes * 60_000;
     return new Date(now.getTime() + interval * (0.9 + Math.random() * 0.2));
-  }
-}
-
-class LeaseLostError extends AppError {
-  readonly status = 409;
-  constructor() {
-    super('sync_superseded', 'Another sync of this registry took over; this one was discarded.');
   }
 }

@@ -1,0 +1,137 @@
+import type { ChartVersionRepository, NewChartVersion } from '../catalog/chart-version.repository.js';
+import type { SyncWarning } from '../protocol/helm/chart-version.js';
+import { AppError } from '../shared/errors.js';
+import type { Storage } from '../storage/database.js';
+import { diffCatalog, isSuspectShrink } from './catalog-diff.js';
+import type { SyncLeaseRepository, SyncOutcomeRecord } from './sync-lease.repository.js';
+import type { SyncRunRepository } from './sync-run.repository.js';
+
+/** What a commit needs: the database and the repositories over it, and whose lease it writes under. */
+export interface CommitStore {
+  storage: Storage;
+  versions: ChartVersionRepository;
+  runs: SyncRunRepository;
+  leases: SyncLeaseRepository;
+  /** The lease owner (the server process); a commit whose lease was taken over rolls back. */
+  owner: string;
+}
+
+export interface CommitRequest {
+  registryId: string;
+  runId: string;
+  rows: NewChartVersion[];
+  warnings: SyncWarning[];
+  /** Words for the suspect-shrink message: an "index" (classic) or a "registry" (OCI). */
+  what: 'index' | 'registry';
+  validators: Pick<SyncOutcomeRecord, 'etag' | 'lastModified' | 'contentDigest' | 'ociSkippedTags'>;
+  /** When the registry is next due: the engine's jittered interval. */
+  nextSyncAt: Date;
+}
+
+export interface SyncOutcome {
+  status: string;
+  added: number;
+  updated: number;
+  removed: number;
+  /** OCI: manifests fetched, i.e. tags whose digest was new. */
+  manifestsFetched?: number;
+  /** Milliseconds per stage, logged so a slow sync shows where its time went. */
+  stages?: Record<string, number>;
+}
+
+/** Our run was declared dead, or a forced sync took the lease: theirs wins, ours rolls back. */
+export class LeaseLostError extends AppError {
+  readonly status = 409;
+  constructor() {
+    super('sync_superseded', 'Another sync of this registry took over; this one was discarded.');
+  }
+}
+
+/**
+ * Diff `rows` against the stored catalog and write it, the run and the registry in one transaction, so
+ * readers see the old catalog or the new one, never half; or hold a suspect shrink. Shared by every kind
+ * of registry, and run where the rows are: in the parse worker for a classic index (sync-worker.ts), in
+ * the server's thread for OCI.
+ */
+export async function commitCatalog(store: CommitStore, request: CommitRequest): Promise<SyncOutcome> {
+  const { storage, versions, runs, leases, owner } = store;
+  const { registryId, runId, rows, warnings, what, validators, nextSyncAt } = request;
+  const now = new Date();
+  const stored = await versions.fingerprints(registryId);
+  const lastRuns = await runs.listForRegistry(registryId, 2);
+  const previousRun = lastRuns.find((r) => r.id !== runId);
+  // A shrink seen twice in a row is confirmed: the upstream really dropped those versions.
+  if (isSuspectShrink(stored.size, rows.length) && previousRun?.status !== 'suspect') {
+    const message =
+      `The ${what} lists ${rows.length} versions where the catalog has ${stored.size}: it looks truncated, ` +
+      'so the catalog was kept. The next sync applies it if the upstream still says the same.';
+    await storage.db.transaction().execute(async (trx) => {
+      await runs.finish(
+        trx,
+        runId,
+        {
+          status: 'suspect',
+          added: 0,
+          updated: 0,
+          removed: 0,
+          unchanged: 0,
+          warnings,
+          error: message,
+          errorCode: 'index_suspect',
+        },
+        now,
+      );
+      await leases.recordOutcome(
+        registryId,
+        owner,
+        { syncStatus: 'failed', lastError: message, failureCount: 0, nextSyncAt },
+        trx,
+      );
+    });
+    return { status: 'suspect', added: 0, updated: 0, removed: 0 };
+  }
+
+  const changes = diffCatalog(rows, stored);
+  const allWarnings = [...warnings, ...changes.warnings];
+  await storage.db.transaction().execute(async (trx) => {
+    await versions.applyDiff(trx, registryId, changes.diff, now);
+    const counts = await versions.countByRegistry(registryId, trx);
+    const closed = await runs.finish(
+      trx,
+      runId,
+      {
+        status: 'succeeded',
+        added: changes.diff.insert.length,
+        updated: changes.diff.update.length,
+        removed: changes.diff.remove.length,
+        unchanged: changes.unchanged,
+        warnings: allWarnings,
+        error: null,
+        errorCode: null,
+      },
+      now,
+    );
+    const recorded = await leases.recordOutcome(
+      registryId,
+      owner,
+      {
+        syncStatus: 'synced',
+        lastSyncedAt: now,
+        lastError: null,
+        chartCount: counts.charts,
+        versionCount: counts.versions,
+        ...validators,
+        failureCount: 0,
+        nextSyncAt,
+      },
+      trx,
+    );
+    if (!closed || !recorded) throw new LeaseLostError();
+  });
+  return {
+    status: 'succeeded',
+    added: changes.diff.insert.length,
+    updated: changes.diff.update.length,
+    removed: changes.diff.remove.length,
+  };
+}
