@@ -1,13 +1,14 @@
 /**
  * End-to-end sync of a large classic repository, as issue 4 measures it: the 20,000-version index from
- * ../shared/tools/gen-index.mjs served by a local HTTP server (with an ETag), synced through the real
- * server ("Sync now" until the run finishes) into SQLite, or into PostgreSQL with CHARTHOUSE_TEST_DB=postgres
- * and CHARTHOUSE_TEST_DATABASE_URL. Side by side in one process: js-yaml alone on the same bytes.
+ * ../shared/tools/gen-index.mjs served by a local HTTP server (with an ETag), synced through the built
+ * server running as its own process ("Sync now" until the run finishes), into SQLite and then into
+ * PostgreSQL (CHARTHOUSE_TEST_DATABASE_URL, by default the local server's `postgres` database; skipped
+ * when unreachable). Side by side in the same run: js-yaml alone on the same bytes.
  *
- *   node --import tsx bench/sync.bench.ts [--runs 3]
+ *   npm run build && node --import tsx bench/sync.bench.ts [--runs 3]
  *
  * Prints medians: first sync (YAML and JSON forms), unchanged re-sync, one new version, the slowest
- * /healthz answer while a first sync runs, and the process's peak RSS.
+ * /healthz answer while a first sync runs, and the server process's peak RSS.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,10 +19,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import yaml from 'js-yaml';
+import pg from 'pg';
 import { startFixtureServer } from '../test/support/fixture-servers.js';
-import { createTenant, startTestServer, TEST_DB, type TestServer } from '../test/support/server.js';
+import { createTenant } from '../test/support/server.js';
+import { startBuiltServer, type BuiltServer } from './built-server.js';
 
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({
+  options: { runs: { type: 'string', default: '3' }, db: { type: 'string', default: 'both' } },
+});
 const RUNS = Number(args.runs);
 const generator =
   process.env['GEN_INDEX'] ?? fileURLToPath(new URL('../../shared/tools/gen-index.mjs', import.meta.url));
@@ -59,7 +64,7 @@ type Run = {
 };
 
 async function syncAndWait(
-  server: TestServer,
+  server: BuiltServer,
   token: string,
   base: string,
 ): Promise<{ run: Run; ms: number; slowestHealthMs: number }> {
@@ -91,11 +96,11 @@ async function syncAndWait(
 }
 
 async function benchDatabase(
-  label: string,
+  label: 'sqlite' | 'postgres',
   yamlBody: Buffer,
   jsonBody: Buffer,
 ): Promise<Record<string, string>> {
-  const server = await startTestServer();
+  const server = await startBuiltServer(label);
   const tenant = await createTenant(server, 'bench');
   const repo = repository(yamlBody);
   const json = repository(jsonBody);
@@ -106,6 +111,7 @@ async function benchDatabase(
   const oneNew: number[] = [];
   let slowestHealth = 0;
   let oneNewWritten = -1;
+  let peakRss = NaN;
   try {
     for (let i = 0; i < RUNS; i += 1) {
       for (const [name, path, into] of [
@@ -143,11 +149,13 @@ async function benchDatabase(
   } finally {
     // Where the first syncs spent their time (the engine logs milliseconds per stage).
     for (const line of server.logLines) {
+      if (!line.startsWith('{')) continue;
       const entry = JSON.parse(line) as { msg?: string; stages?: Record<string, number>; added?: number };
       if (entry.msg === 'sync finished' && entry.stages && (entry.added ?? 0) > 1000) {
         console.log(`stages of a first sync (${label}): ${JSON.stringify(entry.stages)}`);
       }
     }
+    peakRss = server.peakRssMb();
     await Promise.all([server.close(), upstream.close()]);
   }
   return {
@@ -157,6 +165,7 @@ async function benchDatabase(
     'unchanged re-sync': ms(median(resync)),
     'one new version': `${ms(median(oneNew))} (${oneNewWritten} row written)`,
     'slowest /healthz during sync': ms(slowestHealth),
+    'server peak RSS': `${peakRss.toFixed(0)} MB`,
   };
 }
 
@@ -172,13 +181,28 @@ console.log(
   `index: ${(yamlBody.length / 1e6).toFixed(1)} MB YAML, ${(jsonBody.length / 1e6).toFixed(1)} MB JSON, 20,000 versions`,
 );
 console.log(`js-yaml alone (median of ${RUNS}): ${ms(median(yamlTimes))}`);
-const rows = [await benchDatabase(TEST_DB, yamlBody, jsonBody)];
+const rows = args.db === 'postgres' ? [] : [await benchDatabase('sqlite', yamlBody, jsonBody)];
+process.env['CHARTHOUSE_TEST_DATABASE_URL'] ??= 'postgres://postgres@127.0.0.1:5432/postgres';
+if (args.db === 'sqlite') console.log('PostgreSQL not asked for (--db sqlite).');
+else if (await postgresReachable()) rows.push(await benchDatabase('postgres', yamlBody, jsonBody));
+else console.log('PostgreSQL is not reachable: its row is skipped.');
 console.table(rows);
-const first = rows[0]?.['first sync (YAML)'];
-console.log(
-  `ratio first sync (SQLite) / js-yaml alone: ${(Number.parseFloat(first ?? '0') / median(yamlTimes)).toFixed(2)}x`,
-);
-console.log(
-  `peak RSS of this process (server, upstream and bench together): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
-);
+for (const row of rows) {
+  console.log(
+    `ratio first sync (${row['database']}) / js-yaml alone: ` +
+      `${(Number.parseFloat(row['first sync (YAML)'] ?? '0') / median(yamlTimes)).toFixed(2)}x`,
+  );
+}
 rmSync(dir, { recursive: true, force: true });
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: process.env['CHARTHOUSE_TEST_DATABASE_URL'] });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

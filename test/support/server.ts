@@ -66,23 +66,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const address = await app.listen();
   const url = address.replace('0.0.0.0', '127.0.0.1');
 
-  const api: TestServer['api'] = async (method, p, opts = {}) => {
-    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    const token = opts.token === undefined ? server.adminToken : opts.token;
-    if (token) headers.authorization = `Bearer ${token}`;
-    let body: string | undefined = opts.rawBody;
-    if (opts.body !== undefined) body = JSON.stringify(opts.body);
-    if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
-    const res = await fetch(`${url}${p}`, { method, headers, ...(body !== undefined ? { body } : {}) });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text === '' ? null : JSON.parse(text);
-    } catch {
-      // keep the raw text (metrics, HTML)
-    }
-    return { status: res.status, body: parsed as never, headers: res.headers };
-  };
+  const api = apiClient(url, () => server.adminToken);
 
   const server: TestServer = {
     url,
@@ -104,9 +88,33 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   return server;
 }
 
+/**
+ * JSON calls to a server at `url`: a token per call (null for none), the system admin's by default.
+ * Shared with the benchmarks, which start the built server as its own process.
+ */
+export function apiClient(url: string, defaultToken: () => string): TestServer['api'] {
+  return async (method, p, opts = {}) => {
+    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+    const token = opts.token === undefined ? defaultToken() : opts.token;
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) body = JSON.stringify(opts.body);
+    if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+    const res = await fetch(`${url}${p}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? null : JSON.parse(text);
+    } catch {
+      // keep the raw text (metrics, HTML)
+    }
+    return { status: res.status, body: parsed as never, headers: res.headers };
+  };
+}
+
 /** Create a tenant with an admin and a member; returns their tokens. */
 export async function createTenant(
-  server: TestServer,
+  server: Pick<TestServer, 'api'>,
   name: string,
 ): Promise<{ name: string; adminToken: string; memberToken: string }> {
   const t = await server.api('POST', '/api/v1/tenants', { body: { name } });
