@@ -120,6 +120,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     close: async () => {
       await scheduler?.stop();
       await http.close();
+      await engine.close();
       await closeUpstreamDispatchers();
       await storage.close();
     },

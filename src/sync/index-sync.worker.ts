@@ -3,61 +3,85 @@ import { ChartVersionRepository, type NewChartVersion } from '../catalog/chart-v
 import { normalizeIndex, type SyncWarning } from '../protocol/helm/chart-version.js';
 import { parseHelmIndex } from '../protocol/helm/index-document.js';
 import { AppError, UpstreamError } from '../shared/errors.js';
-import { openStorage } from '../storage/database.js';
+import { openStorage, type Storage, type StorageOptions } from '../storage/database.js';
 import { commitCatalog, type SyncOutcome } from './catalog-commit.js';
 import { toCatalogRow } from './catalog-row.js';
 import type { IndexSyncReply, IndexSyncRequest, WorkerCommit } from './index-sync.js';
 import { SyncLeaseRepository } from './sync-lease.repository.js';
 import { SyncRunRepository } from './sync-run.repository.js';
 
-// Runs in a worker thread (index-sync.ts): parse, normalize and, for a sync, commit one classic index.
+// Runs in a worker thread of the pool in index-sync.ts: parse, normalize and, for a sync, commit one
+// classic index per message.
+
+/**
+ * The worker's own connections, kept between jobs like the worker itself. better-sqlite3 is
+ * synchronous, so writing on the server's connection would stall the API for the length of the write;
+ * PostgreSQL gets a pool of one, whose idle client closes by itself.
+ */
+const connections = new Map<string, Storage>();
+
+function storageFor(options: StorageOptions): Storage {
+  const key = JSON.stringify([options.databaseUrl, options.dataDir]);
+  let storage = connections.get(key);
+  if (!storage) {
+    storage = openStorage({ ...options, maxConnections: 1 });
+    connections.set(key, storage);
+  }
+  return storage;
+}
 
 async function commitHere(
   commit: WorkerCommit,
-  rows: Parameters<typeof commitCatalog>[1]['rows'],
-  warnings: Parameters<typeof commitCatalog>[1]['warnings'],
+  rows: NewChartVersion[],
+  warnings: SyncWarning[],
 ): Promise<SyncOutcome> {
-  // The worker's own connection: better-sqlite3 is synchronous, so the server's connection would stall
-  // the API for the length of the write; PostgreSQL gets one short-lived client.
-  const storage = openStorage({ ...commit.storage, maxConnections: 1 });
-  try {
-    return await commitCatalog(
-      {
-        storage,
-        versions: new ChartVersionRepository(storage.db, storage.dialect),
-        runs: new SyncRunRepository(storage.db),
-        leases: new SyncLeaseRepository(storage.db),
-        owner: commit.owner,
-      },
-      { ...commit.request, rows, warnings },
-    );
-  } finally {
-    await storage.close();
-  }
+  const storage = storageFor(commit.storage);
+  return commitCatalog(
+    {
+      storage,
+      versions: new ChartVersionRepository(storage.db, storage.dialect),
+      runs: new SyncRunRepository(storage.db),
+      leases: new SyncLeaseRepository(storage.db),
+      owner: commit.owner,
+    },
+    { ...commit.request, rows, warnings },
+  );
 }
 
-/** Parse and normalize; nothing of the parsed document outlives this call (the commit needs the heap). */
+/**
+ * Parse and normalize. Memory is the limit on a big index (a 25 MB index is a few hundred MB as
+ * objects), so each stage lets go of its input as it goes: the body once decoded, the parsed tree chart
+ * by chart, the records as they become rows.
+ */
 function parseAndNormalize(
-  request: IndexSyncRequest,
+  body: ArrayBuffer,
+  repositoryUrl: string,
   stages: Record<string, number>,
 ): { rows: NewChartVersion[]; warnings: SyncWarning[] } {
   let mark = performance.now();
-  const doc = parseHelmIndex(Buffer.from(request.body));
+  const doc = parseHelmIndex(Buffer.from(body));
   stages['parseMs'] = Math.round(performance.now() - mark);
   mark = performance.now();
   // normalizeIndex carries the parse warnings at the head of its list (under one cap).
-  const { versions, warnings } = normalizeIndex(doc, new URL(request.repositoryUrl));
-  const rows = versions.map(toCatalogRow);
+  const { versions, warnings } = normalizeIndex(doc, new URL(repositoryUrl), { consume: true });
+  const rows: NewChartVersion[] = [];
+  for (let record = versions.pop(); record !== undefined; record = versions.pop()) {
+    rows.push(toCatalogRow(record));
+  }
+  rows.reverse();
   stages['normalizeMs'] = Math.round(performance.now() - mark);
   return { rows, warnings };
 }
 
 async function handle(request: IndexSyncRequest): Promise<IndexSyncReply> {
   const stages: Record<string, number> = {};
-  const { rows, warnings } = parseAndNormalize(request, stages);
-  if (request.commit === null) return { ok: true, outcome: null, rows, warnings };
+  const { commit, repositoryUrl } = request;
+  const { rows, warnings } = parseAndNormalize(request.body, repositoryUrl, stages);
+  // The body is not needed any more: let it go before the commit's allocations.
+  request.body = new ArrayBuffer(0);
+  if (commit === null) return { ok: true, outcome: null, rows, warnings };
   const started = performance.now();
-  const outcome = await commitHere(request.commit, rows, warnings);
+  const outcome = await commitHere(commit, rows, warnings);
   stages['commitMs'] = Math.round(performance.now() - started);
   return { ok: true, outcome: { ...outcome, stages }, rows: null, warnings: null };
 }

@@ -10,7 +10,7 @@ import type { UpstreamPolicy } from '../upstream/http-client.js';
 import type { OciRetryPolicy } from '../upstream/oci-session.js';
 import { commitCatalog, type CommitStore, type SyncOutcome } from './catalog-commit.js';
 import { fetchIndex, type IndexSource } from './index-fetch.js';
-import { syncIndexInWorker } from './index-sync.js';
+import { IndexWorkerPool, syncIndexInWorker } from './index-sync.js';
 import { decodeSkippedTags, encodeSkippedTags, loadStoredOciRows, readOciRegistry } from './oci-sync.js';
 import type { SyncableRegistryRow, SyncLeaseRepository } from './sync-lease.repository.js';
 import type { SyncRun, SyncRunRepository, SyncTrigger } from './sync-run.repository.js';
@@ -60,9 +60,15 @@ export class SyncEngine {
   readonly owner = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
   private readonly leaseTtlMs: number;
   private readonly inFlight = new Set<string>();
+  private readonly indexWorkers = new IndexWorkerPool();
 
   constructor(private readonly o: SyncEngineOptions) {
     this.leaseTtlMs = o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  }
+
+  /** Ends the index workers (the server is shutting down). */
+  async close(): Promise<void> {
+    await this.indexWorkers.close();
   }
 
   /**
@@ -206,7 +212,7 @@ export class SyncEngine {
     }
 
     lap('fetchMs');
-    const outcome = await syncIndexInWorker(fetched.body, source.endpoint.baseUrl, {
+    const outcome = await syncIndexInWorker(this.indexWorkers, fetched.body, source.endpoint.baseUrl, {
       storage: this.o.storageOptions,
       owner: this.owner,
       request: {

@@ -188,14 +188,22 @@ function missingVersionWarning(chart: string, version: unknown): SyncWarning {
 /**
  * Turns a parsed index into catalog records, in index order. Never throws for bad entries: each one is
  * skipped or trimmed with a warning naming it (warnings capped at MAX_SYNC_WARNINGS, plus a count).
+ * With `consume`, each chart's raw entries leave `doc.entries` once normalized, so the parsed tree of a
+ * big index is freed while its records are built instead of both being held at the peak.
  */
-export function normalizeIndex(doc: HelmIndexDocument, repositoryUrl: URL): NormalizedIndex {
+export function normalizeIndex(
+  doc: HelmIndexDocument,
+  repositoryUrl: URL,
+  options: { consume?: boolean } = {},
+): NormalizedIndex {
   const warnings = new WarningList();
   for (const message of doc.warnings) warnings.add({ message });
   const ctx = new EntryContext(warnings);
   const versions: ChartVersionRecord[] = [];
 
   for (const [key, entries] of doc.entries) {
+    // Deleting the entry being visited is safe in a Map iteration.
+    if (options.consume) doc.entries.delete(key);
     const nameProblem = chartNameProblem(key);
     if (nameProblem !== null) {
       warnings.add({
