@@ -9,10 +9,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { StorageOptions } from '../src/storage/database.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres.js';
+import { freePort } from '../test/support/free-port.js';
 import { ADMIN, apiClient, type TestServer } from '../test/support/server.js';
 
 export interface BuiltServer extends Pick<TestServer, 'url' | 'api' | 'adminToken' | 'logLines'> {
+  /** The server's database, for benchmarks that fill it directly (open with openStorage). */
+  storageOptions: StorageOptions;
   /** Peak resident memory of the server process so far, in MB. */
   peakRssMb(): number;
   close(): Promise<void>;
@@ -27,10 +31,11 @@ export async function startBuiltServer(
   if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does).');
   const dataDir = await mkdtemp(join(tmpdir(), 'charthouse-bench-'));
   const pg: TestDatabase | undefined = database === 'postgres' ? await createTestDatabase() : undefined;
+  const port = await freePort();
   const child = spawn(process.execPath, [MAIN, 'serve'], {
     env: {
       PATH: process.env['PATH'] ?? '',
-      CHARTHOUSE_PORT: '0',
+      CHARTHOUSE_PORT: String(port),
       CHARTHOUSE_HOST: '127.0.0.1',
       CHARTHOUSE_DATA_DIR: dataDir,
       CHARTHOUSE_ADMIN_PASSWORD: ADMIN.password,
@@ -45,24 +50,27 @@ export async function startBuiltServer(
   const logLines: string[] = [];
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        logLines.push(line);
-        // Fastify logs the address it listens on once it is ready.
-        const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
-        if (match) resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the server exited (${code}): ${stderr.slice(0, 2000)}`)));
+  let exited: string | null = null;
+  child.stdout.on('data', (chunk: Buffer) => {
+    logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
   });
+  child.once('exit', (code) => (exited = `the server exited (${code}): ${stderr.slice(0, 2000)}`));
+  const url = `http://127.0.0.1:${port}`;
+  // Ready when /readyz answers (migrations done, listening); whatever the log level.
+  for (let attempt = 0; ; attempt += 1) {
+    if (exited !== null) throw new Error(exited);
+    const ready = await fetch(`${url}/readyz`).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (attempt > 600) throw new Error('the server did not become ready within 60 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const server: BuiltServer = {
     url,
     logLines,
+    storageOptions: { databaseUrl: pg?.url ?? null, dataDir },
     adminToken: '',
     api: apiClient(url, () => server.adminToken),
     peakRssMb() {

@@ -1,24 +1,24 @@
 /**
  * Catalog search benchmark: search latency of the real server over 100,000 chart versions.
  *
- *   node --import tsx bench/catalog-search.bench.ts
+ *   npm run build && node --import tsx bench/catalog-search.bench.ts
  *   CHARTHOUSE_TEST_DB=postgres CHARTHOUSE_TEST_DATABASE_URL=postgres://… node --import tsx bench/catalog-search.bench.ts
  *
  * Two registries the tenant sees (one system, one its own), 1,000 charts x 50 versions each, written
- * with ChartVersionRepository.applyDiff as a sync would. The server is the real one (createApp through
- * test/support/server.ts, logging at warn). 50 clients, each with its own keep-alive connection, send
- * searches back to back for ~10 s from a worker thread (so the load generator does not share the
- * server's event loop), cycling through a mix of queries: no text, a chart name, a description word, a
- * keyword, a rare text, text that matches nothing, and a registry filter. Prints p50/p95/p99; asserts
- * nothing.
+ * with ChartVersionRepository.applyDiff as a sync would. The server is the built one in its own process
+ * (bench/built-server.ts, logging at warn). 50 clients, each with its own keep-alive connection, send
+ * searches back to back for ~10 s from a worker thread of this process, cycling through a mix of
+ * queries: no text, a chart name, a description word, a keyword, a rare text, text that matches
+ * nothing, and a registry filter. Prints p50/p95/p99; asserts nothing.
  */
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { ChartVersionRepository, type NewChartVersion } from '../src/catalog/chart-version.repository.js';
 import { newId } from '../src/shared/ids.js';
-import type { Storage } from '../src/storage/database.js';
+import { openStorage, type Storage } from '../src/storage/database.js';
 import { registryRow } from '../test/support/registry-rows.js';
-import { createTenant, startTestServer, TEST_DB } from '../test/support/server.js';
+import { createTenant, TEST_DB } from '../test/support/server.js';
+import { startBuiltServer } from './built-server.js';
 
 const CHARTS_PER_REGISTRY = 1_000;
 const VERSIONS_PER_CHART = 50;
@@ -132,10 +132,10 @@ const pct = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function main(): Promise<void> {
-  const server = await startTestServer({ CHARTHOUSE_LOG_LEVEL: 'warn' });
+  const server = await startBuiltServer(TEST_DB, { CHARTHOUSE_LOG_LEVEL: 'warn' });
+  const storage = openStorage(server.storageOptions);
   try {
     const tenant = await createTenant(server, 'bench');
-    const { storage } = server.app;
     const tenantRow = await storage.db
       .selectFrom('tenants')
       .select('id')
@@ -182,6 +182,7 @@ async function main(): Promise<void> {
     // The floor for comparison: an authenticated request into the same tenant that reads one row.
     await measure('floor: GET one registry', ['/api/v1/tenants/bench/registries/helm/own']);
   } finally {
+    await storage.close();
     await server.close();
   }
 }
