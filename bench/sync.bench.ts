@@ -77,7 +77,7 @@ async function syncAndWait(
       const t = performance.now();
       await fetch(`${server.url}/healthz`);
       slowestHealthMs = Math.max(slowestHealthMs, performance.now() - t);
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 20));
     }
   })();
   const res = await server.api<{ run: Run }>('POST', `${base}/sync`, { token });
@@ -91,7 +91,7 @@ async function syncAndWait(
       await prober;
       return { run, ms: elapsed, slowestHealthMs };
     }
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

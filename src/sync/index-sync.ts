@@ -86,6 +86,10 @@ export class IndexWorkerPool {
     await Promise.all(this.idle.splice(0).map((worker) => worker.terminate()));
   }
 
+  /**
+   * One job. A `body` that owns its whole ArrayBuffer (a fetched index does) is moved to the worker and
+   * is empty afterwards; any other is copied.
+   */
   async run(
     body: Buffer,
     repositoryUrl: URL,
