@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import type { StorageOptions } from '../src/storage/database.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres.js';
 import { freePort } from '../test/support/free-port.js';
@@ -93,4 +94,21 @@ export async function startBuiltServer(
   if (login.status !== 200) throw new Error(`admin login failed: ${login.status}`);
   server.adminToken = login.body.token;
   return server;
+}
+
+/**
+ * Whether the PostgreSQL server for benchmark databases answers: CHARTHOUSE_TEST_DATABASE_URL, set here
+ * to the local server's `postgres` database when unset (what this machine runs).
+ */
+export async function postgresAvailable(): Promise<boolean> {
+  process.env['CHARTHOUSE_TEST_DATABASE_URL'] ??= 'postgres://postgres@127.0.0.1:5432/postgres';
+  const client = new pg.Client({ connectionString: process.env['CHARTHOUSE_TEST_DATABASE_URL'] });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -2,7 +2,9 @@
  * Catalog search benchmark: search latency of the real server over 100,000 chart versions.
  *
  *   npm run build && node --import tsx bench/catalog-search.bench.ts
- *   CHARTHOUSE_TEST_DB=postgres CHARTHOUSE_TEST_DATABASE_URL=postgres://… node --import tsx bench/catalog-search.bench.ts
+ *
+ * SQLite, then PostgreSQL (CHARTHOUSE_TEST_DATABASE_URL, by default the local server's `postgres`
+ * database; skipped when unreachable).
  *
  * Two registries the tenant sees (one system, one its own), 1,000 charts x 50 versions each, written
  * with ChartVersionRepository.applyDiff as a sync would. The server is the built one in its own process
@@ -17,8 +19,8 @@ import { ChartVersionRepository, type NewChartVersion } from '../src/catalog/cha
 import { newId } from '../src/shared/ids.js';
 import { openStorage, type Storage } from '../src/storage/database.js';
 import { registryRow } from '../test/support/registry-rows.js';
-import { createTenant, TEST_DB } from '../test/support/server.js';
-import { startBuiltServer } from './built-server.js';
+import { createTenant, type TestDb } from '../test/support/server.js';
+import { postgresAvailable, startBuiltServer } from './built-server.js';
 
 const CHARTS_PER_REGISTRY = 1_000;
 const VERSIONS_PER_CHART = 50;
@@ -131,7 +133,7 @@ function runLoad(
 const pct = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-async function main(): Promise<void> {
+async function main(TEST_DB: TestDb): Promise<void> {
   const server = await startBuiltServer(TEST_DB, { CHARTHOUSE_LOG_LEVEL: 'warn' });
   const storage = openStorage(server.storageOptions);
   try {
@@ -187,4 +189,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await main('sqlite');
+if (await postgresAvailable()) await main('postgres');
+else console.log('PostgreSQL is not reachable: skipped.');

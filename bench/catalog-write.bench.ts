@@ -3,8 +3,8 @@
  *
  *   node --import tsx bench/catalog-write.bench.ts
  *
- * PostgreSQL is measured when CHARTHOUSE_TEST_DATABASE_URL names a server whose user may create
- * databases (as for the tests). Each figure is the median of 3 runs, each on a fresh database:
+ * PostgreSQL is measured when CHARTHOUSE_TEST_DATABASE_URL (by default the local server's `postgres`
+ * database) names a server whose user may create databases (as for the tests). Each figure is the median of 3 runs, each on a fresh database:
  * - first sync: 20,000 versions (250 charts x 80, ~1.2 kB of metadata each, like a big public index)
  *   inserted in one transaction;
  * - unchanged re-sync: read the fingerprints and diff all 20,000 versions against them (no writes);
@@ -27,6 +27,7 @@ import { newId } from '../src/shared/ids.js';
 import { migrateToLatest, openStorage, type Dialect, type Storage } from '../src/storage/database.js';
 import { createTestDatabase } from '../test/support/postgres.js';
 import { registryRow } from '../test/support/registry-rows.js';
+import { postgresAvailable } from './built-server.js';
 
 const CHARTS = 250;
 const VERSIONS_PER_CHART = 80;
@@ -178,8 +179,8 @@ async function benchDialect(dialect: Dialect): Promise<Figures> {
 }
 
 const dialects: Dialect[] = ['sqlite'];
-if (process.env.CHARTHOUSE_TEST_DATABASE_URL) dialects.push('postgres');
-else console.log('PostgreSQL skipped: set CHARTHOUSE_TEST_DATABASE_URL to measure it.');
+if (await postgresAvailable()) dialects.push('postgres');
+else console.log('PostgreSQL is not reachable (CHARTHOUSE_TEST_DATABASE_URL): skipped.');
 
 for (const dialect of dialects) {
   const figures = await benchDialect(dialect);

@@ -19,10 +19,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import yaml from 'js-yaml';
-import pg from 'pg';
 import { startFixtureServer } from '../test/support/fixture-servers.js';
 import { createTenant } from '../test/support/server.js';
-import { startBuiltServer, type BuiltServer } from './built-server.js';
+import { postgresAvailable, startBuiltServer, type BuiltServer } from './built-server.js';
 
 const { values: args } = parseArgs({
   options: { runs: { type: 'string', default: '3' }, db: { type: 'string', default: 'both' } },
@@ -182,9 +181,8 @@ console.log(
 );
 console.log(`js-yaml alone (median of ${RUNS}): ${ms(median(yamlTimes))}`);
 const rows = args.db === 'postgres' ? [] : [await benchDatabase('sqlite', yamlBody, jsonBody)];
-process.env['CHARTHOUSE_TEST_DATABASE_URL'] ??= 'postgres://postgres@127.0.0.1:5432/postgres';
 if (args.db === 'sqlite') console.log('PostgreSQL not asked for (--db sqlite).');
-else if (await postgresReachable()) rows.push(await benchDatabase('postgres', yamlBody, jsonBody));
+else if (await postgresAvailable()) rows.push(await benchDatabase('postgres', yamlBody, jsonBody));
 else console.log('PostgreSQL is not reachable: its row is skipped.');
 console.table(rows);
 for (const row of rows) {
@@ -194,15 +192,3 @@ for (const row of rows) {
   );
 }
 rmSync(dir, { recursive: true, force: true });
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: process.env['CHARTHOUSE_TEST_DATABASE_URL'] });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
