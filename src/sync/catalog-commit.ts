@@ -96,6 +96,8 @@ export async function commitCatalog(store: CommitStore, request: CommitRequest):
   await storage.db.transaction().execute(async (trx) => {
     await versions.applyDiff(trx, registryId, changes.diff, now);
     const counts = await versions.countByRegistry(registryId, trx);
+    // The run's end after the writes, so its duration in the history includes them.
+    const finishedAt = new Date();
     const closed = await runs.finish(
       trx,
       runId,
@@ -109,14 +111,14 @@ export async function commitCatalog(store: CommitStore, request: CommitRequest):
         error: null,
         errorCode: null,
       },
-      now,
+      finishedAt,
     );
     const recorded = await leases.recordOutcome(
       registryId,
       owner,
       {
         syncStatus: 'synced',
-        lastSyncedAt: now,
+        lastSyncedAt: finishedAt,
         lastError: null,
         chartCount: counts.charts,
         versionCount: counts.versions,
