@@ -2,7 +2,7 @@ import type { ChartVersionRepository, NewChartVersion } from '../catalog/chart-v
 import type { SyncWarning } from '../protocol/helm/chart-version.js';
 import { AppError } from '../shared/errors.js';
 import type { Storage } from '../storage/database.js';
-import { diffCatalog, isSuspectShrink } from './catalog-diff.js';
+import { CatalogDiffer, isSuspectShrink } from './catalog-diff.js';
 import type { SyncLeaseRepository, SyncOutcomeRecord } from './sync-lease.repository.js';
 import type { SyncRunRepository } from './sync-run.repository.js';
 
@@ -47,23 +47,113 @@ export class LeaseLostError extends AppError {
   }
 }
 
+/** Rows arriving batch by batch (a classic index is normalized while it is written), then warnings. */
+export interface RowSource {
+  batches: AsyncIterable<NewChartVersion[]>;
+  /** The parse's and normalization's warnings; read once every batch has arrived. */
+  warnings(): SyncWarning[];
+}
+
+/** Thrown inside the transaction to roll back the writes of a sync found to be a suspect shrink. */
+class SuspectShrink extends Error {
+  constructor(readonly incoming: number) {
+    super('suspect shrink');
+  }
+}
+
 /**
  * Diff `rows` against the stored catalog and write it, the run and the registry in one transaction, so
  * readers see the old catalog or the new one, never half; or hold a suspect shrink. Shared by every kind
- * of registry, and run where the rows are: in the parse worker for a classic index (sync-worker.ts), in
- * the server's thread for OCI.
+ * of registry: the OCI path calls it with all its rows, a classic index streams them
+ * ({@link commitCatalogStream}).
  */
 export async function commitCatalog(store: CommitStore, request: CommitRequest): Promise<SyncOutcome> {
+  const { rows, warnings, ...target } = request;
+  async function* once(): AsyncGenerator<NewChartVersion[]> {
+    yield rows;
+  }
+  return commitCatalogStream(store, target, { batches: once(), warnings: () => warnings });
+}
+
+/**
+ * {@link commitCatalog} for rows that arrive in batches: each batch is diffed and written as it comes,
+ * inside the one transaction, and what is gone upstream is removed after the last. A shrink is judged at
+ * the end, when the count is known; its writes are then rolled back. On SQLite the transaction holds
+ * the write lock while batches arrive (other writers wait, readers do not).
+ */
+export async function commitCatalogStream(
+  store: CommitStore,
+  request: Omit<CommitRequest, 'rows' | 'warnings'>,
+  source: RowSource,
+): Promise<SyncOutcome> {
   const { storage, versions, runs, leases, owner } = store;
-  const { registryId, runId, rows, warnings, what, validators, nextSyncAt } = request;
+  const { registryId, runId, what, validators, nextSyncAt } = request;
   const now = new Date();
   const stored = await versions.fingerprints(registryId);
   const lastRuns = await runs.listForRegistry(registryId, 2);
   const previousRun = lastRuns.find((r) => r.id !== runId);
-  // A shrink seen twice in a row is confirmed: the upstream really dropped those versions.
-  if (isSuspectShrink(stored.size, rows.length) && previousRun?.status !== 'suspect') {
+  const differ = new CatalogDiffer(stored);
+  const outcome: SyncOutcome = { status: 'succeeded', added: 0, updated: 0, removed: 0 };
+  let warnings: SyncWarning[] = [];
+  try {
+    await storage.db.transaction().execute(async (trx) => {
+      for await (const rows of source.batches) {
+        const diff = differ.add(rows);
+        if (diff.insert.length > 0 || diff.update.length > 0) {
+          await versions.applyDiff(trx, registryId, diff, now);
+        }
+        outcome.added += diff.insert.length;
+        outcome.updated += diff.update.length;
+      }
+      warnings = [...source.warnings(), ...differ.warnings];
+      // A shrink seen twice in a row is confirmed: the upstream really dropped those versions.
+      if (isSuspectShrink(stored.size, differ.rowCount) && previousRun?.status !== 'suspect') {
+        throw new SuspectShrink(differ.rowCount);
+      }
+      const { remove, unchanged } = differ.finish();
+      if (remove.length > 0) {
+        await versions.applyDiff(trx, registryId, { insert: [], update: [], remove }, now);
+      }
+      outcome.removed = remove.length;
+      const counts = await versions.countByRegistry(registryId, trx);
+      // The run's end after the writes, so its duration in the history includes them.
+      const finishedAt = new Date();
+      const closed = await runs.finish(
+        trx,
+        runId,
+        {
+          status: 'succeeded',
+          added: outcome.added,
+          updated: outcome.updated,
+          removed: outcome.removed,
+          unchanged,
+          warnings,
+          error: null,
+          errorCode: null,
+        },
+        finishedAt,
+      );
+      const recorded = await leases.recordOutcome(
+        registryId,
+        owner,
+        {
+          syncStatus: 'synced',
+          lastSyncedAt: finishedAt,
+          lastError: null,
+          chartCount: counts.charts,
+          versionCount: counts.versions,
+          ...validators,
+          failureCount: 0,
+          nextSyncAt,
+        },
+        trx,
+      );
+      if (!closed || !recorded) throw new LeaseLostError();
+    });
+  } catch (error) {
+    if (!(error instanceof SuspectShrink)) throw error;
     const message =
-      `The ${what} lists ${rows.length} versions where the catalog has ${stored.size}: it looks truncated, ` +
+      `The ${what} lists ${error.incoming} versions where the catalog has ${stored.size}: it looks truncated, ` +
       'so the catalog was kept. The next sync applies it if the upstream still says the same.';
     await storage.db.transaction().execute(async (trx) => {
       await runs.finish(
@@ -90,50 +180,5 @@ export async function commitCatalog(store: CommitStore, request: CommitRequest):
     });
     return { status: 'suspect', added: 0, updated: 0, removed: 0 };
   }
-
-  const changes = diffCatalog(rows, stored);
-  const allWarnings = [...warnings, ...changes.warnings];
-  await storage.db.transaction().execute(async (trx) => {
-    await versions.applyDiff(trx, registryId, changes.diff, now);
-    const counts = await versions.countByRegistry(registryId, trx);
-    // The run's end after the writes, so its duration in the history includes them.
-    const finishedAt = new Date();
-    const closed = await runs.finish(
-      trx,
-      runId,
-      {
-        status: 'succeeded',
-        added: changes.diff.insert.length,
-        updated: changes.diff.update.length,
-        removed: changes.diff.remove.length,
-        unchanged: changes.unchanged,
-        warnings: allWarnings,
-        error: null,
-        errorCode: null,
-      },
-      finishedAt,
-    );
-    const recorded = await leases.recordOutcome(
-      registryId,
-      owner,
-      {
-        syncStatus: 'synced',
-        lastSyncedAt: finishedAt,
-        lastError: null,
-        chartCount: counts.charts,
-        versionCount: counts.versions,
-        ...validators,
-        failureCount: 0,
-        nextSyncAt,
-      },
-      trx,
-    );
-    if (!closed || !recorded) throw new LeaseLostError();
-  });
-  return {
-    status: 'succeeded',
-    added: changes.diff.insert.length,
-    updated: changes.diff.update.length,
-    removed: changes.diff.remove.length,
-  };
+  return outcome;
 }

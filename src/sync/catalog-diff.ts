@@ -13,40 +13,68 @@ export interface CatalogChanges {
 }
 
 /**
- * What has to change in the stored catalog so it equals `rows`: new versions, versions whose content
- * changed, and versions gone upstream. A version whose digest changed was re-published under the same
- * number, which Helm users rarely expect: it is flagged and reported.
+ * What has to change in the stored catalog so it equals the rows given to {@link CatalogDiffer.add},
+ * batch by batch (a sync writes each batch while the next is still being normalized): new versions and
+ * versions whose content changed, then, once every row has been seen, the versions gone upstream. A
+ * version whose digest changed was re-published under the same number, which Helm users rarely expect:
+ * it is flagged and reported.
  */
+export class CatalogDiffer {
+  readonly warnings: SyncWarning[] = [];
+  private readonly seen = new Set<string>();
+  private unchanged = 0;
+
+  constructor(private readonly stored: Map<string, ChartVersionFingerprint>) {}
+
+  /** How many rows have been added so far. */
+  get rowCount(): number {
+    return this.seen.size;
+  }
+
+  /** The inserts and updates for `rows`; `remove` is always empty here (see {@link finish}). */
+  add(rows: NewChartVersion[]): CatalogDiff {
+    const diff: CatalogDiff = { insert: [], update: [], remove: [] };
+    for (const row of rows) {
+      const key = fingerprintKey(row.chart_name, row.version);
+      this.seen.add(key);
+      const current = this.stored.get(key);
+      if (!current) {
+        diff.insert.push(row);
+      } else if (current.contentHash === row.content_hash) {
+        this.unchanged += 1;
+      } else {
+        const republished = current.digest !== null && row.digest !== null && current.digest !== row.digest;
+        if (republished) {
+          this.warnings.push({
+            chart: row.chart_name,
+            version: row.version,
+            message: `${row.chart_name} ${row.version} was re-published with different content (digest changed).`,
+          });
+        }
+        diff.update.push({ ...row, id: current.id, republished });
+      }
+    }
+    return diff;
+  }
+
+  /** After the last batch: the ids of stored versions no row named, and how many rows changed nothing. */
+  finish(): { remove: string[]; unchanged: number } {
+    const remove: string[] = [];
+    for (const [key, current] of this.stored) if (!this.seen.has(key)) remove.push(current.id);
+    return { remove, unchanged: this.unchanged };
+  }
+}
+
+/** The whole diff of one set of rows against the stored catalog (see {@link CatalogDiffer}). */
 export function diffCatalog(
   rows: NewChartVersion[],
   stored: Map<string, ChartVersionFingerprint>,
 ): CatalogChanges {
-  const diff: CatalogDiff = { insert: [], update: [], remove: [] };
-  const warnings: SyncWarning[] = [];
-  const seen = new Set<string>();
-  let unchanged = 0;
-  for (const row of rows) {
-    const key = fingerprintKey(row.chart_name, row.version);
-    seen.add(key);
-    const current = stored.get(key);
-    if (!current) {
-      diff.insert.push(row);
-    } else if (current.contentHash === row.content_hash) {
-      unchanged += 1;
-    } else {
-      const republished = current.digest !== null && row.digest !== null && current.digest !== row.digest;
-      if (republished) {
-        warnings.push({
-          chart: row.chart_name,
-          version: row.version,
-          message: `${row.chart_name} ${row.version} was re-published with different content (digest changed).`,
-        });
-      }
-      diff.update.push({ ...row, id: current.id, republished });
-    }
-  }
-  for (const [key, current] of stored) if (!seen.has(key)) diff.remove.push(current.id);
-  return { diff, unchanged, warnings };
+  const differ = new CatalogDiffer(stored);
+  const diff = differ.add(rows);
+  const { remove, unchanged } = differ.finish();
+  diff.remove = remove;
+  return { diff, unchanged, warnings: differ.warnings };
 }
 
 /** Below this many stored versions a shrink is ordinary pruning, not a sign of a broken upstream. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { UpstreamError } from '../shared/errors.js';
-import { IndexWorkerPool, parseIndexInWorker } from './index-sync.js';
+import { IndexWorkerPool } from './index-sync.js';
 
 const INDEX = `apiVersion: v1
 entries:
@@ -17,11 +17,11 @@ entries:
 const base = new URL('https://charts.example.test/stable/');
 
 describe('IndexWorkerPool', () => {
-  const pool = new IndexWorkerPool({ size: 1 });
+  const pool = new IndexWorkerPool();
   after(() => pool.close());
 
   it('parses and normalizes in a worker', async () => {
-    const { rows, warnings } = await parseIndexInWorker(pool, Buffer.from(INDEX), base);
+    const { rows, warnings } = await pool.parse(Buffer.from(INDEX), base);
     assert.deepEqual(
       rows.map((r) => [r.chart_name, r.version, r.chart_url]),
       [
@@ -34,17 +34,15 @@ describe('IndexWorkerPool', () => {
 
   it('reports a bad document as the upstream failure it is, and the next job still runs', async () => {
     await assert.rejects(
-      parseIndexInWorker(pool, Buffer.from('<html>nope</html>'), base),
+      pool.parse(Buffer.from('<html>nope</html>'), base),
       (err: unknown) => err instanceof UpstreamError && err.failure === 'not_a_helm_repository',
     );
-    const { rows } = await parseIndexInWorker(pool, Buffer.from(INDEX), base);
+    const { rows } = await pool.parse(Buffer.from(INDEX), base);
     assert.equal(rows.length, 2);
   });
 
   it('queues jobs beyond its size instead of refusing them', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 4 }, () => parseIndexInWorker(pool, Buffer.from(INDEX), base)),
-    );
+    const results = await Promise.all(Array.from({ length: 4 }, () => pool.parse(Buffer.from(INDEX), base)));
     assert.deepEqual(
       results.map((r) => r.rows.length),
       [2, 2, 2, 2],
@@ -54,15 +52,15 @@ describe('IndexWorkerPool', () => {
   it('moves the body to the worker: a view into a larger buffer is copied, the caller keeps it', async () => {
     const backing = Buffer.from(`xxxx${INDEX}`);
     const view = backing.subarray(4);
-    const { rows } = await parseIndexInWorker(pool, view, base);
+    const { rows } = await pool.parse(view, base);
     assert.equal(rows.length, 2);
     assert.equal(view.toString('utf8'), INDEX);
   });
 
   it('refuses work once closed', async () => {
-    const closing = new IndexWorkerPool({ size: 1 });
-    await parseIndexInWorker(closing, Buffer.from(INDEX), base);
+    const closing = new IndexWorkerPool();
+    await closing.parse(Buffer.from(INDEX), base);
     await closing.close();
-    await assert.rejects(parseIndexInWorker(closing, Buffer.from(INDEX), base), /closed/);
+    await assert.rejects(closing.parse(Buffer.from(INDEX), base), /closed/);
   });
 });

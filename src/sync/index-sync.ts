@@ -1,40 +1,65 @@
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort, type WorkerOptions } from 'node:worker_threads';
 import type { NewChartVersion } from '../catalog/chart-version.repository.js';
 import type { SyncWarning } from '../protocol/helm/chart-version.js';
 import { AppError, UpstreamError, type UpstreamFailure } from '../shared/errors.js';
 import type { StorageOptions } from '../storage/database.js';
 import type { CommitRequest, SyncOutcome } from './catalog-commit.js';
 
-/** Where and under whose lease the worker commits what it parsed. */
+/** Where and under whose lease the writer commits what the parser streams to it. */
 export interface WorkerCommit {
   storage: StorageOptions;
   owner: string;
   request: Omit<CommitRequest, 'rows' | 'warnings'>;
 }
 
-export interface IndexSyncRequest {
-  /** The index bytes, transferred to the worker (not copied). */
-  body: ArrayBuffer;
-  repositoryUrl: string;
-  /** Null: parse only and hand the rows back (tests and tools). */
-  commit: WorkerCommit | null;
+/**
+ * A job for one worker: parse and normalize an index (streaming the rows to a writer's port, or
+ * answering them when there is no port), or write what arrives on a port.
+ */
+export type IndexJob =
+  | {
+      kind: 'parse';
+      body: ArrayBuffer;
+      repositoryUrl: string;
+      port: MessagePort | null;
+      /** Batches sent and not yet written (one Int32), shared with the writer: see MAX_BATCHES_IN_FLIGHT. */
+      inFlight: SharedArrayBuffer | null;
+    }
+  | { kind: 'commit'; commit: WorkerCommit; port: MessagePort; inFlight: SharedArrayBuffer };
+
+/**
+ * How many batches of rows the parser may have sent ahead of the writer before it waits. Without a
+ * bound a parser faster than the database queues the whole catalog in the writer's heap.
+ */
+export const MAX_BATCHES_IN_FLIGHT = 2;
+
+export interface JobFailure {
+  ok: false;
+  code: string;
+  message: string;
+  failure: string | null;
+  /** An unexpected error's own message, for the server log only. */
+  internal: string | null;
 }
 
-export type IndexSyncReply =
+export type IndexJobReply =
   | {
       ok: true;
-      outcome: SyncOutcome | null;
+      /** A parse without a port: its rows and warnings. */
       rows: NewChartVersion[] | null;
       warnings: SyncWarning[] | null;
+      /** A commit: what it wrote. */
+      outcome: SyncOutcome | null;
+      /** Milliseconds per stage. */
+      stages: Record<string, number>;
     }
-  | {
-      ok: false;
-      code: string;
-      message: string;
-      failure: string | null;
-      /** An unexpected error's own message, for the server log only. */
-      internal: string | null;
-    };
+  | JobFailure;
+
+/** What the parser sends the writer: batches of rows, then the warnings; or why it stopped. */
+export type RowStreamMessage =
+  | { type: 'rows'; rows: NewChartVersion[] }
+  | { type: 'end'; warnings: SyncWarning[] }
+  | { type: 'error'; failure: JobFailure };
 
 export interface IndexWorkerOptions {
   maxHeapMb?: number;
@@ -52,101 +77,175 @@ function startWorker(options: WorkerOptions): Worker {
   return new Worker(bootstrap, { ...options, eval: true });
 }
 
-/** A failure the worker reported with its own code (a lost lease, say), rebuilt on this side. */
+/** A failure a worker reported with its own code (a lost lease, say), rebuilt on this side. */
 class WorkerReportedError extends AppError {
   readonly status = 500;
 }
 
-function replyToError(reply: Extract<IndexSyncReply, { ok: false }>): Error {
+/** The error a worker's failure report stands for, on whichever thread reads it. */
+export function failureToError(reply: JobFailure): Error {
   if (reply.internal !== null) return new Error(reply.internal);
   if (reply.failure !== null) return new UpstreamError(reply.failure as UpstreamFailure, reply.message);
   return new WorkerReportedError(reply.code, reply.message);
 }
 
-/** Index workers kept warm between syncs; by default two, so one huge index does not hold up the rest. */
+/**
+ * Two workers by default: a sync uses both at once, one parsing and normalizing while the other writes
+ * what it has so far, so the write (the largest stage) overlaps the normalization.
+ */
 const DEFAULT_POOL_SIZE = 2;
+
+/** An ArrayBuffer holding exactly `body`'s bytes that can move to a worker. */
+function ownBuffer(body: Buffer): ArrayBuffer {
+  // A fetched body owns its ArrayBuffer: it moves without a copy, and the caller's Buffer is empty
+  // afterwards. Anything else (a view into a larger or pooled buffer) is copied once.
+  const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+  return whole && body.buffer instanceof ArrayBuffer ? body.buffer : new Uint8Array(body).buffer;
+}
 
 /**
  * The threads that parse, normalize and commit classic indexes. Workers stay alive between jobs: a
  * fresh thread runs the parser and the database code cold (not yet optimized by the JIT), which made a
- * first sync of a 20,000-version index about 40% slower. A worker that fails, times out or runs out of
+ * first sync of a 20,000-version index about 20% slower. A worker that fails, times out or runs out of
  * heap is ended and replaced by the next job; idle workers do not keep the process alive.
  */
 export class IndexWorkerPool {
   private readonly idle: Worker[] = [];
-  private readonly waiting: Array<(worker: Worker) => void> = [];
+  private readonly waiting: Array<{ count: number; grant: (workers: Worker[]) => void }> = [];
   private running = 0;
   private closed = false;
+  private readonly size: number;
 
-  constructor(private readonly options: IndexWorkerOptions & { size?: number } = {}) {}
+  constructor(private readonly options: IndexWorkerOptions & { size?: number } = {}) {
+    this.size = Math.max(DEFAULT_POOL_SIZE, options.size ?? DEFAULT_POOL_SIZE);
+  }
 
   /** Ends every idle worker; a job still running ends with its worker when it answers. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const waiter of this.waiting.splice(0)) waiter.grant([]);
     await Promise.all(this.idle.splice(0).map((worker) => worker.terminate()));
   }
 
   /**
-   * One job. A `body` that owns its whole ArrayBuffer (a fetched index does) is moved to the worker and
-   * is empty afterwards; any other is copied.
+   * Parse, normalize and commit one classic index: the parser streams rows to the writer, which has
+   * its own database connection. `body` moves to the parser (see {@link ownBuffer}).
    */
-  async run(
+  async sync(body: Buffer, repositoryUrl: URL, commit: WorkerCommit): Promise<SyncOutcome> {
+    const [parser, writer] = await this.acquire(2);
+    if (!parser || !writer) throw new Error('the index worker pool is closed');
+    const channel = new MessageChannel();
+    const inFlight = new SharedArrayBuffer(4);
+    const writing = this.exchange(writer, { kind: 'commit', commit, port: channel.port2, inFlight }, [
+      channel.port2,
+    ]);
+    const buffer = ownBuffer(body);
+    const parsing = this.exchange(
+      parser,
+      { kind: 'parse', body: buffer, repositoryUrl: repositoryUrl.toString(), port: channel.port1, inFlight },
+      [buffer, channel.port1],
+    );
+    // Either side failing leaves the other waiting (a writer on rows that never come, a parser on a
+    // writer that no longer writes): end it too, unless it has already answered. The first failure is
+    // the one reported.
+    let firstFailure: unknown;
+    let parserAnswered = false;
+    let writerAnswered = false;
+    parsing.then(
+      () => (parserAnswered = true),
+      (err: unknown) => {
+        parserAnswered = true;
+        firstFailure ??= err;
+        if (!writerAnswered) void writer.terminate();
+      },
+    );
+    writing.then(
+      () => (writerAnswered = true),
+      (err: unknown) => {
+        writerAnswered = true;
+        firstFailure ??= err;
+        if (!parserAnswered) void parser.terminate();
+      },
+    );
+    const [parsed, written] = await Promise.allSettled([parsing, writing]);
+    this.release(parser, parsed.status === 'fulfilled');
+    this.release(writer, written.status === 'fulfilled');
+    if (parsed.status === 'rejected' || written.status === 'rejected') throw firstFailure;
+    const outcome = written.value.outcome;
+    if (outcome === null) throw new Error('the index writer answered without an outcome');
+    return { ...outcome, stages: { ...parsed.value.stages, ...written.value.stages } };
+  }
+
+  /** Parse and normalize only: the rows and warnings a sync would commit (tests and tools). */
+  async parse(
     body: Buffer,
     repositoryUrl: URL,
-    commit: WorkerCommit | null,
-  ): Promise<Extract<IndexSyncReply, { ok: true }>> {
-    if (this.closed) throw new Error('the index worker pool is closed');
-    const worker = await this.acquire();
-    worker.ref();
+  ): Promise<{ rows: NewChartVersion[]; warnings: SyncWarning[] }> {
+    const [worker] = await this.acquire(1);
+    if (!worker) throw new Error('the index worker pool is closed');
+    const buffer = ownBuffer(body);
     let healthy = false;
     try {
-      const reply = await this.exchange(worker, body, repositoryUrl, commit);
+      const reply = await this.exchange(
+        worker,
+        { kind: 'parse', body: buffer, repositoryUrl: repositoryUrl.toString(), port: null, inFlight: null },
+        [buffer],
+      );
       healthy = true;
-      return reply;
+      return { rows: reply.rows ?? [], warnings: reply.warnings ?? [] };
     } finally {
       this.release(worker, healthy);
     }
   }
 
-  private acquire(): Promise<Worker> {
-    const idle = this.idle.pop();
-    if (idle) return Promise.resolve(idle);
-    if (this.running < (this.options.size ?? DEFAULT_POOL_SIZE)) {
-      this.running += 1;
-      return Promise.resolve(
-        startWorker({
-          resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMb ?? 1024 },
-        }),
-      );
+  /** `count` workers at once (a sync needs two together, so two syncs cannot each hold one and wait). */
+  private acquire(count: number): Promise<Worker[]> {
+    if (this.closed) return Promise.resolve([]);
+    return new Promise((grant) => {
+      this.waiting.push({ count, grant });
+      this.grantWaiting();
+    });
+  }
+
+  private grantWaiting(): void {
+    while (this.waiting.length > 0) {
+      const next = this.waiting[0]!;
+      if (this.idle.length + (this.size - this.running) < next.count) return;
+      this.waiting.shift();
+      const workers: Worker[] = [];
+      while (workers.length < next.count) {
+        const idle = this.idle.pop();
+        if (idle) {
+          workers.push(idle);
+        } else {
+          this.running += 1;
+          workers.push(
+            startWorker({ resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMb ?? 1024 } }),
+          );
+        }
+      }
+      for (const worker of workers) worker.ref();
+      next.grant(workers);
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   private release(worker: Worker, healthy: boolean): void {
     if (!healthy || this.closed) {
       void worker.terminate();
       this.running -= 1;
-      // A waiting job gets a fresh worker in the freed place.
-      const next = this.waiting.shift();
-      if (next && !this.closed) {
-        this.running += 1;
-        next(startWorker({ resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMb ?? 1024 } }));
-      }
-      return;
+    } else {
+      worker.unref();
+      this.idle.push(worker);
     }
-    const next = this.waiting.shift();
-    if (next) return next(worker);
-    worker.unref();
-    this.idle.push(worker);
+    this.grantWaiting();
   }
 
   /** One job on one worker. Rejects (and the worker is replaced) on a failure, a crash or the deadline. */
   private exchange(
     worker: Worker,
-    body: Buffer,
-    repositoryUrl: URL,
-    commit: WorkerCommit | null,
-  ): Promise<Extract<IndexSyncReply, { ok: true }>> {
+    job: IndexJob,
+    transfer: Array<ArrayBuffer | MessagePort>,
+  ): Promise<Extract<IndexJobReply, { ok: true }>> {
     return new Promise((resolve, reject) => {
       const cleanup = (): void => {
         clearTimeout(timer);
@@ -154,10 +253,10 @@ export class IndexWorkerPool {
         worker.off('error', onError);
         worker.off('exit', onExit);
       };
-      const onMessage = (reply: IndexSyncReply): void => {
+      const onMessage = (reply: IndexJobReply): void => {
         cleanup();
         if (reply.ok) resolve(reply);
-        else reject(replyToError(reply));
+        else reject(failureToError(reply));
       };
       const onError = (err: Error): void => {
         cleanup();
@@ -179,39 +278,7 @@ export class IndexWorkerPool {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      // A fetched body owns its ArrayBuffer: it moves to the worker without a copy. Anything else
-      // (a view into a larger buffer) is copied once.
-      const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
-      const own = whole && body.buffer instanceof ArrayBuffer ? body.buffer : new Uint8Array(body).buffer;
-      const request: IndexSyncRequest = { body: own, repositoryUrl: repositoryUrl.toString(), commit };
-      worker.postMessage(request, [own]);
+      worker.postMessage(job, transfer);
     });
   }
-}
-
-/**
- * Parse, normalize and commit a classic index in a worker thread with its own database connection: the
- * whole CPU-heavy part of a sync (a 25 MB index is about a second of it) stays off the thread that
- * answers the API, the rows never travel between threads, and a parser blow-up (memory, stack) ends the
- * worker, not the server.
- */
-export async function syncIndexInWorker(
-  pool: IndexWorkerPool,
-  body: Buffer,
-  repositoryUrl: URL,
-  commit: WorkerCommit,
-): Promise<SyncOutcome> {
-  const reply = await pool.run(body, repositoryUrl, commit);
-  if (reply.outcome === null) throw new Error('the index worker did not commit');
-  return reply.outcome;
-}
-
-/** Parse and normalize only, in a worker: the rows and warnings a sync would commit. */
-export async function parseIndexInWorker(
-  pool: IndexWorkerPool,
-  body: Buffer,
-  repositoryUrl: URL,
-): Promise<{ rows: NewChartVersion[]; warnings: SyncWarning[] }> {
-  const reply = await pool.run(body, repositoryUrl, null);
-  return { rows: reply.rows ?? [], warnings: reply.warnings ?? [] };
 }

@@ -1,17 +1,30 @@
-import { parentPort } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { parentPort, type MessagePort } from 'node:worker_threads';
 import { ChartVersionRepository, type NewChartVersion } from '../catalog/chart-version.repository.js';
 import { normalizeIndex, type SyncWarning } from '../protocol/helm/chart-version.js';
 import { parseHelmIndex } from '../protocol/helm/index-document.js';
 import { AppError, UpstreamError } from '../shared/errors.js';
 import { openStorage, type Storage, type StorageOptions } from '../storage/database.js';
-import { commitCatalog, type SyncOutcome } from './catalog-commit.js';
+import { commitCatalogStream, type RowSource } from './catalog-commit.js';
 import { toCatalogRow } from './catalog-row.js';
-import type { IndexSyncReply, IndexSyncRequest, WorkerCommit } from './index-sync.js';
+import {
+  failureToError,
+  MAX_BATCHES_IN_FLIGHT,
+  type IndexJob,
+  type IndexJobReply,
+  type JobFailure,
+  type RowStreamMessage,
+  type WorkerCommit,
+} from './index-sync.js';
 import { SyncLeaseRepository } from './sync-lease.repository.js';
 import { SyncRunRepository } from './sync-run.repository.js';
 
-// Runs in a worker thread of the pool in index-sync.ts: parse, normalize and, for a sync, commit one
-// classic index per message.
+// Runs in a worker thread of the pool in index-sync.ts: one job per message, either the parse and
+// normalization of a classic index or the write of the rows another worker streams to it.
+
+/** Rows per message to the writer: the size of one PostgreSQL insert (chart-version.repository.ts). */
+const STREAM_BATCH_ROWS = 2_000;
 
 /**
  * The worker's own connections, kept between jobs like the worker itself. better-sqlite3 is
@@ -30,63 +43,7 @@ function storageFor(options: StorageOptions): Storage {
   return storage;
 }
 
-async function commitHere(
-  commit: WorkerCommit,
-  rows: NewChartVersion[],
-  warnings: SyncWarning[],
-): Promise<SyncOutcome> {
-  const storage = storageFor(commit.storage);
-  return commitCatalog(
-    {
-      storage,
-      versions: new ChartVersionRepository(storage.db, storage.dialect),
-      runs: new SyncRunRepository(storage.db),
-      leases: new SyncLeaseRepository(storage.db),
-      owner: commit.owner,
-    },
-    { ...commit.request, rows, warnings },
-  );
-}
-
-/**
- * Parse and normalize. Memory is the limit on a big index (a 25 MB index is a few hundred MB as
- * objects), so each stage lets go of its input as it goes: the body once decoded, the parsed tree chart
- * by chart, the records as they become rows.
- */
-function parseAndNormalize(
-  body: ArrayBuffer,
-  repositoryUrl: string,
-  stages: Record<string, number>,
-): { rows: NewChartVersion[]; warnings: SyncWarning[] } {
-  let mark = performance.now();
-  const doc = parseHelmIndex(Buffer.from(body));
-  stages['parseMs'] = Math.round(performance.now() - mark);
-  mark = performance.now();
-  // normalizeIndex carries the parse warnings at the head of its list (under one cap).
-  const { versions, warnings } = normalizeIndex(doc, new URL(repositoryUrl), { consume: true });
-  const rows: NewChartVersion[] = [];
-  for (let record = versions.pop(); record !== undefined; record = versions.pop()) {
-    rows.push(toCatalogRow(record));
-  }
-  rows.reverse();
-  stages['normalizeMs'] = Math.round(performance.now() - mark);
-  return { rows, warnings };
-}
-
-async function handle(request: IndexSyncRequest): Promise<IndexSyncReply> {
-  const stages: Record<string, number> = {};
-  const { commit, repositoryUrl } = request;
-  const { rows, warnings } = parseAndNormalize(request.body, repositoryUrl, stages);
-  // The body is not needed any more: let it go before the commit's allocations.
-  request.body = new ArrayBuffer(0);
-  if (commit === null) return { ok: true, outcome: null, rows, warnings };
-  const started = performance.now();
-  const outcome = await commitHere(commit, rows, warnings);
-  stages['commitMs'] = Math.round(performance.now() - started);
-  return { ok: true, outcome: { ...outcome, stages }, rows: null, warnings: null };
-}
-
-function failure(err: unknown): IndexSyncReply {
+function failure(err: unknown): JobFailure {
   if (err instanceof AppError) {
     return {
       ok: false,
@@ -106,9 +63,140 @@ function failure(err: unknown): IndexSyncReply {
   };
 }
 
-parentPort?.on('message', (request: IndexSyncRequest) => {
-  handle(request).then(
-    (reply) => parentPort?.postMessage(reply),
-    (err: unknown) => parentPort?.postMessage(failure(err)),
-  );
+/**
+ * Parse and normalize. Memory is the limit on a big index (a 25 MB index is a few hundred MB as
+ * objects), so each stage lets go of its input as it goes: the parsed tree chart by chart, the records
+ * as they become rows, the rows as they are sent to the writer.
+ */
+function parse(job: Extract<IndexJob, { kind: 'parse' }>): IndexJobReply {
+  const stages: Record<string, number> = {};
+  let mark = performance.now();
+  const doc = parseHelmIndex(Buffer.from(job.body));
+  // The document is parsed: let the body go before normalizing allocates.
+  job.body = new ArrayBuffer(0);
+  stages['parseMs'] = Math.round(performance.now() - mark);
+  mark = performance.now();
+  const port = job.port;
+  const inFlight = job.inFlight ? new Int32Array(job.inFlight) : null;
+  let pending: NewChartVersion[] = [];
+  const rows: NewChartVersion[] = [];
+  const send = (): void => {
+    if (inFlight) {
+      // Wait (this thread only) while the writer is MAX_BATCHES_IN_FLIGHT batches behind.
+      for (let n = Atomics.load(inFlight, 0); n >= MAX_BATCHES_IN_FLIGHT; n = Atomics.load(inFlight, 0)) {
+        Atomics.wait(inFlight, 0, n, 1_000);
+      }
+      Atomics.add(inFlight, 0, 1);
+    }
+    const message: RowStreamMessage = { type: 'rows', rows: pending };
+    port?.postMessage(message);
+    pending = [];
+  };
+  // normalizeIndex carries the parse warnings at the head of its list (under one cap).
+  const { warnings } = normalizeIndex(doc, new URL(job.repositoryUrl), {
+    consume: true,
+    onChart: (records) => {
+      for (const record of records) (port ? pending : rows).push(toCatalogRow(record));
+      if (pending.length >= STREAM_BATCH_ROWS) send();
+    },
+  });
+  if (pending.length > 0) send();
+  stages['normalizeMs'] = Math.round(performance.now() - mark);
+  if (port) {
+    const end: RowStreamMessage = { type: 'end', warnings };
+    port.postMessage(end);
+    port.close();
+    return { ok: true, rows: null, warnings: null, outcome: null, stages };
+  }
+  return { ok: true, rows, warnings, outcome: null, stages };
+}
+
+/**
+ * The rows arriving on `port`, as commitCatalogStream reads them; a parser's failure ends the stream.
+ * Each batch taken frees a place in `inFlight` for the parser.
+ */
+function portSource(port: MessagePort, inFlight: Int32Array): RowSource {
+  const queue: RowStreamMessage[] = [];
+  let wake: (() => void) | null = null;
+  let warnings: SyncWarning[] = [];
+  port.on('message', (message: RowStreamMessage) => {
+    queue.push(message);
+    wake?.();
+  });
+  async function* batches(): AsyncGenerator<NewChartVersion[]> {
+    for (;;) {
+      const message = queue.shift();
+      if (message === undefined) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = null;
+        continue;
+      }
+      if (message.type === 'rows') {
+        yield message.rows;
+        // Written (the consumer asks for the next batch only after writing this one).
+        Atomics.sub(inFlight, 0, 1);
+        Atomics.notify(inFlight, 0);
+      } else if (message.type === 'end') {
+        warnings = message.warnings;
+        return;
+      } else throw failureToError(message.failure);
+    }
+  }
+  return { batches: batches(), warnings: () => warnings };
+}
+
+async function commit(job: Extract<IndexJob, { kind: 'commit' }>): Promise<IndexJobReply> {
+  const started = performance.now();
+  const { storage: options, owner, request }: WorkerCommit = job.commit;
+  const storage = storageFor(options);
+  try {
+    const outcome = await commitCatalogStream(
+      {
+        storage,
+        versions: new ChartVersionRepository(storage.db, storage.dialect),
+        runs: new SyncRunRepository(storage.db),
+        leases: new SyncLeaseRepository(storage.db),
+        owner,
+      },
+      request,
+      portSource(job.port, new Int32Array(job.inFlight)),
+    );
+    // Measured from the writer's start: it overlaps parse and normalization, so stages do not add up.
+    const stages = { writeMs: Math.round(performance.now() - started) };
+    return { ok: true, rows: null, warnings: null, outcome, stages };
+  } finally {
+    job.port.close();
+  }
+}
+
+/*
+ * A full collection after each job. An idle worker runs no JavaScript, so V8 never collects the
+ * garbage of the job it just did: the parsed tree and rows of a big index (a few hundred MB) would stay
+ * resident while the warm worker waits for the next sync. `gc` is only reachable with --expose-gc; this
+ * is V8's documented way to get it at run time without a process-wide command-line flag.
+ */
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+parentPort?.on('message', (job: IndexJob) => {
+  let reply: Promise<IndexJobReply>;
+  if (job.kind === 'commit') {
+    reply = commit(job);
+  } else {
+    try {
+      reply = Promise.resolve(parse(job));
+    } catch (err) {
+      // The writer waits on the port: tell it why nothing more will come.
+      const message: RowStreamMessage = { type: 'error', failure: failure(err) };
+      job.port?.postMessage(message);
+      job.port?.close();
+      reply = Promise.reject(err);
+    }
+  }
+  void reply
+    .then(
+      (value) => parentPort?.postMessage(value),
+      (err: unknown) => parentPort?.postMessage(failure(err)),
+    )
+    .then(() => setImmediate(collectGarbage));
 });

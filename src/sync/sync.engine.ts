@@ -10,7 +10,7 @@ import type { UpstreamPolicy } from '../upstream/http-client.js';
 import type { OciRetryPolicy } from '../upstream/oci-session.js';
 import { commitCatalog, type CommitStore, type SyncOutcome } from './catalog-commit.js';
 import { fetchIndex, type IndexSource } from './index-fetch.js';
-import { IndexWorkerPool, syncIndexInWorker } from './index-sync.js';
+import { IndexWorkerPool } from './index-sync.js';
 import { decodeSkippedTags, encodeSkippedTags, loadStoredOciRows, readOciRegistry } from './oci-sync.js';
 import type { SyncableRegistryRow, SyncLeaseRepository } from './sync-lease.repository.js';
 import type { SyncRun, SyncRunRepository, SyncTrigger } from './sync-run.repository.js';
@@ -212,7 +212,7 @@ export class SyncEngine {
     }
 
     lap('fetchMs');
-    const outcome = await syncIndexInWorker(this.indexWorkers, fetched.body, source.endpoint.baseUrl, {
+    const outcome = await this.indexWorkers.sync(fetched.body, source.endpoint.baseUrl, {
       storage: this.o.storageOptions,
       owner: this.owner,
       request: {

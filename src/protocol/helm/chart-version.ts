@@ -189,12 +189,14 @@ function missingVersionWarning(chart: string, version: unknown): SyncWarning {
  * Turns a parsed index into catalog records, in index order. Never throws for bad entries: each one is
  * skipped or trimmed with a warning naming it (warnings capped at MAX_SYNC_WARNINGS, plus a count).
  * With `consume`, each chart's raw entries leave `doc.entries` once normalized, so the parsed tree of a
- * big index is freed while its records are built instead of both being held at the peak.
+ * big index is freed while its records are built instead of both being held at the peak. With
+ * `onChart`, each chart's records go there as soon as the chart is done (a sync streams them to its
+ * writer) and the returned `versions` stays empty.
  */
 export function normalizeIndex(
   doc: HelmIndexDocument,
   repositoryUrl: URL,
-  options: { consume?: boolean } = {},
+  options: { consume?: boolean; onChart?: (records: ChartVersionRecord[]) => void } = {},
 ): NormalizedIndex {
   const warnings = new WarningList();
   for (const message of doc.warnings) warnings.add({ message });
@@ -204,6 +206,7 @@ export function normalizeIndex(
   for (const [key, entries] of doc.entries) {
     // Deleting the entry being visited is safe in a Map iteration.
     if (options.consume) doc.entries.delete(key);
+    const chartStart = versions.length;
     const nameProblem = chartNameProblem(key);
     if (nameProblem !== null) {
       warnings.add({
@@ -261,6 +264,7 @@ export function normalizeIndex(
       kept.set(version, record);
       versions.push(record);
     }
+    if (options.onChart && versions.length > chartStart) options.onChart(versions.splice(chartStart));
   }
   return { versions, warnings: warnings.finish() };
 }
