@@ -5,7 +5,7 @@ import {
   type ChartVersionFingerprint,
   type NewChartVersion,
 } from '../catalog/chart-version.repository.js';
-import { diffCatalog, isSuspectShrink } from './catalog-diff.js';
+import { CatalogDiffer, diffCatalog, isSuspectShrink } from './catalog-diff.js';
 
 function row(name: string, version: string, hash: string, digest: string | null = null): NewChartVersion {
   return {
@@ -74,6 +74,33 @@ describe('diffCatalog', () => {
     );
     assert.equal(out.diff.update[0]?.republished, true);
     assert.match(out.warnings[0]?.message ?? '', /re-published/);
+  });
+});
+
+describe('CatalogDiffer', () => {
+  const stored = new Map<string, ChartVersionFingerprint>([
+    [fingerprintKey('a', '1.0.0'), { id: 'id-a1', contentHash: 'h1', digest: 'd1' }],
+    [fingerprintKey('a', '2.0.0'), { id: 'id-a2', contentHash: 'h2', digest: 'd2' }],
+    [fingerprintKey('b', '1.0.0'), { id: 'id-b1', contentHash: 'h3', digest: null }],
+  ]);
+
+  it('diffs batch by batch and removes only what no batch named, at the end', () => {
+    const differ = new CatalogDiffer(stored);
+    const first = differ.add([row('a', '1.0.0', 'h1-new', 'd1'), row('c', '0.1.0', 'h4')]);
+    assert.deepEqual(
+      first.insert.map((r) => r.chart_name),
+      ['c'],
+    );
+    assert.deepEqual(
+      first.update.map((r) => r.id),
+      ['id-a1'],
+    );
+    assert.deepEqual(first.remove, []);
+    // b 1.0.0 arrives only in the second batch: not removed although the first batch lacked it.
+    const second = differ.add([row('b', '1.0.0', 'h3')]);
+    assert.deepEqual(second, { insert: [], update: [], remove: [] });
+    assert.equal(differ.rowCount, 3);
+    assert.deepEqual(differ.finish(), { remove: ['id-a2'], unchanged: 1 });
   });
 });
 
