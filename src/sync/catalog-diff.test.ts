@@ -33,13 +33,14 @@ function row(name: string, version: string, hash: string, digest: string | null 
   };
 }
 
-describe('diffCatalog', () => {
-  const stored = new Map<string, ChartVersionFingerprint>([
-    [fingerprintKey('a', '1.0.0'), { id: 'id-a1', contentHash: 'h1', digest: 'd1' }],
-    [fingerprintKey('a', '2.0.0'), { id: 'id-a2', contentHash: 'h2', digest: 'd2' }],
-    [fingerprintKey('b', '1.0.0'), { id: 'id-b1', contentHash: 'h3', digest: null }],
-  ]);
+/** The stored catalog every test diffs against: a 1.0.0 and 2.0.0, b 1.0.0 (without a digest). */
+const stored = new Map<string, ChartVersionFingerprint>([
+  [fingerprintKey('a', '1.0.0'), { id: 'id-a1', contentHash: 'h1', digest: 'd1' }],
+  [fingerprintKey('a', '2.0.0'), { id: 'id-a2', contentHash: 'h2', digest: 'd2' }],
+  [fingerprintKey('b', '1.0.0'), { id: 'id-b1', contentHash: 'h3', digest: null }],
+]);
 
+describe('diffCatalog', () => {
   it('finds nothing to do for an identical catalog', () => {
     const out = diffCatalog(
       [row('a', '1.0.0', 'h1', 'd1'), row('a', '2.0.0', 'h2', 'd2'), row('b', '1.0.0', 'h3')],
@@ -78,12 +79,6 @@ describe('diffCatalog', () => {
 });
 
 describe('CatalogDiffer', () => {
-  const stored = new Map<string, ChartVersionFingerprint>([
-    [fingerprintKey('a', '1.0.0'), { id: 'id-a1', contentHash: 'h1', digest: 'd1' }],
-    [fingerprintKey('a', '2.0.0'), { id: 'id-a2', contentHash: 'h2', digest: 'd2' }],
-    [fingerprintKey('b', '1.0.0'), { id: 'id-b1', contentHash: 'h3', digest: null }],
-  ]);
-
   it('diffs batch by batch and removes only what no batch named, at the end', () => {
     const differ = new CatalogDiffer(stored);
     const first = differ.add([row('a', '1.0.0', 'h1-new', 'd1'), row('c', '0.1.0', 'h4')]);
