@@ -13,6 +13,8 @@
  * block-yaml.test.ts checks it against js-yaml on every index of the corpus and on generated documents.
  */
 
+import { ESCAPES, HEX_ESCAPES, NOT_PLAIN_START, resolvePlain } from './yaml-scalars.js';
+
 /** Returned when the document is outside the subset. */
 export const UNSUPPORTED: unique symbol = Symbol('unsupported');
 
@@ -26,54 +28,6 @@ const SP = 32;
 const HASH = 35;
 const DASH = 45;
 const COLON = 58;
-
-const NULLS = new Set(['', '~', 'null', 'Null', 'NULL']);
-const BOOLS = new Map([
-  ['true', true],
-  ['True', true],
-  ['TRUE', true],
-  ['false', false],
-  ['False', false],
-  ['FALSE', false],
-]);
-
-/** First characters a plain scalar or key cannot start with here (YAML indicators, and what we leave alone). */
-const NOT_PLAIN_START = new Set([...'-?:,[]{}#&*!|>\'"%@`'].map((c) => c.charCodeAt(0)));
-
-const ESCAPES: Record<string, string> = {
-  '0': '\x00',
-  a: '\x07',
-  b: '\x08',
-  t: '\t',
-  n: '\n',
-  v: '\x0b',
-  f: '\x0c',
-  r: '\r',
-  e: '\x1b',
-  ' ': ' ',
-  '"': '"',
-  '/': '/',
-  '\\': '\\',
-  N: '\x85',
-  _: '\xa0',
-  L: '\u2028',
-  P: '\u2029',
-};
-const HEX_ESCAPES: Record<string, number> = { x: 2, u: 4, U: 8 };
-
-function resolvePlain(text: string): string | boolean | null {
-  // Only these first letters (or nothing) can make a null or a boolean: most scalars stop here.
-  const c = text.charCodeAt(0);
-  if (
-    text.length > 5 ||
-    (text.length > 0 && c !== 126 && c !== 110 && c !== 78 && c !== 116 && c !== 84 && c !== 102 && c !== 70)
-  ) {
-    return text;
-  }
-  if (NULLS.has(text)) return null;
-  const bool = BOOLS.get(text);
-  return bool === undefined ? text : bool;
-}
 
 class Reader {
   /** Start of the current line. */
