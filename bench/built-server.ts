@@ -33,7 +33,9 @@ export async function startBuiltServer(
   const dataDir = await mkdtemp(join(tmpdir(), 'charthouse-bench-'));
   const pg: TestDatabase | undefined = database === 'postgres' ? await createTestDatabase() : undefined;
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN, 'serve'], {
+  // BENCH_SERVER_NODE_ARGS passes Node options to the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, 'serve'], {
     env: {
       PATH: process.env['PATH'] ?? '',
       CHARTHOUSE_PORT: String(port),

@@ -45,6 +45,34 @@ describe('catalog search in memory', () => {
     assert.deepEqual(names('cache'), ['redis']);
     assert.deepEqual(names('%'), []);
     assert.deepEqual(names('ng_nx'), []);
+    // Fields and charts are searched apart: no match across name and description, or two charts.
+    assert.deepEqual(names('nginxweb'), []);
+    assert.deepEqual(names('xweb'), []);
+    assert.deepEqual(names('apacheredis'), []);
+    assert.deepEqual(names('x\u0001web'), []);
+    assert.deepEqual(names('\u0000'), []);
+  });
+
+  it('pages a text search by keyset, skipping the charts that do not match', () => {
+    const many = catalog(
+      'id-m',
+      'many',
+      Array.from({ length: 30 }, (_, i) =>
+        row(`c${String(i).padStart(2, '0')}`, i % 3 === 0 ? 'Match me' : 'other'),
+      ),
+    );
+    const seen: string[] = [];
+    let after;
+    for (;;) {
+      const page = searchCatalogs([many], 'match', 4, after);
+      if (page.length === 0) break;
+      seen.push(...page.map((h) => h.summary.name));
+      after = page[page.length - 1]!.position;
+    }
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 10 }, (_, i) => `c${String(i * 3).padStart(2, '0')}`),
+    );
   });
 
   it('reloads a registry when its stamp moves, shares concurrent loads, forgets failures', async () => {

@@ -10,8 +10,6 @@ export interface SearchPosition {
 
 interface IndexedChart {
   summary: ChartSummary;
-  /** Lowercased name, description and keywords, each matched on its own. */
-  haystack: string[];
 }
 
 /** The newest version of every chart of one registry, sorted by chart name, ready to search. */
@@ -19,6 +17,14 @@ export interface RegistryCatalog {
   registryId: string;
   registry: ChartSummary['registry'];
   charts: IndexedChart[];
+  /**
+   * Every chart's lowercased name, description and keywords in one string, fields apart by U+0001 and
+   * charts by U+0000 (neither can occur in them: the protocol layer strips control characters), so a
+   * search is one `indexOf` scan over the registry instead of a test per field per chart.
+   */
+  text: string;
+  /** Where each chart's fields start in `text`, in chart order, plus the end of `text`. */
+  starts: Int32Array;
 }
 
 export function buildRegistryCatalog(
@@ -26,7 +32,7 @@ export function buildRegistryCatalog(
   registry: ChartSummary['registry'],
   rows: readonly LatestChartRow[],
 ): RegistryCatalog {
-  const charts = rows.map((r): IndexedChart => {
+  const charts = rows.map((r): IndexedChart & { haystack: string } => {
     const keywords = JSON.parse(r.keywords) as string[];
     return {
       summary: {
@@ -40,12 +46,40 @@ export function buildRegistryCatalog(
         keywords,
         versionCount: r.version_count,
       },
-      haystack: [r.chart_name, r.description ?? '', ...keywords].map((s) => s.toLowerCase()),
+      haystack: [r.chart_name, r.description ?? '', ...keywords].join(FIELD).toLowerCase(),
     };
   });
   // Code-unit order, the same as the databases' byte order for chart names (ASCII by Helm's rules).
   charts.sort((a, b) => compare(a.summary.name, b.summary.name));
-  return { registryId, registry, charts };
+  const starts = new Int32Array(charts.length + 1);
+  let offset = 0;
+  charts.forEach((chart, i) => {
+    starts[i] = offset;
+    offset += chart.haystack.length + 1;
+  });
+  starts[charts.length] = offset;
+  return {
+    registryId,
+    registry,
+    charts: charts.map(({ summary }) => ({ summary })),
+    text: charts.map((c) => c.haystack).join(CHART),
+    starts,
+  };
+}
+
+const FIELD = '\u0001';
+const CHART = '\u0000';
+
+/** The index of the chart whose fields hold `at` (the last start not after it). */
+function chartAt(starts: Int32Array, at: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (starts[mid]! <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -75,9 +109,11 @@ export function searchCatalogs(
   after?: SearchPosition,
 ): SearchHit[] {
   const needle = q.trim().toLowerCase();
+  // The separators cannot be in any field, so a needle holding one matches nothing.
+  if (needle.includes(FIELD) || needle.includes(CHART)) return [];
   const hits: SearchHit[] = [];
   for (const catalog of catalogs) {
-    const { charts } = catalog;
+    const { charts, text, starts } = catalog;
     // First chart not before the cursor's chart name (binary search), then the exact keyset test.
     let i = 0;
     if (after) {
@@ -90,15 +126,22 @@ export function searchCatalogs(
     }
     // Every registry contributes at most `limit` hits: no more can make the merged page.
     let taken = 0;
-    for (; i < charts.length && taken < limit; i++) {
+    while (i < charts.length && taken < limit) {
+      if (needle !== '') {
+        // The next chart at or after i whose fields contain the needle, in one scan. The needle holds
+        // no separator, so a match never runs from one field or chart into the next.
+        const found = text.indexOf(needle, starts[i]);
+        if (found === -1) break;
+        i = chartAt(starts, found);
+      }
       const chart = charts[i]!;
       const position = {
         chart: chart.summary.name,
         registryName: catalog.registry.name,
         registryId: catalog.registryId,
       };
+      i += 1;
       if (after && comparePosition(position, after) <= 0) continue;
-      if (needle !== '' && !chart.haystack.some((h) => h.includes(needle))) continue;
       hits.push({ summary: chart.summary, position });
       taken++;
     }

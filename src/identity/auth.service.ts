@@ -3,6 +3,7 @@ import type { Principal } from '../shared/context.js';
 import { AuthenticationError, InvalidRequestError } from '../shared/errors.js';
 import { hashToken, newId, newToken, nowIso } from '../shared/ids.js';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../shared/password.js';
+import { TtlCache } from '../shared/ttl-cache.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import type { UserRepository, UserRow } from './user.repository.js';
 
@@ -17,8 +18,18 @@ export interface IssuedToken {
 export const USERNAME_PATTERN = /^[a-z0-9]([a-z0-9._@-]{0,62}[a-z0-9])?$/;
 export const MIN_PASSWORD_LENGTH = 8;
 
+/** How long a token, once found valid, is trusted without asking the database again. */
+const TOKEN_CACHE_MS = 5_000;
+
 /** Sign-in, bearer tokens and the bootstrap administrator. */
 export class AuthService {
+  /**
+   * Tokens found valid, by hash: every API request authenticates, and the answer changes only when
+   * the token expires (never kept past its expiry). A future revocation endpoint must delete here too;
+   * other server processes then trust the token for at most TOKEN_CACHE_MS more.
+   */
+  private readonly valid = new TtlCache<Principal>(TOKEN_CACHE_MS);
+
   constructor(
     private readonly users: UserRepository,
     private readonly sessionTtlMinutes: number,
@@ -50,15 +61,22 @@ export class AuthService {
   async authenticate(token: string): Promise<Principal> {
     if (!/^ch[sp]_[A-Za-z0-9_-]{43}$/.test(token))
       throw new AuthenticationError('The token is not valid: sign in again.', 'invalid_token');
+    const hash = hashToken(token);
+    const cached = this.valid.get(hash);
+    if (cached) return cached;
     const now = nowIso();
-    const found = await this.users.findActiveToken(hashToken(token), now);
+    const found = await this.users.findActiveToken(hash, now);
     if (!found)
       throw new AuthenticationError('The token is not valid or has expired: sign in again.', 'invalid_token');
-    // Personal tokens record when they were last used, so stale ones can be spotted and revoked.
+    // Personal tokens record when they were last used (to the hour), so stale ones can be spotted and
+    // revoked; a cached token is at most seconds from its last check.
     if (found.token.kind === 'personal' && (found.token.last_used_at ?? '') < now.slice(0, 13)) {
       await this.users.touchToken(found.token.id, now);
     }
-    return toPrincipal(found.user);
+    const principal = toPrincipal(found.user);
+    const expires = found.token.expires_at === null ? Infinity : Date.parse(found.token.expires_at);
+    this.valid.set(hash, principal, expires);
+    return principal;
   }
 
   /** Check a username and password without issuing anything (Basic auth for Helm clients, later). */

@@ -5,6 +5,7 @@ import { SYSTEM_SCOPE_KEY } from '../shared/context.js';
 import { ConflictError, InvalidRequestError, NotFoundError, PermissionError } from '../shared/errors.js';
 import { newId, nowIso } from '../shared/ids.js';
 import { hashPassword } from '../shared/password.js';
+import { TtlCache } from '../shared/ttl-cache.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import type { TenantRepository, TenantRow } from './tenant.repository.js';
 
@@ -31,7 +32,18 @@ const view = (t: TenantRow): TenantView => ({
 });
 
 /** Tenants, memberships, and the one place that decides whether a caller may enter a tenant. */
+/** How long a resolved tenant scope is reused (see TenantService.scopes). */
+const SCOPE_CACHE_MS = 5_000;
+
 export class TenantService {
+  /**
+   * Scopes already resolved, by user and tenant name: every tenant request resolves one, and a role
+   * changes rarely. Only memberships found are kept (a user just added is never refused from the
+   * cache); a role changed here is forgotten at once, one changed through another server process is
+   * seen within {@link SCOPE_CACHE_MS}.
+   */
+  private readonly scopes = new TtlCache<Scope & { kind: 'tenant' }>(SCOPE_CACHE_MS);
+
   constructor(
     private readonly tenants: TenantRepository,
     private readonly users: UserRepository,
@@ -77,6 +89,15 @@ export class TenantService {
    * does not exist, so tenant names cannot be probed. System administrators administer every tenant.
    */
   async enter(principal: Principal, tenantName: string): Promise<Scope & { kind: 'tenant' }> {
+    const key = `${principal.userId}\u0000${tenantName}`;
+    const cached = this.scopes.get(key);
+    if (cached) return cached;
+    const scope = await this.resolveScope(principal, tenantName);
+    this.scopes.set(key, scope);
+    return scope;
+  }
+
+  private async resolveScope(principal: Principal, tenantName: string): Promise<Scope & { kind: 'tenant' }> {
     const tenant = TENANT_NAME_PATTERN.test(tenantName)
       ? await this.tenants.findByName(tenantName)
       : undefined;
@@ -140,6 +161,8 @@ export class TenantService {
       role: input.role,
       created_at: createdAt,
     });
+    // Adding an existing member changes their role: their cached scope must go.
+    this.scopes.delete(`${user.id}\u0000${scope.tenantName}`);
     return { username, role: input.role, createdAt };
   }
 
