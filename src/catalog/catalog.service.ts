@@ -1,4 +1,8 @@
-import type { RegistryRepository, RegistryRow } from '../registries/registry.repository.js';
+import type {
+  CatalogRegistryRow,
+  RegistryRepository,
+  RegistryRow,
+} from '../registries/registry.repository.js';
 import type { RegistryService } from '../registries/registry.service.js';
 import { SYSTEM_SCOPE_KEY, type RequestContext } from '../shared/context.js';
 import { AppError, InvalidRequestError, NotFoundError } from '../shared/errors.js';
@@ -81,7 +85,7 @@ export class CatalogService {
    * `last_synced_at` (and the counts) in the same transaction, so the stamp moves with the catalog; the
    * name and kind are in it because the summaries show them.
    */
-  private catalogOf(r: RegistryRow): Promise<RegistryCatalog> {
+  private catalogOf(r: CatalogRegistryRow): Promise<RegistryCatalog> {
     const stamp = [r.last_synced_at, r.version_count, r.chart_count, r.name, r.kind].join('|');
     return this.cache.get(r.id, stamp, async () =>
       buildRegistryCatalog(r.id, registryRef(r.name, r.scope, r.kind), await this.catalog.latest(r.id)),

@@ -3,6 +3,20 @@ import { SYSTEM_SCOPE_KEY } from '../shared/context.js';
 import type { Database, HelmRegistriesTable } from '../storage/schema.js';
 
 export type RegistryRow = Selectable<HelmRegistriesTable>;
+
+const CATALOG_COLUMNS = [
+  'id',
+  'scope',
+  'name',
+  'kind',
+  'protected',
+  'last_synced_at',
+  'version_count',
+  'chart_count',
+] as const satisfies ReadonlyArray<keyof RegistryRow>;
+
+/** A registry as catalog search reads it: identity, kind and the stamp of its catalog. */
+export type CatalogRegistryRow = Pick<RegistryRow, (typeof CATALOG_COLUMNS)[number]>;
 export type NewRegistryRow = HelmRegistriesTable;
 export type RegistryChanges = Partial<Omit<HelmRegistriesTable, 'id' | 'scope' | 'created_at'>>;
 
@@ -78,11 +92,12 @@ export class RegistryRepository {
    * for a null tenant. A system registry whose name the tenant also uses is left out, as findVisible
    * resolves that name to the tenant's own.
    */
-  async visibleForCatalog(tenantScope: string | null): Promise<RegistryRow[]> {
+  async visibleForCatalog(tenantScope: string | null): Promise<CatalogRegistryRow[]> {
     const scopes = tenantScope === null ? [SYSTEM_SCOPE_KEY] : [SYSTEM_SCOPE_KEY, tenantScope];
+    // Only what a search needs (read on every search request): not the certificates and secrets.
     const rows = await this.db
       .selectFrom('helm_registries')
-      .selectAll()
+      .select(CATALOG_COLUMNS)
       .where('scope', 'in', scopes)
       .execute();
     const own = new Set(rows.filter((r) => r.scope !== SYSTEM_SCOPE_KEY).map((r) => r.name));
