@@ -50,7 +50,7 @@ describe('IndexWorkerPool', () => {
   });
 
   it('moves the body to the worker: a view into a larger buffer is copied, the caller keeps it', async () => {
-    const backing = Buffer.from(`xxxx${INDEX}`);
+    const backing = Buffer.from(`pad-${INDEX}`);
     const view = backing.subarray(4);
     const { rows } = await pool.parse(view, base);
     assert.equal(rows.length, 2);
