@@ -49,11 +49,11 @@ const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
 const BACKOFF_BASE_MS = 60_000;
 
 /**
- * Synchronizes one registry into the catalog: a classic Helm repository (conditional fetch, parse in a
- * worker) or an OCI registry (oci-sync.ts); then, for both, a diff against what is stored, and one
- * transaction that writes the catalog, closes the run and updates the registry together, so readers
- * see the old catalog or the new one, never half. At most one sync per registry runs at a time across
- * every process (the lease).
+ * Synchronizes one registry into the catalog: a classic Helm repository (conditional fetch here; parse,
+ * normalize and write in worker threads, index-sync.ts) or an OCI registry (oci-sync.ts); then, for
+ * both, a diff against what is stored, and one transaction (catalog-commit.ts) that writes the catalog,
+ * closes the run and updates the registry together, so readers see the old catalog or the new one,
+ * never half. At most one sync per registry runs at a time across every process (the lease).
  */
 export class SyncEngine {
   /** Identifies this process in leases, so a forced or expired lease is told apart from ours. */
