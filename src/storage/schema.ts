@@ -147,6 +147,21 @@ export interface ChartFilesTable {
   created_at: string;
 }
 
+/** A stored blob (pg-blob-store.ts): its sha256 digest ("sha256:" + 64 hex) and size in bytes. */
+export interface BlobsTable {
+  digest: string;
+  /** bigint on PostgreSQL, which node-postgres returns as a string. */
+  size: number | string;
+  created_at: string;
+}
+
+/** A blob's bytes in 1 MiB pieces, under its digest, or under "upload:<id>" while it is written. */
+export interface BlobChunksTable {
+  blob_key: string;
+  seq: number;
+  data: Buffer;
+}
+
 export interface Database {
   users: UsersTable;
   tenants: TenantsTable;
@@ -156,4 +171,6 @@ export interface Database {
   chart_versions: ChartVersionsTable;
   sync_runs: SyncRunsTable;
   chart_files: ChartFilesTable;
+  blobs: BlobsTable;
+  blob_chunks: BlobChunksTable;
 }

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import {
+  BlobDigestInvalidError,
+  BlobDigestMismatchError,
+  BlobTooLargeError,
+  type BlobStore,
+} from '../../src/blobs/blob-store.js';
+import { openBlobStore } from '../../src/blobs/blob-stores.js';
+import { FsBlobStore } from '../../src/blobs/fs-blob-store.js';
+import { BLOB_CHUNK_BYTES, PgBlobStore } from '../../src/blobs/pg-blob-store.js';
+import { migrateToLatest, openStorage, type Storage } from '../../src/storage/database.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { TEST_DB } from '../support/server.js';
+
+const digestOf = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+/** `bytes` in uneven pieces, as a network stream delivers them. */
+async function* pieces(bytes: Buffer, size = 65_537): AsyncGenerator<Buffer> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+async function read(stream: Readable | null): Promise<Buffer> {
+  assert.ok(stream, 'expected a blob');
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The behaviour both stores owe their callers. */
+function blobStoreContract(name: string, store: () => BlobStore, stored: () => Promise<number>): void {
+  describe(name, () => {
+    // More than two database pieces, not a multiple of the piece size.
+    const big = randomBytes(2 * BLOB_CHUNK_BYTES + 12_345);
+
+    it('stores a blob under its sha256 and reads it back whole and by range', async () => {
+      const info = await store().put(pieces(big), { maxBytes: 10 << 20 });
+      assert.deepEqual(info, { digest: digestOf(big), size: big.length });
+      assert.deepEqual(await store().stat(info.digest), info);
+      assert.ok((await read(await store().get(info.digest))).equals(big));
+      // Ranges inside a piece, across pieces, and the last byte.
+      for (const [start, end] of [
+        [10, 20],
+        [BLOB_CHUNK_BYTES - 5, BLOB_CHUNK_BYTES + 5],
+        [0, 2 * BLOB_CHUNK_BYTES],
+        [big.length - 1, big.length - 1],
+      ] as const) {
+        const part = await read(await store().get(info.digest, { start, end }));
+        assert.ok(part.equals(big.subarray(start, end + 1)), `range ${start}-${end}`);
+      }
+    });
+
+    it('stores the same content once, also when it arrives twice at the same time', async () => {
+      const bytes = randomBytes(300_000);
+      const before = await stored();
+      const [a, b] = await Promise.all([
+        store().put(pieces(bytes), { maxBytes: 1 << 20 }),
+        store().put(pieces(bytes), { maxBytes: 1 << 20 }),
+      ]);
+      assert.deepEqual(a, b);
+      const again = await store().put(pieces(bytes), { maxBytes: 1 << 20, expectedDigest: a.digest });
+      assert.deepEqual(again, a);
+      assert.equal(await stored(), before + 1);
+      assert.ok((await read(await store().get(a.digest))).equals(bytes));
+    });
+
+    it('keeps an empty blob', async () => {
+      const info = await store().put(pieces(Buffer.alloc(0)), { maxBytes: 10 });
+      assert.equal(info.size, 0);
+      assert.equal((await read(await store().get(info.digest))).length, 0);
+    });
+
+    it('refuses a body over its limit as soon as it passes it, and stores nothing', async () => {
+      const before = await stored();
+      let produced = 0;
+      async function* endless(): AsyncGenerator<Buffer> {
+        for (;;) {
+          produced += 1;
+          yield Buffer.alloc(64 * 1024, 1);
+        }
+      }
+      await assert.rejects(store().put(endless(), { maxBytes: 1 << 20 }), BlobTooLargeError);
+      // Read up to the limit and one piece more, not on to the end of an endless body.
+      assert.equal(produced, 17);
+      assert.equal(await stored(), before);
+    });
+
+    it('refuses bytes that do not hash to the digest given, and stores nothing', async () => {
+      const before = await stored();
+      const bytes = randomBytes(1000);
+      const wrong = digestOf(Buffer.from('something else'));
+      await assert.rejects(
+        store().put(pieces(bytes), { maxBytes: 1 << 20, expectedDigest: wrong }),
+        (err) => {
+          assert.ok(err instanceof BlobDigestMismatchError);
+          assert.match(err.message, new RegExp(digestOf(bytes)));
+          return true;
+        },
+      );
+      await assert.rejects(
+        store().put(pieces(bytes), { maxBytes: 1 << 20, expectedDigest: 'md5:abc' }),
+        BlobDigestInvalidError,
+      );
+      assert.equal(await stored(), before);
+      assert.equal(await store().stat(digestOf(bytes)), null);
+    });
+
+    it('answers null for unknown and malformed digests, and deletes', async () => {
+      assert.equal(await store().get(digestOf(Buffer.from('never stored'))), null);
+      assert.equal(await store().stat('sha256:../../etc/passwd'), null);
+      assert.equal(await store().get('sha256:../../etc/passwd'), null);
+      const info = await store().put(pieces(Buffer.from('to delete')), { maxBytes: 100 });
+      assert.equal(await store().delete(info.digest), true);
+      assert.equal(await store().delete(info.digest), false);
+      assert.equal(await store().get(info.digest), null);
+    });
+  });
+}
+
+describe(`blob stores (${TEST_DB})`, () => {
+  let dataDir: string;
+  let pg: TestDatabase | undefined;
+  let storage: Storage;
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'charthouse-blobs-'));
+    if (TEST_DB === 'postgres') pg = await createTestDatabase();
+    storage = openStorage({ databaseUrl: pg?.url ?? null, dataDir });
+    await migrateToLatest(storage);
+  });
+  after(async () => {
+    await storage?.close();
+    await pg?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const countFiles = async (dir: string): Promise<number> => {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isFile()).length;
+  };
+
+  blobStoreContract(
+    'filesystem',
+    () => new FsBlobStore(path.join(dataDir, 'fs-blobs')),
+    // Every file, uploads included: a failed upload leaves no temporary file behind either.
+    () => countFiles(path.join(dataDir, 'fs-blobs')),
+  );
+
+  blobStoreContract(
+    'database',
+    () => new PgBlobStore(storage.db),
+    async () => {
+      const blobs = await storage.db
+        .selectFrom('blobs')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      const uploads = await storage.db
+        .selectFrom('blob_chunks')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('blob_key', 'like', 'upload:%')
+        .executeTakeFirstOrThrow();
+      // Pieces of failed or finished uploads must not linger under their upload key.
+      return Number(blobs.n) + Number(uploads.n);
+    },
+  );
+
+  it('goes with the database: files beside SQLite, the database on PostgreSQL', () => {
+    const store = openBlobStore(storage, dataDir);
+    assert.ok(TEST_DB === 'postgres' ? store instanceof PgBlobStore : store instanceof FsBlobStore);
+  });
+});
