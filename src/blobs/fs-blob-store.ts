@@ -13,6 +13,14 @@ import {
   type ByteRange,
 } from './blob-store.js';
 
+/** write(2) may write less than asked: go on until the chunk is all written. */
+async function writeAll(file: FileHandle, chunk: Buffer): Promise<void> {
+  for (let offset = 0; offset < chunk.length;) {
+    const { bytesWritten } = await file.write(chunk, offset, chunk.length - offset);
+    offset += bytesWritten;
+  }
+}
+
 /**
  * Blobs as files under `root` (the data folder's `blobs/`): `sha256/ab/abcdef…`, two hex digits of
  * fan-out so no folder grows huge. An upload is written to `uploads/` first, synced, verified and then
@@ -39,7 +47,7 @@ export class FsBlobStore implements BlobStore {
     let file: FileHandle | null = await open(temp, 'wx', 0o600);
     try {
       const handle = file;
-      const info = await hashAndCount(body, options.maxBytes, (chunk) => handle.write(chunk));
+      const info = await hashAndCount(body, options.maxBytes, (chunk) => writeAll(handle, chunk));
       await file.sync();
       await file.close();
       file = null;
