@@ -98,8 +98,9 @@ export class PgBlobStore implements BlobStore {
   async get(digest: string, range?: ByteRange): Promise<Readable | null> {
     const info = await this.stat(digest);
     if (info === null) return null;
+    // Like a file read: a range running past the end stops at the last byte.
     const start = range?.start ?? 0;
-    const end = range?.end ?? info.size - 1;
+    const end = Math.min(range?.end ?? info.size - 1, info.size - 1);
     const db = this.db;
     async function* pieces(): AsyncGenerator<Buffer> {
       // One row at a time: memory stays at one piece whatever the blob's size.
@@ -115,7 +116,7 @@ export class PgBlobStore implements BlobStore {
         yield row.data.subarray(Math.max(0, start - base), Math.min(row.data.length, end - base + 1));
       }
     }
-    return info.size === 0 ? Readable.from([]) : Readable.from(pieces());
+    return start > end ? Readable.from([]) : Readable.from(pieces());
   }
 
   async delete(digest: string): Promise<boolean> {

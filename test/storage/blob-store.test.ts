@@ -53,6 +53,11 @@ function blobStoreContract(name: string, store: () => BlobStore, stored: () => P
         const part = await read(await store().get(info.digest, { start, end }));
         assert.ok(part.equals(big.subarray(start, end + 1)), `range ${start}-${end}`);
       }
+      // A range past the end stops at the last byte, as a file read does.
+      const tail = await read(
+        await store().get(info.digest, { start: big.length - 3, end: big.length + 100 }),
+      );
+      assert.ok(tail.equals(big.subarray(big.length - 3)));
     });
 
     it('stores the same content once, also when it arrives twice at the same time', async () => {
