@@ -15,7 +15,14 @@ import {
   type FixtureHandler,
   type FixtureServer,
 } from '../support/fixture-servers.js';
-import { createTenant, startTestServer, syncAndWait, TEST_DB, type TestServer } from '../support/server.js';
+import {
+  countChartVersions,
+  createTenant,
+  startTestServer,
+  syncAndWait,
+  TEST_DB,
+  type TestServer,
+} from '../support/server.js';
 
 const KONG = readFileSync(new URL('../../../shared/corpus/index/kong-charts-index.yaml', import.meta.url));
 
@@ -53,15 +60,7 @@ describe(`sync faults (${TEST_DB})`, () => {
   });
 
   const sync = () => syncAndWait(server, base, tenant.adminToken);
-  const versions = async (): Promise<number> =>
-    Number(
-      (
-        await server.app.storage.db
-          .selectFrom('chart_versions')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const versions = (): Promise<number> => countChartVersions(server);
 
   it('syncs the good index first, with a warning per duplicate entry', async () => {
     const run = await sync();

@@ -4,7 +4,14 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startFixtureServer, type FixtureServer } from '../support/fixture-servers.js';
-import { createTenant, startTestServer, syncAndWait, TEST_DB, type TestServer } from '../support/server.js';
+import {
+  countChartVersions,
+  createTenant,
+  startTestServer,
+  syncAndWait,
+  TEST_DB,
+  type TestServer,
+} from '../support/server.js';
 
 type Run = {
   id: string;
@@ -78,15 +85,7 @@ describe(`sync of classic repositories (${TEST_DB})`, () => {
   const syncNow = (name = 'argo') => syncAndWait(server, `${base}/${name}`, tenant.adminToken);
   const registry = async (): Promise<Registry> =>
     (await server.api<Registry>('GET', `${base}/argo`, { token: tenant.memberToken })).body;
-  const versionRows = async (): Promise<number> =>
-    Number(
-      (
-        await server.app.storage.db
-          .selectFrom('chart_versions')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+  const versionRows = (): Promise<number> => countChartVersions(server);
 
   it('synchronizes a real index into the catalog and shows Last Synced', async () => {
     const run = await syncNow();

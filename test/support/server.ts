@@ -145,6 +145,15 @@ export async function countRegistries(server: TestServer): Promise<number> {
   return Number(row.n);
 }
 
+/** Chart versions stored, in every registry: sync tests check what a sync wrote or kept. */
+export async function countChartVersions(server: TestServer): Promise<number> {
+  const row = await server.app.storage.db
+    .selectFrom('chart_versions')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** A sync run as the API returns it (see src/sync/sync.schema.ts). */
 export type SyncRunBody = SyncRunView;
 
