@@ -1,59 +1,21 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { ChartSearchResult, SyncRunList, SyncRunView } from '../../src/client/api-client.js';
+import { assertCliOk, runCli, type CliRun } from '../support/cli.js';
 import { serveFile, startFixtureServer, type FixtureServer } from '../support/fixture-servers.js';
 import { ADMIN, createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const KONG = new URL('../../../shared/corpus/index/kong-charts-index.yaml', import.meta.url).pathname;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith('CHARTHOUSE_') && !k.startsWith('NODE_TEST')) env[k] = v;
-  }
-  return env;
-}
-
-/** The real CLI as a child process (async: the server answers from this very process). */
-function cli(configFile: string, args: string[], stdin = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: { ...cleanEnv(), CHARTHOUSE_CLI_CONFIG: configFile },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
-
-function assertOk(run: Run, what: string): void {
-  assert.equal(run.code, 0, `${what} failed (${run.code}): ${run.stderr}`);
-}
 
 describe(`charthouse registry sync and chart commands (${TEST_DB})`, () => {
   let server: TestServer;
   let fixture: FixtureServer;
   let dir: string;
   let config: string;
-  const run = (args: string[]): Promise<Run> => cli(config, args);
+  const run = (args: string[]): Promise<CliRun> => runCli(config, args);
 
   before(async () => {
     server = await startTestServer();
@@ -70,11 +32,11 @@ describe(`charthouse registry sync and chart commands (${TEST_DB})`, () => {
       });
       assert.equal(add.status, 201, JSON.stringify(add.body));
     }
-    assertOk(
-      await cli(
+    assertCliOk(
+      await runCli(
         config,
         ['login', '--server', server.url, '--username', ADMIN.username, '--password-stdin'],
-        ADMIN.password,
+        { stdin: ADMIN.password },
       ),
       'login',
     );
@@ -86,17 +48,17 @@ describe(`charthouse registry sync and chart commands (${TEST_DB})`, () => {
 
   it('syncs a registry and waits for the outcome', async () => {
     const sync = await run(['registry', 'sync', 'kong', '--tenant', 'acme', '--wait']);
-    assertOk(sync, 'registry sync --wait');
+    assertCliOk(sync, 'registry sync --wait');
     assert.match(sync.stdout, /^Synced kong in \d+\.\d s: added \d+, updated 0, removed 0, unchanged 0/m);
     assert.match(sync.stderr, /Syncing kong/);
 
     const again = await run(['registry', 'sync', 'kong', '--tenant', 'acme', '--wait', '--json']);
-    assertOk(again, 'registry sync --wait --json');
+    assertCliOk(again, 'registry sync --wait --json');
     const outcome = JSON.parse(again.stdout) as SyncRunView;
     assert.equal(outcome.status, 'unchanged');
 
     const history = await run(['registry', 'syncs', 'kong', '--tenant', 'acme']);
-    assertOk(history, 'registry syncs');
+    assertCliOk(history, 'registry syncs');
     assert.match(
       history.stdout,
       /^STARTED +TRIGGER +STATUS +ADDED +UPDATED +REMOVED +UNCHANGED +WARNINGS +ERROR$/m,
@@ -121,7 +83,7 @@ describe(`charthouse registry sync and chart commands (${TEST_DB})`, () => {
 
   it('searches the catalog and shows charts and versions', async () => {
     const search = await run(['chart', 'search', 'operator', '--tenant', 'acme']);
-    assertOk(search, 'chart search');
+    assertCliOk(search, 'chart search');
     assert.match(search.stdout, /^REGISTRY +CHART +LATEST +APP VERSION +DESCRIPTION$/m);
     assert.match(search.stdout, /^kong +gateway-operator +\d+\.\d+\.\d+\S* +\S+/m);
     assert.match(search.stdout, /^kong +kong-operator /m);
@@ -145,18 +107,18 @@ describe(`charthouse registry sync and chart commands (${TEST_DB})`, () => {
     ) as ChartSearchResult;
     assert.equal(json.items.length, 2);
     const none = await run(['chart', 'search', 'no-such-chart', '--tenant', 'acme']);
-    assertOk(none, 'chart search (no match)');
+    assertCliOk(none, 'chart search (no match)');
     assert.equal(none.stdout, 'No charts found.\n');
 
     const show = await run(['chart', 'show', 'kong/ingress', '--tenant', 'acme']);
-    assertOk(show, 'chart show');
+    assertCliOk(show, 'chart show');
     assert.match(show.stdout, /^Chart: +ingress$/m);
     assert.match(show.stdout, /^VERSION +APP VERSION +CREATED +DEPRECATED$/m);
     const latest = /^Latest: +(\S+)$/m.exec(show.stdout)?.[1];
     assert.ok(latest);
 
     const version = await run(['chart', 'show', 'kong/ingress', '--tenant', 'acme', '--version', latest]);
-    assertOk(version, 'chart show --version');
+    assertCliOk(version, 'chart show --version');
     assert.match(version.stdout, new RegExp(`^Version: +${latest.replace(/[.+]/g, '\\$&')}$`, 'm'));
     assert.match(
       version.stdout,

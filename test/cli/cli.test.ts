@@ -1,60 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { RegistryList, RegistryView, TenantList } from '../../src/client/api-client.js';
+import { assertCliOk, runCli, type CliRun } from '../support/cli.js';
 import { ADMIN, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REGISTRY_PASSWORD = 'registry-password-never-printed';
 const MEMBER_PASSWORD = 'alice-password-for-tests';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment of a user's shell: nothing from the test run or the developer's own CLI login. */
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith('CHARTHOUSE_') && !k.startsWith('NODE_TEST')) env[k] = v;
-  }
-  return env;
-}
-
-/** Runs the real CLI as a child process; async, because the server answers from this very process. */
-function cli(
-  configFile: string,
-  args: string[],
-  opts: { stdin?: string; env?: Record<string, string> } = {},
-): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      env: { ...cleanEnv(), CHARTHOUSE_CLI_CONFIG: configFile, ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? '');
-  });
-}
-
-function assertOk(run: Run, what: string): void {
-  assert.equal(run.code, 0, `${what} failed (${run.code}): ${run.stderr}`);
-}
-
-function assertNoStack(run: Run): void {
+function assertNoStack(run: CliRun): void {
   assert.doesNotMatch(run.stderr, /^\s+at /m, 'no stack trace');
 }
 
@@ -62,8 +19,8 @@ describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
   let server: TestServer;
   let dir: string;
   let config: string;
-  const run = (args: string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<Run> =>
-    cli(config, args, opts);
+  const run = (args: string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<CliRun> =>
+    runCli(config, args, opts);
 
   before(async () => {
     server = await startTestServer();
@@ -82,7 +39,7 @@ describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
         stdin: `${ADMIN.password}\n`,
       },
     );
-    assertOk(login, 'login');
+    assertCliOk(login, 'login');
     assert.match(login.stdout, /Signed in to http:\/\/127\.0\.0\.1:\d+ as admin/);
     const info = await stat(config);
     assert.equal(info.mode & 0o777, 0o600);
@@ -96,7 +53,7 @@ describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
 
   it('refuses a wrong password with a readable error', async () => {
     const other = path.join(dir, 'other.json');
-    const bad = await cli(
+    const bad = await runCli(
       other,
       ['login', '--server', server.url, '--username', 'admin', '--password-stdin'],
       {
@@ -109,9 +66,9 @@ describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
   });
 
   it('creates and lists tenants, adds and lists members', async () => {
-    assertOk(await run(['tenant', 'create', 'acme', '--display-name', 'Acme Corp']), 'tenant create');
+    assertCliOk(await run(['tenant', 'create', 'acme', '--display-name', 'Acme Corp']), 'tenant create');
     const list = await run(['tenant', 'list']);
-    assertOk(list, 'tenant list');
+    assertCliOk(list, 'tenant list');
     assert.match(list.stdout, /^NAME +DISPLAY NAME +CREATED$/m);
     assert.match(list.stdout, /^acme +Acme Corp +\d{4}-\d\d-\d\d \d\d:\d\d UTC$/m);
     const json = JSON.parse((await run(['tenant', 'list', '--json'])).stdout) as TenantList;
@@ -123,10 +80,10 @@ describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
         stdin: `${MEMBER_PASSWORD}\n`,
       },
     );
-    assertOk(add, 'member add');
+    assertCliOk(add, 'member add');
     assert.match(add.stdout, /Added alice to acme as admin/);
     const members = await run(['tenant', 'member', 'list', 'acme']);
-    assertOk(members, 'member list');
+    assertCliOk(members, 'member list');
     assert.match(members.stdout, /^alice +admin +/m);
     const badRole = await run(['tenant', 'member', 'add', 'acme', 'bob', '--role', 'owner']);
     assert.equal(badRole.code, 2);
@@ -148,12 +105,12 @@ describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
       ],
       { stdin: REGISTRY_PASSWORD },
     );
-    assertOk(add, 'registry add');
+    assertCliOk(add, 'registry add');
     assert.match(add.stdout, /Added Helm registry internal \(tenant acme\)/);
     assert.match(add.stdout, /^Last synced: +n\/a$/m);
 
     const table = await run(['registry', 'list', '--tenant', 'acme']);
-    assertOk(table, 'registry list');
+    assertCliOk(table, 'registry list');
     const lines = table.stdout.trimEnd().split('\n');
     assert.match(lines[0]!, /^NAME +SCOPE +KIND +ENDPOINT +PROTECTED +AUTH +LAST SYNCED +STATUS +CHARTS$/);
     const row = lines.find((l) => l.startsWith('internal '));
@@ -172,7 +129,7 @@ describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
     assert.deepEqual(internal?.auth, { type: 'basic', username: 'deploy' });
 
     const get = await run(['registry', 'get', 'internal', '--tenant', 'acme', '--json']);
-    assertOk(get, 'registry get');
+    assertCliOk(get, 'registry get');
     assert.equal((JSON.parse(get.stdout) as RegistryView).syncStatus, 'disabled');
     const detail = await run(['registry', 'get', 'internal', '--tenant', 'acme']);
     assert.match(detail.stdout, /^Authentication: +basic \(username deploy\)$/m);
@@ -192,7 +149,7 @@ describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
       'internal2',
       '--no-auth',
     ]);
-    assertOk(upd, 'registry update');
+    assertCliOk(upd, 'registry update');
     assert.match(upd.stdout, /Updated Helm registry internal2/);
     const r = JSON.parse(
       (await run(['registry', 'get', 'internal2', '--tenant', 'acme', '--json'])).stdout,
@@ -256,9 +213,9 @@ describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
     const refused = await run(['registry', 'remove', 'internal2', '--tenant', 'acme']);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /--yes/);
-    assertOk(await run(['registry', 'get', 'internal2', '--tenant', 'acme']), 'still there');
+    assertCliOk(await run(['registry', 'get', 'internal2', '--tenant', 'acme']), 'still there');
     const removed = await run(['registry', 'remove', 'internal2', '--tenant', 'acme', '--yes']);
-    assertOk(removed, 'registry remove');
+    assertCliOk(removed, 'registry remove');
     const gone = await run(['registry', 'get', 'internal2', '--tenant', 'acme']);
     assert.equal(gone.code, 1);
     assert.match(gone.stderr, /^error: Helm registry "internal2" was not found\.$/m);
@@ -266,17 +223,17 @@ describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
 
   it('creates a personal token that works from CHARTHOUSE_TOKEN without a stored login', async () => {
     const created = await run(['token', 'create', 'ci', '--expires-in-days', '7']);
-    assertOk(created, 'token create');
+    assertCliOk(created, 'token create');
     const token = created.stdout.trim();
     assert.match(token, /^\S+$/);
     assert.match(created.stderr, /not shown again/);
     const fresh = path.join(dir, 'ci.json');
-    const me = await cli(fresh, ['whoami', '--server', server.url, '--json'], {
+    const me = await runCli(fresh, ['whoami', '--server', server.url, '--json'], {
       env: { CHARTHOUSE_TOKEN: token },
     });
-    assertOk(me, 'whoami with CHARTHOUSE_TOKEN');
+    assertCliOk(me, 'whoami with CHARTHOUSE_TOKEN');
     assert.equal((JSON.parse(me.stdout) as { username: string }).username, 'admin');
-    const bad = await cli(fresh, ['whoami', '--server', server.url], {
+    const bad = await runCli(fresh, ['whoami', '--server', server.url], {
       env: { CHARTHOUSE_TOKEN: 'chp_nope' },
     });
     assert.equal(bad.code, 1);
@@ -316,7 +273,7 @@ describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
 
   it('signs out', async () => {
     const out = await run(['logout']);
-    assertOk(out, 'logout');
+    assertCliOk(out, 'logout');
     await assert.rejects(stat(config), { code: 'ENOENT' });
     const afterLogout = await run(['tenant', 'list']);
     assert.equal(afterLogout.code, 2, 'no server known any more');
