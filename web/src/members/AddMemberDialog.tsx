@@ -2,9 +2,8 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import type { MemberBody } from '../../../src/client/api-client.js';
 import { useApi } from '../app/session';
-import { Button } from '../ui/Button';
-import { Dialog } from '../ui/Dialog';
 import { Field } from '../ui/Field';
+import { FormDialog } from '../ui/FormDialog';
 import { simpleFormErrors, type SimpleFormErrors } from '../ui/form-errors';
 import { membersQueryKey } from './member-queries';
 
@@ -42,67 +41,56 @@ export function AddMemberDialog({ tenant, onClose, onAdded }: AddMemberDialogPro
   };
 
   return (
-    <Dialog title="Add Member" onClose={onClose}>
-      <form onSubmit={onSubmit} noValidate className="dialog-form">
-        <div className="dialog-body">
-          {errors.summary && (
-            <div className="alert alert-error" role="alert">
-              <div className="alert-body">{errors.summary}</div>
-            </div>
-          )}
-          <fieldset disabled={add.isPending} className="plain-fieldset">
-            <Field label="Username" error={errors.fields.username}>
-              {(control) => (
-                <input
-                  {...control}
-                  name="username"
-                  autoComplete="off"
-                  spellCheck={false}
-                  value={username}
-                  onChange={(e) => setUsername(e.currentTarget.value)}
-                  data-autofocus
-                />
-              )}
-            </Field>
-            <Field
-              label="Password"
-              note="for a new user"
-              hint="Needed only when this user does not exist yet; an existing user keeps their password."
-              error={errors.fields.password}
-            >
-              {(control) => (
-                <input
-                  {...control}
-                  name="password"
-                  type="password"
-                  autoComplete="new-password"
-                  value={password}
-                  onChange={(e) => setPassword(e.currentTarget.value)}
-                />
-              )}
-            </Field>
-            <Field label="Role" error={errors.fields.role}>
-              {(control) => (
-                <select
-                  {...control}
-                  name="role"
-                  value={role}
-                  onChange={(e) => setRole(e.currentTarget.value === 'admin' ? 'admin' : 'member')}
-                >
-                  <option value="member">Member: uses the tenant's registries</option>
-                  <option value="admin">Administrator: also manages registries and members</option>
-                </select>
-              )}
-            </Field>
-          </fieldset>
-        </div>
-        <div className="dialog-footer">
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={add.isPending}>
-            Confirm
-          </Button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title="Add Member"
+      onClose={onClose}
+      onSubmit={onSubmit}
+      pending={add.isPending}
+      summary={errors.summary}
+    >
+      <Field label="Username" error={errors.fields.username}>
+        {(control) => (
+          <input
+            {...control}
+            name="username"
+            autoComplete="off"
+            spellCheck={false}
+            value={username}
+            onChange={(e) => setUsername(e.currentTarget.value)}
+            data-autofocus
+          />
+        )}
+      </Field>
+      <Field
+        label="Password"
+        note="for a new user"
+        hint="Needed only when this user does not exist yet; an existing user keeps their password."
+        error={errors.fields.password}
+      >
+        {(control) => (
+          <input
+            {...control}
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(e) => setPassword(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+      <Field label="Role" error={errors.fields.role}>
+        {(control) => (
+          <select
+            {...control}
+            name="role"
+            value={role}
+            onChange={(e) => setRole(e.currentTarget.value === 'admin' ? 'admin' : 'member')}
+          >
+            <option value="member">Member: uses the tenant's registries</option>
+            <option value="admin">Administrator: also manages registries and members</option>
+          </select>
+        )}
+      </Field>
+    </FormDialog>
   );
 }

@@ -3,9 +3,8 @@ import { useState, type FormEvent } from 'react';
 import type { TenantBody } from '../../../src/client/api-client.js';
 import { meQueryKey } from '../app/me';
 import { useApi } from '../app/session';
-import { Button } from '../ui/Button';
-import { Dialog } from '../ui/Dialog';
 import { Field } from '../ui/Field';
+import { FormDialog } from '../ui/FormDialog';
 import { simpleFormErrors, type SimpleFormErrors } from '../ui/form-errors';
 import { tenantsQueryKey } from './tenant-queries';
 
@@ -46,52 +45,41 @@ export function CreateTenantDialog({
   };
 
   return (
-    <Dialog title="Create Tenant" onClose={onClose}>
-      <form onSubmit={onSubmit} noValidate className="dialog-form">
-        <div className="dialog-body">
-          {errors.summary && (
-            <div className="alert alert-error" role="alert">
-              <div className="alert-body">{errors.summary}</div>
-            </div>
-          )}
-          <fieldset disabled={create.isPending} className="plain-fieldset">
-            <Field
-              label="Name"
-              hint='Lowercase letters, digits and "-", up to 63 characters; used in URLs and cannot change.'
-              error={errors.fields.name}
-            >
-              {(control) => (
-                <input
-                  {...control}
-                  name="name"
-                  autoComplete="off"
-                  spellCheck={false}
-                  value={name}
-                  onChange={(e) => setName(e.currentTarget.value)}
-                  data-autofocus
-                />
-              )}
-            </Field>
-            <Field label="Display name" note="optional" error={errors.fields.displayName}>
-              {(control) => (
-                <input
-                  {...control}
-                  name="displayName"
-                  autoComplete="off"
-                  value={displayName}
-                  onChange={(e) => setDisplayName(e.currentTarget.value)}
-                />
-              )}
-            </Field>
-          </fieldset>
-        </div>
-        <div className="dialog-footer">
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" busy={create.isPending}>
-            Confirm
-          </Button>
-        </div>
-      </form>
-    </Dialog>
+    <FormDialog
+      title="Create Tenant"
+      onClose={onClose}
+      onSubmit={onSubmit}
+      pending={create.isPending}
+      summary={errors.summary}
+    >
+      <Field
+        label="Name"
+        hint='Lowercase letters, digits and "-", up to 63 characters; used in URLs and cannot change.'
+        error={errors.fields.name}
+      >
+        {(control) => (
+          <input
+            {...control}
+            name="name"
+            autoComplete="off"
+            spellCheck={false}
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            data-autofocus
+          />
+        )}
+      </Field>
+      <Field label="Display name" note="optional" error={errors.fields.displayName}>
+        {(control) => (
+          <input
+            {...control}
+            name="displayName"
+            autoComplete="off"
+            value={displayName}
+            onChange={(e) => setDisplayName(e.currentTarget.value)}
+          />
+        )}
+      </Field>
+    </FormDialog>
   );
 }
