@@ -15,12 +15,15 @@ import type { UpstreamPolicy } from '../upstream/http-client.js';
 import {
   DOCKER_MANIFEST_LIST_MEDIA_TYPE,
   DOCKER_MANIFEST_MEDIA_TYPE,
+  HELM_CHART_LAYER_MEDIA_TYPE,
+  HELM_CONFIG_MEDIA_TYPE,
+  LEGACY_CHART_LAYER_MEDIA_TYPE,
+  OCI_ARTIFACT_MANIFEST_MEDIA_TYPE,
   OCI_INDEX_MEDIA_TYPE,
   OCI_MANIFEST_MEDIA_TYPE,
-  OciSession,
-  type OciRetryPolicy,
-  type OciTarget,
-} from '../upstream/oci-session.js';
+} from '../protocol/oci/media-types.js';
+import { tagToVersion } from '../protocol/oci/reference.js';
+import { OciSession, type OciRetryPolicy, type OciTarget } from '../upstream/oci-session.js';
 import { toCatalogRow } from './catalog-row.js';
 
 /*
@@ -53,10 +56,9 @@ import { toCatalogRow } from './catalog-row.js';
  */
 
 export const MANIFEST_DIGEST_ANNOTATION = 'charthouse.io/manifest-digest';
-export const HELM_CONFIG_MEDIA_TYPE = 'application/vnd.cncf.helm.config.v1+json';
-export const HELM_CHART_LAYER_MEDIA_TYPE = 'application/vnd.cncf.helm.chart.content.v1.tar+gzip';
-const LEGACY_CHART_LAYER_MEDIA_TYPE = 'application/tar+gzip';
-const OCI_ARTIFACT_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.artifact.manifest.v1+json';
+// Moved to protocol/oci (media-types.ts, reference.ts); re-exported for existing importers.
+export { HELM_CHART_LAYER_MEDIA_TYPE, HELM_CONFIG_MEDIA_TYPE };
+export { tagToVersion, versionToTag } from '../protocol/oci/reference.js';
 const CREATED_ANNOTATION = 'org.opencontainers.image.created';
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -68,21 +70,7 @@ const MAX_TAG_PAGES = 100;
 /** Tags looked at concurrently within one repository: quick, yet polite to the registry. */
 const TAG_CONCURRENCY = 4;
 
-// SemVer 2.0.0 exactly, as Masterminds' StrictNewVersion (what helm uses on tag lists) demands it.
-const STRICT_SEMVER =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
-
-/** The chart version a tag stands for (`_` back to `+`, as helm reads tags), or null when it is none. */
-export function tagToVersion(tag: string): string | null {
-  const version = tag.replaceAll('_', '+');
-  return STRICT_SEMVER.test(version) ? version : null;
-}
-
-/** The tag helm pushes a version under: `+` is not allowed in tags. */
-export function versionToTag(version: string): string {
-  return version.replaceAll('+', '_');
-}
 
 export type ManifestClass =
   | { kind: 'chart'; configDigest: string; configSize: number; chartDigest: string; created: string | null }

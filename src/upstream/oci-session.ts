@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DOCKER_MANIFEST_LIST_MEDIA_TYPE,
+  DOCKER_MANIFEST_MEDIA_TYPE,
+  OCI_INDEX_MEDIA_TYPE,
+  OCI_MANIFEST_MEDIA_TYPE,
+} from '../protocol/oci/media-types.js';
 import { parseWwwAuthenticateAll } from '../protocol/oci/www-authenticate.js';
 import type { AuthChallenge } from '../protocol/oci/www-authenticate.js';
 import type { ParsedEndpoint } from '../protocol/registry-endpoint.js';
@@ -32,10 +38,13 @@ export interface OciRetryPolicy {
 
 export const DEFAULT_OCI_RETRY: OciRetryPolicy = { maxRetries: 3, maxWaitMs: 10_000, defaultWaitMs: 500 };
 
-export const OCI_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
-export const OCI_INDEX_MEDIA_TYPE = 'application/vnd.oci.image.index.v1+json';
-export const DOCKER_MANIFEST_MEDIA_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
-export const DOCKER_MANIFEST_LIST_MEDIA_TYPE = 'application/vnd.docker.distribution.manifest.list.v2+json';
+// Defined with the rest of the protocol (protocol/oci/media-types.ts); re-exported for existing importers.
+export {
+  DOCKER_MANIFEST_LIST_MEDIA_TYPE,
+  DOCKER_MANIFEST_MEDIA_TYPE,
+  OCI_INDEX_MEDIA_TYPE,
+  OCI_MANIFEST_MEDIA_TYPE,
+};
 /**
  * What we ask manifests for: helm's own list (b.5), so the registry answers with what it stores rather
  * than converting (distribution rewrites an OCI manifest to schema 1 for a client that accepts neither).

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatScope, parseScopes } from './token-scope.js';
+
+describe('parseScopes', () => {
+  it('reads repository and registry scopes, several per value', () => {
+    assert.deepEqual(parseScopes(['repository:acme/charts/x:pull,push registry:catalog:*']), [
+      { type: 'repository', name: 'acme/charts/x', actions: ['pull', 'push'] },
+      { type: 'registry', name: 'catalog', actions: ['*'] },
+    ]);
+  });
+  it('keeps a host:port in the name: the type ends at the first ":", the actions start after the last', () => {
+    assert.deepEqual(parseScopes(['repository:reg.example.com:5000/acme/x:pull']), [
+      { type: 'repository', name: 'reg.example.com:5000/acme/x', actions: ['pull'] },
+    ]);
+  });
+  it('merges scopes on the same resource and drops repeated actions', () => {
+    assert.deepEqual(parseScopes(['repository:a:pull', 'repository:a:push,pull', 'repository:b:pull,pull']), [
+      { type: 'repository', name: 'a', actions: ['pull', 'push'] },
+      { type: 'repository', name: 'b', actions: ['pull'] },
+    ]);
+  });
+  it('skips malformed scopes, as distribution does', () => {
+    assert.deepEqual(
+      parseScopes([
+        '',
+        '  ',
+        'repository',
+        'repository:a',
+        ':a:pull',
+        'repository::pull',
+        'repository:a:',
+        'Repo:a:pull',
+      ]),
+      [],
+    );
+    assert.deepEqual(parseScopes(['repository(plugin):a:pull']), [
+      { type: 'repository(plugin)', name: 'a', actions: ['pull'] },
+    ]);
+  });
+});
+
+describe('formatScope', () => {
+  it('writes type:name:actions and round-trips', () => {
+    const text = 'repository:acme/x:pull,push';
+    assert.equal(formatScope(parseScopes([text])[0]!), text);
+  });
+});
