@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CatalogService } from './catalog/catalog.service.js';
 import type { Config } from './config/config.js';
+import type { HostedService } from './hosted/hosted.service.js';
 import type { AuthService } from './identity/auth.service.js';
 import type { RegistryService } from './registries/registry.service.js';
 import type { Storage } from './storage/database.js';
@@ -17,4 +18,5 @@ export interface AppServices {
   registries: RegistryService;
   sync: SyncService;
   catalog: CatalogService;
+  hosted: HostedService;
 }

@@ -17,6 +17,13 @@ import { CatalogService } from './catalog/catalog.service.js';
 import { ChartFilesService } from './catalog/chart-files.js';
 import { ChartFilesRepository } from './catalog/chart-files.repository.js';
 import { ChartVersionRepository } from './catalog/chart-version.repository.js';
+import { openBlobStore } from './blobs/blob-stores.js';
+import { ChartPublisher } from './hosted/chart-publisher.js';
+import { HostedAccess } from './hosted/hosted-access.js';
+import { HostedRepository } from './hosted/hosted.repository.js';
+import { HostedService } from './hosted/hosted.service.js';
+import { HostedIndexCache } from './hosted/index-yaml.js';
+import { OciRegistry } from './hosted/oci-registry.js';
 import { SyncEngine } from './sync/sync.engine.js';
 import { SyncLeaseRepository } from './sync/sync-lease.repository.js';
 import { SyncRunRepository } from './sync/sync-run.repository.js';
@@ -51,7 +58,8 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
 
   const users = new UserRepository(storage.db);
   const auth = new AuthService(users, config.sessionTtlMinutes);
-  const tenants = new TenantService(new TenantRepository(storage.db), users);
+  const tenantRows = new TenantRepository(storage.db);
+  const tenants = new TenantService(tenantRows, users);
   const secrets = new SecretBox(key);
   const upstreamPolicy = createUpstreamPolicy({
     allowPrivateEndpoints: config.allowPrivateEndpoints,
@@ -99,13 +107,39 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     new CatalogRepository(storage.db),
     chartFiles,
   );
+  const hostedRepo = new HostedRepository(storage.db);
+  const blobs = openBlobStore(storage, config.dataDir);
+  const publisher = new ChartPublisher(
+    storage.db,
+    hostedRepo,
+    blobs,
+    new ChartVersionRepository(storage.db, storage.dialect),
+    new ChartFilesRepository(storage.db),
+  );
+  const hosted = new HostedService(
+    new HostedAccess(auth, tenants, tenantRows, hostedRepo, key),
+    publisher,
+    new OciRegistry(hostedRepo, blobs, publisher, logger.child({ component: 'oci' })),
+    new HostedIndexCache(
+      hostedRepo,
+      config.publicUrl === null ? '' : new URL(config.publicUrl).pathname.replace(/\/+$/, ''),
+    ),
+    hostedRepo,
+    blobs,
+    registryRepository,
+    storage.db,
+    config.publicUrl,
+    logger.child({ component: 'hosted' }),
+  );
+  await hosted.provisionAll();
+  tenants.onCreated = (tenant) => hosted.provision(tenant.id, tenant.name);
   const scheduler = config.syncScheduler
     ? new SyncScheduler({ engine, leases, runs, logger, tickMs: config.syncTickSeconds * 1000 })
     : null;
   const { generatedPassword } = await auth.bootstrapAdmin(config.adminUsername, config.adminPassword);
   await auth.pruneExpiredTokens();
 
-  const services: AppServices = { config, logger, storage, auth, tenants, registries, sync, catalog };
+  const services: AppServices = { config, logger, storage, auth, tenants, registries, sync, catalog, hosted };
   const http = await buildServer(services, metrics);
 
   return {

@@ -34,7 +34,7 @@ export function registerServe(program: Command): void {
       }
       const address = await app.listen();
       logger.info(
-        { address, database: app.storage.dialect, publicUrl: config.publicUrl },
+        { address, database: app.storage.dialect, publicUrl: config.publicUrl ?? '(from each request)' },
         'charthouse listening',
       );
       let closing = false;

@@ -12,7 +12,7 @@ describe('loadConfig', () => {
     assert.equal(c.host, '0.0.0.0');
     assert.equal(c.dataDir, path.resolve('./data'));
     assert.equal(c.databaseUrl, null);
-    assert.equal(c.publicUrl, 'http://localhost:8080');
+    assert.equal(c.publicUrl, null);
     assert.equal(c.allowPrivateEndpoints, false);
     assert.equal(c.logLevel, 'info');
     assert.equal(c.secretKeyFile, path.resolve('./data/secret.key'));
@@ -52,12 +52,15 @@ describe('loadConfig', () => {
   it('reads a YAML config file, lets the environment win, and rejects unknown file keys', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'charthouse-config-'));
     const file = path.join(dir, 'charthouse.yaml');
-    writeFileSync(file, 'port: 9000\nlogLevel: debug\nallowPrivateEndpoints: true\n');
+    writeFileSync(
+      file,
+      'port: 9000\nlogLevel: debug\nallowPrivateEndpoints: true\npublicUrl: https://charts.example.com/\n',
+    );
     const c = loadConfig({ CHARTHOUSE_CONFIG_FILE: file, CHARTHOUSE_LOG_LEVEL: 'warn' });
     assert.equal(c.port, 9000);
     assert.equal(c.logLevel, 'warn');
     assert.equal(c.allowPrivateEndpoints, true);
-    assert.equal(c.publicUrl, 'http://localhost:9000');
+    assert.equal(c.publicUrl, 'https://charts.example.com');
     writeFileSync(file, 'port: 9000\nprot: 1\n');
     assert.throws(() => loadConfig({ CHARTHOUSE_CONFIG_FILE: file }), /unknown setting "prot"/);
   });

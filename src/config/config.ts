@@ -12,7 +12,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | null;
-  publicUrl: string;
+  /** Null: taken from each request (Host, or X-Forwarded-* behind a trusted proxy). */
+  publicUrl: string | null;
   adminUsername: string;
   adminPassword: string | null;
   secretKey: string | null;
@@ -57,7 +58,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     key: 'publicUrl',
     env: 'CHARTHOUSE_PUBLIC_URL',
     kind: 'url',
-    fallback: (c) => `http://localhost:${c.port ?? 8080}`,
+    fallback: null,
   },
   { key: 'adminUsername', env: 'CHARTHOUSE_ADMIN_USERNAME', kind: 'string', fallback: 'admin' },
   { key: 'adminPassword', env: 'CHARTHOUSE_ADMIN_PASSWORD', kind: 'string', fallback: null, secret: true },

@@ -5,6 +5,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { AppServices } from '../app.services.js';
 import { catalogRoutes } from '../catalog/catalog.routes.js';
+import { helmRepositoryRoutes } from '../hosted/helm-repository.routes.js';
+import { hostedRoutes } from '../hosted/hosted.routes.js';
+import { ociRoutes } from '../hosted/oci.routes.js';
 import { authRoutes } from '../identity/auth.routes.js';
 import { registryRoutes } from '../registries/registry.routes.js';
 import { NotFoundError } from '../shared/errors.js';
@@ -72,5 +75,8 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
   registryRoutes(app, s);
   syncRoutes(app, s);
   catalogRoutes(app, s);
+  hostedRoutes(app, s);
+  await helmRepositoryRoutes(app, s);
+  await ociRoutes(app, s);
   return app;
 }

@@ -79,6 +79,11 @@ export interface HelmRegistriesTable {
   /** OCI only: tags found not to be charts, as `oci-sync.ts` encodes them. */
   oci_skipped_tags?: string | null;
   max_index_bytes?: number | null;
+  // Hosted registries (migration 2026-11-21T07-00-hosted); optional for the same reason as above.
+  /** 1 when anonymous clients may pull from this hosted registry. */
+  hosted_public_read?: number;
+  /** Bumped by every write to a hosted registry; index.yaml caches compare it. */
+  hosted_revision?: number;
 }
 
 /** One chart version of a synced registry. JSON columns hold JSON text. */
@@ -162,6 +167,65 @@ export interface BlobChunksTable {
   data: Buffer;
 }
 
+/** Which blobs a hosted registry holds (blob bytes are in the blob store, shared by digest). */
+export interface HostedBlobsTable {
+  registry_id: string;
+  digest: string;
+  size: number | string;
+  created_at: string;
+}
+
+/** An OCI manifest of a hosted registry, stored byte for byte. */
+export interface HostedManifestsTable {
+  registry_id: string;
+  repository: string;
+  digest: string;
+  media_type: string;
+  size: number;
+  content: Buffer;
+  created_at: string;
+}
+
+export interface HostedTagsTable {
+  registry_id: string;
+  repository: string;
+  tag: string;
+  digest: string;
+  updated_at: string;
+}
+
+/** A chart version of a hosted registry: its archive, provenance and OCI manifest. */
+export interface HostedChartsTable {
+  registry_id: string;
+  chart_name: string;
+  version: string;
+  file_name: string;
+  chart_digest: string;
+  chart_size: number | string;
+  prov_digest: string | null;
+  prov_size: number | string | null;
+  manifest_digest: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An open OCI blob upload session. */
+export interface HostedUploadsTable {
+  id: string;
+  registry_id: string;
+  repository: string;
+  size: number | string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface HostedUploadPartsTable {
+  upload_id: string;
+  seq: number;
+  digest: string;
+  size: number | string;
+}
+
 export interface Database {
   users: UsersTable;
   tenants: TenantsTable;
@@ -173,4 +237,10 @@ export interface Database {
   chart_files: ChartFilesTable;
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
+  hosted_blobs: HostedBlobsTable;
+  hosted_manifests: HostedManifestsTable;
+  hosted_tags: HostedTagsTable;
+  hosted_charts: HostedChartsTable;
+  hosted_uploads: HostedUploadsTable;
+  hosted_upload_parts: HostedUploadPartsTable;
 }

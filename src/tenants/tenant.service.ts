@@ -43,6 +43,8 @@ export class TenantService {
    * seen within {@link SCOPE_CACHE_MS}.
    */
   private readonly scopes = new TtlCache<Scope & { kind: 'tenant' }>(SCOPE_CACHE_MS);
+  /** Called once a tenant exists (the hosted registry is created here; wired in app.ts). */
+  onCreated: (tenant: { id: string; name: string }) => Promise<void> = async () => undefined;
 
   constructor(
     private readonly tenants: TenantRepository,
@@ -69,6 +71,7 @@ export class TenantService {
         throw new ConflictError('tenant_exists', `A tenant named "${input.name}" already exists.`);
       throw err;
     }
+    await this.onCreated(row);
     return view(row);
   }
 

@@ -5,6 +5,7 @@ import * as ociSkippedTags from './2026-11-21T03-00-oci-skipped-tags.js';
 import * as chartFiles from './2026-11-21T04-00-chart-files.js';
 import * as dropChartNameIndex from './2026-11-21T05-00-drop-chart-name-index.js';
 import * as blobs from './2026-11-21T06-00-blobs.js';
+import * as hosted from './2026-11-21T07-00-hosted.js';
 
 /** Every migration, by name; names sort in the order they must run. Append, never edit. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T04-00-chart-files': chartFiles,
   '2026-11-21T05-00-drop-chart-name-index': dropChartNameIndex,
   '2026-11-21T06-00-blobs': blobs,
+  '2026-11-21T07-00-hosted': hosted,
 };

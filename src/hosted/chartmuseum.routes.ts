@@ -1,0 +1,131 @@
+import type { FastifyRequest } from 'fastify';
+import type { AppServices } from '../app.services.js';
+import type { Http } from '../http/types.js';
+import { InvalidRequestError, NotFoundError } from '../shared/errors.js';
+import { openHosted, type SlugParams } from './helm-repository.routes.js';
+import { chartVersionJson, type ChartVersionJson } from './chart-version-json.js';
+import { readBody } from './protocol-http.js';
+import { readChartUpload } from './upload-body.js';
+
+type NameParams = SlugParams & { name: string };
+type VersionParams = NameParams & { version: string };
+
+/**
+ * ChartMuseum's API for `helm cm-push` and curl (research/protocols.md d): upload (201, 409 on an
+ * existing version unless an admin forces it), list, show, delete. The force flag is ChartMuseum's:
+ * the `force` query key present, whatever its value.
+ */
+export function chartmuseumRoutes(app: Http, s: AppServices): void {
+  const upload = async (req: FastifyRequest, t: string, provOnly: boolean): Promise<{ saved: true }> => {
+    const force = Object.prototype.hasOwnProperty.call(req.query ?? {}, 'force');
+    const target = await openHosted(s, req, t, force ? 'delete' : 'push');
+    const body = provOnly
+      ? { chart: null, prov: await readProvBody(req, s) }
+      : await readChartUpload(req, s.hosted.charts.limits);
+    if (body.chart === null) {
+      if (body.prov === null) throw new InvalidRequestError('Send a chart archive.');
+      await s.hosted.charts.attachProvenance(target.registry, body.prov, force);
+    } else {
+      await s.hosted.charts.publishArchive(
+        s.hosted.baseUrl(req),
+        target.slug,
+        target.registry,
+        body.chart,
+        body.prov,
+        force,
+      );
+    }
+    s.hosted.access.forget(target.slug);
+    return { saved: true };
+  };
+
+  app.post<{ Params: SlugParams }>('/:t/api/charts', async (req, reply) => {
+    return reply.status(201).send(await upload(req, req.params.t, false));
+  });
+  app.post<{ Params: SlugParams }>('/:t/api/prov', async (req, reply) => {
+    return reply.status(201).send(await upload(req, req.params.t, true));
+  });
+
+  app.get<{ Params: SlugParams; Querystring: { offset?: string; limit?: string } }>(
+    '/:t/api/charts',
+    async (req) => {
+      const target = await openHosted(s, req, req.params.t, 'pull');
+      const offset = pagingNumber(req.query.offset, 0, 'offset');
+      const limit = pagingNumber(req.query.limit, Number.MAX_SAFE_INTEGER, 'limit');
+      const all = await versionsByName(s, target.registry.id);
+      const names = [...all.keys()].sort();
+      const result: Record<string, ChartVersionJson[]> = {};
+      for (const name of names.slice(offset, offset + limit)) result[name] = all.get(name)!;
+      return result;
+    },
+  );
+
+  app.get<{ Params: NameParams }>('/:t/api/charts/:name', async (req) => {
+    const target = await openHosted(s, req, req.params.t, 'pull');
+    const versions = (await versionsByName(s, target.registry.id)).get(req.params.name);
+    if (!versions) throw new ChartMuseumNotFound('chart not found');
+    return versions;
+  });
+
+  app.get<{ Params: VersionParams }>('/:t/api/charts/:name/:version', async (req) => {
+    const target = await openHosted(s, req, req.params.t, 'pull');
+    const versions = (await versionsByName(s, target.registry.id)).get(req.params.name);
+    if (!versions) throw new ChartMuseumNotFound('no chart name found');
+    const wanted = req.params.version;
+    const found =
+      wanted === 'latest'
+        ? versions.find((v) => !v.version.includes('-'))
+        : versions.find((v) => v.version === wanted);
+    if (!found) throw new ChartMuseumNotFound(`no chart version found for ${req.params.name}-${wanted}`);
+    return found;
+  });
+
+  app.delete<{ Params: VersionParams }>('/:t/api/charts/:name/:version', async (req) => {
+    const target = await openHosted(s, req, req.params.t, 'delete');
+    const deleted = await s.hosted.charts.deleteVersion(
+      target.registry,
+      target.slug,
+      req.params.name,
+      req.params.version,
+    );
+    if (!deleted)
+      throw new ChartMuseumNotFound(`no chart version found for ${req.params.name}-${req.params.version}`);
+    s.hosted.access.forget(target.slug);
+    return { deleted: true };
+  });
+}
+
+/** A 404 with ChartMuseum's own wording (cm-push and scripts match on it). */
+class ChartMuseumNotFound extends NotFoundError {
+  constructor(message: string) {
+    super('Chart', '');
+    this.message = message;
+  }
+}
+
+function readProvBody(req: FastifyRequest, s: AppServices): Promise<Buffer> {
+  return readBody(req, s.hosted.charts.limits.maxProvenanceBytes, 'provenance file');
+}
+
+function pagingNumber(value: string | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidRequestError(`${what} must be a whole number, not "${value.slice(0, 20)}".`);
+  }
+  return n;
+}
+
+async function versionsByName(s: AppServices, registryId: string): Promise<Map<string, ChartVersionJson[]>> {
+  const rows = await s.hosted.repo.chartEntries(registryId);
+  rows.sort((a, b) =>
+    a.catalog.sort_key < b.catalog.sort_key ? 1 : a.catalog.sort_key > b.catalog.sort_key ? -1 : 0,
+  );
+  const byName = new Map<string, ChartVersionJson[]>();
+  for (const row of rows) {
+    const list = byName.get(row.chart.chart_name) ?? [];
+    list.push(chartVersionJson(row));
+    byName.set(row.chart.chart_name, list);
+  }
+  return byName;
+}

@@ -1,0 +1,60 @@
+import { Type } from '@sinclair/typebox';
+import type { AppServices } from '../app.services.js';
+import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
+import { requirePrincipal } from '../http/principal.js';
+import type { Http } from '../http/types.js';
+import { RegistryView } from '../registries/registry.schema.js';
+
+const HostedView = Type.Object({
+  registry: RegistryView,
+  tenant: Type.String(),
+  publicRead: Type.Boolean(),
+  canPush: Type.Boolean(),
+  canDelete: Type.Boolean(),
+  urls: Type.Object({
+    repository: Type.String(),
+    chartmuseumApi: Type.String(),
+    ociHost: Type.String(),
+    ociNamespace: Type.String(),
+    plainHttp: Type.Boolean(),
+  }),
+});
+const Params = Type.Object({ t: Type.String({ minLength: 1, maxLength: 63 }) });
+const PatchBody = Type.Object({ publicRead: Type.Boolean() }, { additionalProperties: false });
+
+/** The JSON API of a tenant's hosted registry: where to push and pull, and who may read it. */
+export function hostedRoutes(app: Http, s: AppServices): void {
+  app.get(
+    '/api/v1/tenants/:t/hosted',
+    {
+      schema: {
+        tags: ['hosted'],
+        summary: "The tenant's hosted registry: URLs for helm and OCI clients, and the caller's rights",
+        security: bearerSecurity,
+        params: Params,
+        response: { 200: HostedView, ...errorResponses },
+      },
+    },
+    async (req) => s.hosted.view(await requirePrincipal(s.auth, req), req.params.t, s.hosted.baseUrl(req)),
+  );
+  app.patch(
+    '/api/v1/tenants/:t/hosted',
+    {
+      schema: {
+        tags: ['hosted'],
+        summary: 'Turn anonymous pulls (public read) on or off (tenant admin)',
+        security: bearerSecurity,
+        params: Params,
+        body: PatchBody,
+        response: { 200: HostedView, ...errorResponses },
+      },
+    },
+    async (req) =>
+      s.hosted.setPublicRead(
+        await requirePrincipal(s.auth, req),
+        req.params.t,
+        req.body.publicRead,
+        s.hosted.baseUrl(req),
+      ),
+  );
+}

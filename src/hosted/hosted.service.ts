@@ -1,0 +1,175 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { RegistryRepository } from '../registries/registry.repository.js';
+import type { RegistryView } from '../registries/registry.schema.js';
+import { toRegistryView } from '../registries/registry.view.js';
+import { SYSTEM_SCOPE_KEY, type Principal } from '../shared/context.js';
+import { NotFoundError, PermissionError } from '../shared/errors.js';
+import { newId } from '../shared/ids.js';
+import { isUniqueViolation } from '../storage/errors.js';
+import type { Database } from '../storage/schema.js';
+import type { HostedAccess, HostedTarget } from './hosted-access.js';
+import type { HostedRepository } from './hosted.repository.js';
+import type { ChartPublisher } from './chart-publisher.js';
+import type { HostedIndexCache } from './index-yaml.js';
+import type { OciRegistry } from './oci-registry.js';
+
+/** The hosted registry's name in a tenant's registry list, and the system's (SPEC §1: `stable`). */
+export const TENANT_HOSTED_NAME = 'hosted';
+export const SYSTEM_HOSTED_NAME = 'stable';
+
+export interface HostedUrls {
+  /** `helm repo add <name> <repository>` */
+  repository: string;
+  chartmuseumApi: string;
+  /** `helm registry login <ociHost>` */
+  ociHost: string;
+  /** `helm push chart.tgz oci://<ociNamespace>` */
+  ociNamespace: string;
+  /** The public URL is http: helm push/pull need --plain-http. */
+  plainHttp: boolean;
+}
+
+export interface HostedView {
+  registry: RegistryView;
+  tenant: string;
+  publicRead: boolean;
+  canPush: boolean;
+  canDelete: boolean;
+  urls: HostedUrls;
+}
+
+/**
+ * The hosted registry capability as the HTTP ring sees it: access, the chart publisher (ChartMuseum,
+ * console, CLI), the OCI registry, index.yaml, and the registry rows themselves (one per tenant and one
+ * for the system, created with the tenant and checked at start-up).
+ */
+export class HostedService {
+  constructor(
+    readonly access: HostedAccess,
+    readonly charts: ChartPublisher,
+    readonly oci: OciRegistry,
+    readonly index: HostedIndexCache,
+    readonly repo: HostedRepository,
+    readonly blobs: BlobStore,
+    private readonly registries: RegistryRepository,
+    private readonly db: Kysely<Database>,
+    private readonly publicUrl: string | null,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * The URL clients reach this server at: the configured public URL, or else the request's own
+   * scheme and host (Fastify honours X-Forwarded-* only when the proxy is trusted).
+   */
+  baseUrl(req: { protocol: string; host: string }): string {
+    return this.publicUrl ?? `${req.protocol}://${req.host}`;
+  }
+
+  /** Every tenant's hosted registry and the system's exist, with endpoints under the current public URL. */
+  async provisionAll(): Promise<void> {
+    await this.provision(SYSTEM_SCOPE_KEY, SYSTEM_SCOPE_KEY);
+    const tenants = await this.db.selectFrom('tenants').select(['id', 'name']).execute();
+    for (const t of tenants) await this.provision(t.id, t.name);
+  }
+
+  /** Creates (or re-points) the hosted registry of one scope; safe to run from several servers at once. */
+  async provision(scope: string, slug: string): Promise<void> {
+    // Without a configured public URL the endpoint is stored as a path; the console resolves it.
+    const endpoint = this.publicUrl === null ? `/helm/${slug}` : this.urls(this.publicUrl, slug).repository;
+    const existing = await this.repo.findRegistry(scope);
+    const now = new Date().toISOString();
+    if (existing) {
+      await this.db
+        .updateTable('helm_registries')
+        .set({ endpoint })
+        .where('id', '=', existing.id)
+        .where('endpoint', '!=', endpoint)
+        .execute();
+      return;
+    }
+    const wanted = scope === SYSTEM_SCOPE_KEY ? SYSTEM_HOSTED_NAME : TENANT_HOSTED_NAME;
+    // A registry added before hosted ones existed may hold the name: the hosted one takes another.
+    const name = (await this.registries.findByName(scope, wanted)) ? `${wanted}-charthouse` : wanted;
+    try {
+      await this.registries.insert({
+        id: newId(),
+        scope,
+        name,
+        kind: 'hosted',
+        endpoint,
+        protected: 0,
+        auth_type: 'none',
+        username: null,
+        password_enc: null,
+        pass_credentials: 0,
+        tls_ca_cert: null,
+        tls_insecure_skip_verify: 0,
+        plain_http: 0,
+        oci_repositories: '[]',
+        sync_interval_minutes: 60,
+        sync_status: 'synced',
+        last_synced_at: now,
+        last_error: null,
+        chart_count: 0,
+        version_count: 0,
+        created_at: now,
+        updated_at: now,
+      });
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      this.logger.debug({ scope }, 'hosted registry created by another server meanwhile');
+    }
+  }
+
+  urls(baseUrl: string, slug: string): HostedUrls {
+    const base = new URL(baseUrl);
+    const root = `${base.origin}${base.pathname.replace(/\/+$/, '')}`;
+    return {
+      repository: `${root}/helm/${slug}`,
+      chartmuseumApi: `${root}/helm/${slug}/api/charts`,
+      ociHost: base.host,
+      ociNamespace: `${base.host}/${slug}`,
+      plainHttp: base.protocol === 'http:',
+    };
+  }
+
+  /** The console's view of a tenant's hosted registry (404 for a tenant the caller cannot see). */
+  async view(principal: Principal, slug: string, baseUrl: string): Promise<HostedView> {
+    const target = await this.access.open(principal, slug, 'pull');
+    return this.viewOf(target, baseUrl);
+  }
+
+  async setPublicRead(
+    principal: Principal,
+    slug: string,
+    publicRead: boolean,
+    baseUrl: string,
+  ): Promise<HostedView> {
+    const target = await this.access.open(principal, slug, 'pull');
+    if (!target.allowed.has('delete')) {
+      throw new PermissionError('Only tenant administrators can change who may read the hosted registry.');
+    }
+    await this.repo.setPublicRead(target.registry.id, publicRead);
+    this.access.forget(slug);
+    return this.viewOf(await this.access.open(principal, slug, 'pull'), baseUrl);
+  }
+
+  private async viewOf(target: HostedTarget, baseUrl: string): Promise<HostedView> {
+    const row = await this.db
+      .selectFrom('helm_registries')
+      .selectAll()
+      .where('id', '=', target.registry.id)
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError('Registry', target.slug);
+    return {
+      registry: toRegistryView(row),
+      tenant: target.slug,
+      publicRead: row.hosted_public_read === 1,
+      canPush: target.allowed.has('push'),
+      canDelete: target.allowed.has('delete'),
+      urls: this.urls(baseUrl, target.slug),
+    };
+  }
+}

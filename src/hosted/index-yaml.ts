@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import yaml from 'js-yaml';
+import { chartVersionJson } from './chart-version-json.js';
+import type {
+  CatalogColumns,
+  HostedChartRow,
+  HostedRegistryState,
+  HostedRepository,
+} from './hosted.repository.js';
+
+/** A rendered index.yaml, ready to send: plain and gzip bodies with their validator. */
+export interface RenderedIndex {
+  revision: number;
+  etag: string;
+  body: Buffer;
+  gzip: Buffer;
+}
+
+/**
+ * The classic repository's index.yaml, generated from the database (never by listing storage) and kept
+ * per registry until its revision moves: every write bumps `hosted_revision`, so each revision is
+ * rendered and compressed once, and a conditional request costs a comparison. Concurrent requests for
+ * one new revision share one rendering.
+ */
+export class HostedIndexCache {
+  private readonly entries = new Map<string, Promise<RenderedIndex>>();
+
+  constructor(
+    private readonly repo: HostedRepository,
+    /** The public URL's path ("" at the root), which `helm cm-push` puts before /helm/<t>/api. */
+    private readonly basePath: string,
+  ) {}
+
+  get(registry: HostedRegistryState, slug: string): Promise<RenderedIndex> {
+    const cached = this.entries.get(registry.id);
+    if (cached) {
+      return cached.then((index) =>
+        index.revision >= registry.revision ? index : this.render(registry, slug),
+      );
+    }
+    return this.render(registry, slug);
+  }
+
+  private render(registry: HostedRegistryState, slug: string): Promise<RenderedIndex> {
+    const rendering = this.build(registry, slug);
+    this.entries.set(registry.id, rendering);
+    rendering.catch(() => this.entries.delete(registry.id));
+    return rendering;
+  }
+
+  private async build(registry: HostedRegistryState, slug: string): Promise<RenderedIndex> {
+    const rows = await this.repo.chartEntries(registry.id);
+    const text = renderIndex(rows, `${this.basePath}/helm/${slug}`, new Date());
+    const body = Buffer.from(text, 'utf8');
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    return { revision: registry.revision, etag, body, gzip: gzipSync(body, { level: 6 }) };
+  }
+}
+
+/**
+ * Helm's index format (research/protocols.md a.2): charts by name, versions newest first, relative
+ * chart URLs (so the index works behind any proxy and credentials stay on this host), hex digests,
+ * `serverInfo.contextPath` for `helm cm-push`.
+ */
+export function renderIndex(
+  rows: { chart: HostedChartRow; catalog: CatalogColumns }[],
+  serverContextPath: string,
+  generated: Date,
+): string {
+  const byName = new Map<string, { chart: HostedChartRow; catalog: CatalogColumns }[]>();
+  for (const row of rows) {
+    const list = byName.get(row.chart.chart_name);
+    if (list) list.push(row);
+    else byName.set(row.chart.chart_name, [row]);
+  }
+  const entries: Record<string, Record<string, unknown>[]> = {};
+  for (const name of [...byName.keys()].sort()) {
+    const versions = byName.get(name)!;
+    versions.sort((a, b) =>
+      a.catalog.sort_key < b.catalog.sort_key ? 1 : a.catalog.sort_key > b.catalog.sort_key ? -1 : 0,
+    );
+    entries[name] = versions.map(chartVersionJson);
+  }
+  return yaml.dump(
+    {
+      apiVersion: 'v1',
+      entries,
+      generated: generated.toISOString(),
+      serverInfo: { contextPath: serverContextPath },
+    },
+    { lineWidth: -1, noRefs: true, sortKeys: false },
+  );
+}
