@@ -117,7 +117,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     new ChartFilesRepository(storage.db),
   );
   const hosted = new HostedService(
-    new HostedAccess(auth, tenants, tenantRows, hostedRepo, key),
+    new HostedAccess(auth, tenants, tenantRows, hostedRepo, key, config.loginRateLimitPerMinute),
     publisher,
     new OciRegistry(hostedRepo, blobs, publisher, logger.child({ component: 'oci' })),
     new HostedIndexCache(
@@ -149,10 +149,12 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     listen: async () => {
       const address = await http.listen({ port: config.port, host: config.host });
       scheduler?.start();
+      hosted.startJanitor();
       return address;
     },
     close: async () => {
       await scheduler?.stop();
+      hosted.stopJanitor();
       await http.close();
       await engine.close();
       await closeUpstreamDispatchers();

@@ -27,6 +27,11 @@ export interface BlobStore {
   get(digest: string, range?: ByteRange): Promise<Readable | null>;
   /** Whether a blob was deleted. */
   delete(digest: string): Promise<boolean>;
+  /**
+   * Removes what unfinished puts left behind (a crash, a killed process) that began before
+   * `before`; returns how many. Run now and then by the hosted registry's janitor.
+   */
+  sweepUnfinished(before: Date): Promise<number>;
 }
 
 export interface BlobInfo {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -64,6 +64,21 @@ export class FsBlobStore implements BlobStore {
       await rm(temp, { force: true });
       throw error;
     }
+  }
+
+  async sweepUnfinished(before: Date): Promise<number> {
+    const uploads = path.join(this.root, 'uploads');
+    const names = await readdir(uploads).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      const file = path.join(uploads, name);
+      const info = await lstat(file).catch(() => null);
+      if (info !== null && info.mtime < before) {
+        await rm(file, { force: true });
+        removed += 1;
+      }
+    }
+    return removed;
   }
 
   async stat(digest: string): Promise<BlobInfo | null> {

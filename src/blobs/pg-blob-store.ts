@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
+import { newId } from '../shared/ids.js';
 import type { Database } from '../storage/schema.js';
 import {
   BlobDigestMismatchError,
@@ -30,7 +30,8 @@ export class PgBlobStore implements BlobStore {
     options: { maxBytes: number; expectedDigest?: string },
   ): Promise<BlobInfo> {
     checkExpectedDigest(options.expectedDigest);
-    const key = `upload:${randomUUID()}`;
+    // Time-ordered ids: sweepUnfinished finds abandoned uploads by key alone.
+    const key = `upload:${newId()}`;
     let seq = 0;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -85,6 +86,15 @@ export class PgBlobStore implements BlobStore {
     }
   }
 
+  async sweepUnfinished(before: Date): Promise<number> {
+    const res = await this.db
+      .deleteFrom('blob_chunks')
+      .where('blob_key', '>=', 'upload:')
+      .where('blob_key', '<', `upload:${uuidV7Floor(before)}`)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
   async stat(digest: string): Promise<BlobInfo | null> {
     if (!isBlobDigest(digest)) return null;
     const row = await this.db
@@ -127,4 +137,10 @@ export class PgBlobStore implements BlobStore {
       return Number(deleted.numDeletedRows) > 0;
     });
   }
+}
+
+/** The smallest UUIDv7 of the millisecond `at`: every id made earlier sorts below it. */
+function uuidV7Floor(at: Date): string {
+  const ms = at.getTime().toString(16).padStart(12, '0');
+  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7000-8000-000000000000`;
 }

@@ -18,6 +18,9 @@ import type { OciRegistry } from './oci-registry.js';
 /** The hosted registry's name in a tenant's registry list, and the system's (SPEC §1: `stable`). */
 export const TENANT_HOSTED_NAME = 'hosted';
 export const SYSTEM_HOSTED_NAME = 'stable';
+const JANITOR_INTERVAL_MS = 15 * 60 * 1000;
+/** Longer than any upload takes: a put still running is never swept. */
+const JANITOR_GRACE_MS = 60 * 60 * 1000;
 
 export interface HostedUrls {
   /** `helm repo add <name> <repository>` */
@@ -58,6 +61,32 @@ export class HostedService {
     private readonly publicUrl: string | null,
     private readonly logger: Logger,
   ) {}
+
+  private janitor: NodeJS.Timeout | null = null;
+
+  /**
+   * Frees what abandoned uploads left: OCI upload sessions untouched for an hour (their chunks) and
+   * blob-store writes a crash cut short. Every server runs it; the deletes are idempotent.
+   */
+  async sweep(now = Date.now()): Promise<void> {
+    const uploads = await this.oci.sweepUploads(now);
+    const partial = await this.blobs.sweepUnfinished(new Date(now - JANITOR_GRACE_MS));
+    if (uploads + partial > 0) this.logger.info({ uploads, partial }, 'swept abandoned uploads');
+  }
+
+  startJanitor(): void {
+    const run = (): void => {
+      this.sweep().catch((err: unknown) => this.logger.warn({ err }, 'upload clean-up failed'));
+    };
+    run();
+    this.janitor = setInterval(run, JANITOR_INTERVAL_MS);
+    this.janitor.unref();
+  }
+
+  stopJanitor(): void {
+    if (this.janitor) clearInterval(this.janitor);
+    this.janitor = null;
+  }
 
   /**
    * The URL clients reach this server at: the configured public URL, or else the request's own

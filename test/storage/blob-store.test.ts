@@ -95,6 +95,28 @@ function blobStoreContract(name: string, store: () => BlobStore, stored: () => P
       assert.equal(await stored(), before);
     });
 
+    it('sweeps what an unfinished put left behind, and only what began before the cut-off', async () => {
+      const before = await stored();
+      let stall!: (err: Error) => void;
+      const stalled = new Promise<never>((_resolve, reject) => (stall = reject));
+      async function* crashing(): AsyncGenerator<Buffer> {
+        // Past one database piece, so something is on disk or in the table when it stalls.
+        yield randomBytes(BLOB_CHUNK_BYTES + 1000);
+        yield randomBytes(1000);
+        await stalled;
+      }
+      const put = store().put(crashing(), { maxBytes: 10 << 20 });
+      put.catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.ok((await stored()) > before, 'the unfinished put left something behind');
+      assert.equal(await store().sweepUnfinished(new Date(Date.now() - 60_000)), 0, 'too recent to sweep');
+      assert.ok((await store().sweepUnfinished(new Date(Date.now() + 1000))) > 0);
+      assert.equal(await stored(), before);
+      stall(new Error('client went away'));
+      await assert.rejects(put);
+      assert.equal(await stored(), before);
+    });
+
     it('refuses bytes that do not hash to the digest given, and stores nothing', async () => {
       const before = await stored();
       const bytes = randomBytes(1000);
