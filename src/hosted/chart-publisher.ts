@@ -218,12 +218,11 @@ export class ChartPublisher {
     await this.db.transaction().execute(async (trx) => {
       const now = new Date().toISOString();
       await this.repo.linkBlob(trx, registry.id, blob.digest, blob.size, now);
-      await this.repo.saveChart(trx, {
-        ...existing,
-        prov_digest: blob.digest,
-        prov_size: blob.size,
-        updated_at: now,
-      });
+      await this.repo.saveChart(
+        trx,
+        { ...existing, prov_digest: blob.digest, prov_size: blob.size, updated_at: now },
+        true,
+      );
       await this.repo.touch(trx, registry.id, now);
     });
   }
@@ -304,20 +303,25 @@ export class ChartPublisher {
         await this.repo.setTag(trx, registry.id, m.repository, m.tag, m.digest, now);
       }
       const provenance = c.provenance;
-      await this.repo.saveChart(trx, {
-        registry_id: registry.id,
-        chart_name: name,
-        version,
-        file_name: chartFileName(name, version),
-        chart_digest: c.chart.digest,
-        chart_size: c.chart.size,
-        // An identical re-push without provenance keeps the one uploaded before.
-        prov_digest: provenance?.digest ?? (outcome === 'unchanged' ? (existing?.prov_digest ?? null) : null),
-        prov_size: provenance?.size ?? (outcome === 'unchanged' ? (existing?.prov_size ?? null) : null),
-        manifest_digest: c.manifest?.digest ?? null,
-        created_at: existing?.created_at ?? now,
-        updated_at: now,
-      });
+      await this.repo.saveChart(
+        trx,
+        {
+          registry_id: registry.id,
+          chart_name: name,
+          version,
+          file_name: chartFileName(name, version),
+          chart_digest: c.chart.digest,
+          chart_size: c.chart.size,
+          // An identical re-push without provenance keeps the one uploaded before.
+          prov_digest:
+            provenance?.digest ?? (outcome === 'unchanged' ? (existing?.prov_digest ?? null) : null),
+          prov_size: provenance?.size ?? (outcome === 'unchanged' ? (existing?.prov_size ?? null) : null),
+          manifest_digest: c.manifest?.digest ?? null,
+          created_at: existing?.created_at ?? now,
+          updated_at: now,
+        },
+        existing !== undefined,
+      );
       if (outcome !== 'unchanged') {
         await trx
           .deleteFrom('chart_versions')

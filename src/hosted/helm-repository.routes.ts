@@ -47,7 +47,7 @@ export async function openHosted(
   slug: string,
   action: HostedAction,
 ): Promise<HostedTarget> {
-  const principal = await s.hosted.access.caller(req.headers.authorization);
+  const principal = await s.hosted.access.caller(req.headers.authorization, req.ip);
   return s.hosted.access.open(principal, slug, action);
 }
 

@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { AuthService } from '../identity/auth.service.js';
 import { SYSTEM_SCOPE_KEY, type Principal } from '../shared/context.js';
-import { AuthenticationError, NotFoundError, PermissionError } from '../shared/errors.js';
+import { AuthenticationError, NotFoundError, PermissionError, RateLimitedError } from '../shared/errors.js';
 import { TtlCache } from '../shared/ttl-cache.js';
 import type { TenantRepository } from '../tenants/tenant.repository.js';
 import type { TenantService } from '../tenants/tenant.service.js';
@@ -45,6 +45,7 @@ export class HostedAccess {
   private readonly credentials = new TtlCache<Principal>(CREDENTIAL_CACHE_MS);
   private readonly states = new TtlCache<HostedRegistryState>(STATE_CACHE_MS);
   private readonly tokenKey: Buffer;
+  private readonly failures: FailureLimiter;
 
   constructor(
     private readonly auth: AuthService,
@@ -52,15 +53,26 @@ export class HostedAccess {
     private readonly tenantRows: TenantRepository,
     private readonly hosted: HostedRepository,
     secretKey: Buffer,
+    failuresPerMinute: number,
   ) {
+    this.failures = new FailureLimiter(failuresPerMinute);
     this.tokenKey = createHmac('sha256', secretKey).update('charthouse/oci-token/v1').digest();
   }
 
   /** The caller named by an Authorization header; null when there is none. Bad credentials are 401. */
-  async caller(authorization: string | undefined): Promise<Principal | null> {
+  async caller(authorization: string | undefined, clientIp: string): Promise<Principal | null> {
     if (authorization === undefined || authorization === '') return null;
     const [scheme = '', value = ''] = authorization.trim().split(/\s+/, 2);
-    if (scheme.toLowerCase() === 'basic') return this.basic(value);
+    if (scheme.toLowerCase() === 'basic') {
+      // Basic is a password check like the login route: failures are limited per client the same way.
+      this.failures.check(clientIp);
+      try {
+        return await this.basic(value);
+      } catch (err) {
+        if (err instanceof AuthenticationError) this.failures.record(clientIp);
+        throw err;
+      }
+    }
     if (scheme.toLowerCase() === 'bearer') {
       if (OCI_TOKEN.test(value)) return this.verifyToken(value);
       return this.auth.authenticate(value);
@@ -207,4 +219,32 @@ export class HostedAccess {
 
 function unknownRegistry(slug: string): HostedRegistryState {
   return { id: '', scope: '', name: slug, publicRead: false, revision: 0 };
+}
+
+/** Failed credential checks per client address in a one-minute window; past the limit, 429. */
+class FailureLimiter {
+  private readonly windows = new Map<string, { count: number; until: number }>();
+
+  constructor(private readonly perMinute: number) {}
+
+  check(client: string, now = Date.now()): void {
+    const window = this.windows.get(client);
+    if (window === undefined || window.until <= now) return;
+    if (window.count >= this.perMinute) {
+      const seconds = Math.ceil((window.until - now) / 1000);
+      throw new RateLimitedError(
+        `Too many failed sign-ins: wait ${seconds} s and check the credentials.`,
+        seconds,
+      );
+    }
+  }
+
+  record(client: string, now = Date.now()): void {
+    const window = this.windows.get(client);
+    if (window === undefined || window.until <= now) {
+      // Expired windows go as new failures arrive, so the map stays as small as the attackers.
+      if (this.windows.size >= 10_000) this.windows.clear();
+      this.windows.set(client, { count: 1, until: now + 60_000 });
+    } else window.count += 1;
+  }
 }

@@ -317,12 +317,23 @@ export class HostedRepository {
       .executeTakeFirst();
   }
 
-  async saveChart(trx: Db, row: HostedChartRow): Promise<void> {
+  /**
+   * Records a chart version. A new one is a plain insert, so of two pushes racing for one version the
+   * primary key lets exactly one in (the other fails with a unique violation); `replace` overwrites an
+   * existing one (force, or a re-push adding provenance).
+   */
+  async saveChart(trx: Db, row: HostedChartRow, replace: boolean): Promise<void> {
+    if (!replace) {
+      await trx.insertInto('hosted_charts').values(row).execute();
+      return;
+    }
     const { registry_id: _r, chart_name: _n, version: _v, created_at: _c, ...changes } = row;
     await trx
-      .insertInto('hosted_charts')
-      .values(row)
-      .onConflict((oc) => oc.columns(['registry_id', 'chart_name', 'version']).doUpdateSet(changes))
+      .updateTable('hosted_charts')
+      .set(changes)
+      .where('registry_id', '=', row.registry_id)
+      .where('chart_name', '=', row.chart_name)
+      .where('version', '=', row.version)
       .execute();
   }
 

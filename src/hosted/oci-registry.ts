@@ -307,6 +307,11 @@ export class OciRegistry {
         `"${reference.slice(0, 130)}" is neither a tag nor a sha256 digest.`,
       );
     }
+    if (!(await this.repo.repositoryExists(target.registry.id, repository))) {
+      throw new DistributionError(404, 'NAME_UNKNOWN', `Repository ${repository} does not exist.`, {
+        name: repository,
+      });
+    }
     throw new DistributionError(404, 'MANIFEST_UNKNOWN', `No manifest ${reference} in ${repository}.`, {
       Tag: reference,
     });

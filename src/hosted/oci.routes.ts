@@ -43,7 +43,7 @@ export async function ociRoutes(app: Http, s: AppServices): Promise<void> {
     });
 
     const base = async (req: FastifyRequest, reply: FastifyReply) => {
-      const principal = await s.hosted.access.caller(req.headers.authorization);
+      const principal = await s.hosted.access.caller(req.headers.authorization, req.ip);
       if (principal === null)
         throw new DistributionError(
           401,
@@ -73,10 +73,10 @@ export async function ociRoutes(app: Http, s: AppServices): Promise<void> {
         const basic = Buffer.from(`${form.get('username') ?? ''}:${form.get('password') ?? ''}`).toString(
           'base64',
         );
-        principal = await s.hosted.access.caller(`Basic ${basic}`);
+        principal = await s.hosted.access.caller(`Basic ${basic}`, req.ip);
         scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
       } else {
-        principal = await s.hosted.access.caller(req.headers.authorization);
+        principal = await s.hosted.access.caller(req.headers.authorization, req.ip);
         const q = req.query as Record<string, string | string[] | undefined>;
         scopes = ([] as string[]).concat(q['scope'] ?? []);
       }
@@ -88,7 +88,7 @@ export async function ociRoutes(app: Http, s: AppServices): Promise<void> {
         const actions = scope.actions.filter((a) =>
           a === '*' ? target.allowed.has('delete') : target.allowed.has(actionOf(a)),
         );
-        granted.push(formatScope({ ...scope, actions }));
+        if (actions.length > 0) granted.push(formatScope({ ...scope, actions }));
       }
       const issued = s.hosted.access.issueToken(principal);
       return reply.send({
@@ -103,7 +103,7 @@ export async function ociRoutes(app: Http, s: AppServices): Promise<void> {
     scoped.post('/v2/token', token);
 
     scoped.get('/v2/_catalog', async (req, reply) => {
-      const principal = await s.hosted.access.caller(req.headers.authorization);
+      const principal = await s.hosted.access.caller(req.headers.authorization, req.ip);
       if (principal === null)
         throw new DistributionError(401, 'UNAUTHORIZED', 'Sign in to list repositories.');
       const me = await s.hosted.access.visibleSlugs(principal);
@@ -174,7 +174,7 @@ async function openRepository(
   action: HostedAction,
 ): Promise<HostedTarget> {
   const slug = repository.split('/')[0] ?? '';
-  const principal = await s.hosted.access.caller(req.headers.authorization);
+  const principal = await s.hosted.access.caller(req.headers.authorization, req.ip);
   try {
     return await s.hosted.access.open(principal, slug, action);
   } catch (err) {
@@ -265,6 +265,7 @@ async function blobs(s: AppServices, req: FastifyRequest, reply: FastifyReply, d
         return reply
           .status(416)
           .header('content-range', `bytes */${size}`)
+          .type('application/json')
           .send(
             distributionErrorBody(new DistributionError(416, 'RANGE_INVALID', `The blob has ${size} bytes.`)),
           );
