@@ -141,7 +141,7 @@ export class RegistryService {
 
   async update(ctx: RequestContext, name: string, patch: RegistryPatchBody): Promise<RegistryView> {
     this.requireAdmin(ctx);
-    const current = await this.findOwned(ctx.scope, name);
+    const current = notHosted(await this.findOwned(ctx.scope, name));
     const scope = current.scope;
     const plainHttp = patch.plainHttp ?? current.plain_http === 1;
     const endpoint = parseEndpoint(patch.endpoint ?? current.endpoint, plainHttp);
@@ -239,7 +239,7 @@ export class RegistryService {
 
   async remove(ctx: RequestContext, name: string): Promise<void> {
     this.requireAdmin(ctx);
-    const current = await this.findOwned(ctx.scope, name);
+    const current = notHosted(await this.findOwned(ctx.scope, name));
     if (!(await this.registries.delete(current.scope, current.id)))
       throw new NotFoundError('Helm registry', name);
   }
@@ -413,4 +413,15 @@ function normalizeOciRepositories(list: string[] | undefined, endpoint: ParsedEn
 
 function checkForm(conn: Connection): void {
   if (conn.caCert !== null) validateCaCertificate(conn.caCert);
+}
+
+/** The hosted registry comes with its tenant (or the system): it is used, not configured or removed. */
+function notHosted(row: RegistryRow): RegistryRow {
+  if (row.kind === 'hosted') {
+    throw new ConflictError(
+      'hosted_registry',
+      `"${row.name}" is the built-in hosted registry: it cannot be changed or removed. Delete its charts instead, or turn public read on or off under /hosted.`,
+    );
+  }
+  return row;
 }

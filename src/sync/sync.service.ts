@@ -30,7 +30,7 @@ export class SyncService {
     if (row.kind !== 'helm' && row.kind !== 'oci') {
       throw new ConflictError(
         'sync_unavailable',
-        'Synchronizing hosted registries is not available in this version.',
+        `"${name}" is a hosted registry: it is always current (charts appear the moment they are pushed), so there is nothing to synchronize.`,
       );
     }
     const started = await this.engine.begin(row, 'manual', options.force ?? false);
