@@ -44,6 +44,7 @@ install_missing() {
   local missing=()
   [ -x /usr/bin/docker-registry ] || command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
   command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   find_pg_bindir >/dev/null || missing+=(postgresql)

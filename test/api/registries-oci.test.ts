@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { packageChartDir } from '../support/chart-archive.js';
 import { startDockerRegistry, type DockerRegistry } from '../support/docker-registry.js';
+import { sendBody, startFixtureServer } from '../support/fixture-servers.js';
 import { pushHelmChart } from '../support/oci-push.js';
 import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
 
@@ -127,9 +128,15 @@ describe(`registries: OCI validation against docker-registry (${TEST_DB})`, () =
   });
 
   it('says a plain web server is not an OCI registry', async () => {
-    const res = await add({ name: 'not-oci', endpoint: `oci://${server.url.replace('http://', '')}` });
-    assert.equal(res.status, 422);
-    assert.equal(res.body.error.code, 'not_an_oci_registry');
+    // Charthouse itself serves /v2/ now (its hosted registry), so the plain server is a fixture.
+    const web = await startFixtureServer({ '/': sendBody('<html>hello</html>') });
+    try {
+      const res = await add({ name: 'not-oci', endpoint: `oci://${web.url.replace('http://', '')}` });
+      assert.equal(res.status, 422);
+      assert.equal(res.body.error.code, 'not_an_oci_registry');
+    } finally {
+      await web.close();
+    }
   });
 
   it('never logs the OCI password', () => {

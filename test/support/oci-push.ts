@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parseWwwAuthenticate } from '../../src/protocol/oci/www-authenticate.js';
 import { chartMetadata, createTar, gzipLikeHelm } from './chart-archive.js';
 
 /*
@@ -409,10 +410,7 @@ function scopeFor(method: string, pathname: string): string {
   return `repository:${match[1]}:${method === 'GET' || method === 'HEAD' ? 'pull' : 'pull,push'}`;
 }
 
+/** The first challenge's parameters: fetch joins several WWW-Authenticate headers into one value. */
 function parseChallenge(header: string): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const m of header.replace(/^\w+\s+/, '').matchAll(/(\w+)="([^"]*)"/g)) {
-    if (m[1]) params[m[1]] = m[2] ?? '';
-  }
-  return params;
+  return parseWwwAuthenticate(header)?.params ?? {};
 }
