@@ -50,7 +50,7 @@ describe(`console: Helm registries (${TEST_DB})`, () => {
     await createTenant(server, tenant);
     // A system registry beside the tenant's own, as every tenant sees one.
     const stable = await server.api('POST', '/api/v1/system/registries/helm', {
-      body: { name: 'stable', endpoint: 'https://charts.example.com/stable', protected: true },
+      body: { name: 'partner', endpoint: 'https://charts.example.com/stable', protected: true },
     });
     assert.equal(stable.status, 201);
     upstream = await pool.serve({
@@ -191,7 +191,10 @@ describe(`console: Helm registries (${TEST_DB})`, () => {
     assert.equal(await dialog.locator('img').count(), 0);
     assert.equal(await page.evaluate(() => 'pwned' in window || '__pwned' in window), false);
     // The field's message is focused for keyboard users: focus moved to the bad control.
-    assert.equal(await endpoint.evaluate((el) => el === document.activeElement), true);
+    // The focus moves in an effect after the error renders: wait for it rather than race it.
+    await eventually(async () =>
+      assert.equal(await endpoint.evaluate((el) => el === document.activeElement), true),
+    );
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });
     assert.equal(

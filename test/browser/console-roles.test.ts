@@ -26,7 +26,7 @@ describe(`console: roles, system registries and the list (${TEST_DB})`, () => {
     await createTenant(server, 'acme');
     await createTenant(server, 'lists');
     const system = await server.api('POST', '/api/v1/system/registries/helm', {
-      body: { name: 'stable', endpoint: 'https://charts.example.com/stable', protected: true },
+      body: { name: 'mirror', endpoint: 'https://charts.example.com/stable', protected: true },
     });
     assert.equal(system.status, 201);
     const own = await server.api('POST', '/api/v1/tenants/acme/registries/helm', {
@@ -46,7 +46,7 @@ describe(`console: roles, system registries and the list (${TEST_DB})`, () => {
     await signIn(page, tenantUser('acme', 'member').username, tenantUser('acme', 'member').password);
     await openRegistries(page, 'acme');
     await registryRow(page, 'team-charts').waitFor();
-    await registryRow(page, 'stable').waitFor();
+    await registryRow(page, 'mirror').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Add New Helm Registry' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: /^(Edit|Delete)/ }).count(), 0);
     assert.equal(await page.getByRole('columnheader', { name: 'Actions' }).count(), 0);
@@ -61,10 +61,10 @@ describe(`console: roles, system registries and the list (${TEST_DB})`, () => {
     await page.goto('/login');
     await signIn(page, tenantUser('acme', 'admin').username, tenantUser('acme', 'admin').password);
     await openRegistries(page, 'acme');
-    const system = registryRow(page, 'stable');
+    const system = registryRow(page, 'mirror');
     await system.waitFor();
-    assert.match(await cellText(page, 'stable', 'Name'), /System/);
-    assert.equal(await cellText(page, 'stable', 'Actions'), 'Read-only');
+    assert.match(await cellText(page, 'mirror', 'Name'), /System/);
+    assert.equal(await cellText(page, 'mirror', 'Actions'), 'Read-only');
     assert.equal(await system.getByRole('button').count(), 0);
     // The tenant's own registry next to it is editable.
     await registryRow(page, 'team-charts').getByRole('button', { name: 'Edit team-charts' }).waitFor();
@@ -78,7 +78,7 @@ describe(`console: roles, system registries and the list (${TEST_DB})`, () => {
     await page.goto('/login');
     await signIn(page, ADMIN.username, ADMIN.password);
     await page.waitForURL('**/system/registries');
-    await registryRow(page, 'stable').waitFor();
+    await registryRow(page, 'mirror').waitFor();
     await page.getByRole('button', { name: 'Add New Helm Registry' }).click();
     const dialog = addDialog(page);
     await fillRegistryForm(dialog, {
@@ -149,7 +149,7 @@ describe(`console: roles, system registries and the list (${TEST_DB})`, () => {
     await page.getByRole('button', { name: 'Add New Helm Registry' }).waitFor();
     await page.getByLabel('Tenant').selectOption('lists');
     await page.waitForURL('**/t/lists/settings/registries');
-    await registryRow(page, 'stable').waitFor();
+    await registryRow(page, 'mirror').waitFor();
     assert.equal(await registryRow(page, 'team-charts').count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Add New Helm Registry' }).count(), 0);
     await page.getByLabel('Tenant').selectOption('acme');
@@ -170,15 +170,17 @@ describe(`console: roles, system registries and the list (${TEST_DB})`, () => {
     await page.goto('/login');
     await signIn(page, tenantUser('lists', 'admin').username, tenantUser('lists', 'admin').password);
     await openRegistries(page, 'lists');
-    // 23 own + 1 system registry: 20 on the first page.
+    // 23 own + the tenant's hosted one + 2 system registries (mirror, the hosted stable): 20 on the first page.
     const names = () =>
       page
         .locator('.registry-table tbody tr')
         .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-registry')));
     assert.equal((await names()).length, 20);
-    assert.match(await page.getByRole('navigation', { name: 'Pages' }).innerText(), /1–20 of 24 registries/);
+    assert.match(await page.getByRole('navigation', { name: 'Pages' }).innerText(), /1–20 of 26 registries/);
     await page.getByRole('button', { name: 'Next' }).click();
-    await eventually(async () => assert.deepEqual(await names(), ['reg-21', 'reg-22', 'reg-23', 'stable']));
+    await eventually(async () =>
+      assert.deepEqual(await names(), ['reg-19', 'reg-20', 'reg-21', 'reg-22', 'reg-23', 'stable']),
+    );
 
     await page.getByRole('button', { name: /^Name/ }).click(); // now descending
     assert.equal(
@@ -187,7 +189,7 @@ describe(`console: roles, system registries and the list (${TEST_DB})`, () => {
     );
     await eventually(async () => assert.equal((await names())[0], 'stable'));
     // A new order starts again at the first page.
-    assert.match(await page.getByRole('navigation', { name: 'Pages' }).innerText(), /1–20 of 24/);
+    assert.match(await page.getByRole('navigation', { name: 'Pages' }).innerText(), /1–20 of 26/);
 
     await page.getByLabel('Filter by name').fill('reg-1');
     await eventually(async () =>

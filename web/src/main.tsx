@@ -15,6 +15,7 @@ import './styles/tables.css';
 import './styles/registry-table.css';
 import './styles/dialog.css';
 import './styles/catalog.css';
+import './styles/hosted.css';
 
 const queryClient = createQueryClient();
 const router = createRouter();

@@ -45,6 +45,9 @@ export function Shell() {
                 <li>
                   <NavLink to={`/t/${encodeURIComponent(menuTenant)}/charts`}>Charts</NavLink>
                 </li>
+                <li>
+                  <NavLink to={`/t/${encodeURIComponent(menuTenant)}/hosted`}>Hosted registry</NavLink>
+                </li>
               </ul>
               <h3 className="sidebar-group">Tenant Settings</h3>
               <ul>

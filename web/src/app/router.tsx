@@ -45,6 +45,10 @@ export function createRouter() {
               path: 't/:tenant/charts/:registry/:chart',
               lazy: async () => ({ Component: (await import('../charts/ChartPage')).ChartPage }),
             },
+            {
+              path: 't/:tenant/hosted',
+              lazy: async () => ({ Component: (await import('../hosted/HostedPage')).HostedPage }),
+            },
             { path: 'system', element: <Navigate to="/system/registries" replace /> },
             { path: 'system/registries', element: <SystemRegistriesPage /> },
             { path: 'system/registries/:name/syncs', element: <SystemSyncHistoryPage /> },

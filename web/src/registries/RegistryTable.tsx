@@ -1,4 +1,4 @@
-import { Link } from 'react-router';
+import { Link, useParams } from 'react-router';
 import type { RegistryView } from '../../../src/client/api-client.js';
 import { canSync } from '../sync/sync-format';
 import { Button } from '../ui/Button';
@@ -108,6 +108,7 @@ function RegistryRow(props: RowProps) {
   const lastSynced = lastSyncedText(registry);
   const syncable = canSync(registry);
   const syncing = registry.syncStatus === 'syncing';
+  const tenant = useParams().tenant;
   return (
     <tr data-registry={registry.name}>
       <th scope="row" className="cell-name">
@@ -168,7 +169,22 @@ function RegistryRow(props: RowProps) {
       </td>
       {canManage && (
         <td className="cell-actions">
-          {editable ? (
+          {registry.kind === 'hosted' ? (
+            // Charthouse's own store: nothing to edit or delete here; charts are managed on its page.
+            tenant && registry.scope === 'tenant' ? (
+              <Link
+                to={`/t/${encodeURIComponent(tenant)}/hosted`}
+                className="btn btn-secondary"
+                aria-label={`Manage the hosted registry ${registry.name}`}
+              >
+                Manage
+              </Link>
+            ) : (
+              <span className="muted" title="Charthouse's own chart store, provided to every tenant">
+                Built in
+              </span>
+            )
+          ) : editable ? (
             <div className="row-actions">
               {syncable && (
                 <Button
