@@ -19,7 +19,7 @@ export async function helmRepositoryRoutes(app: Http, s: AppServices): Promise<v
     async (scoped: Http) => {
       rawBodies(scoped);
       scoped.setErrorHandler((error, req, reply) => {
-        closeIfUnread(req, reply);
+        closeIfUnread(req, reply, error);
         if (error instanceof AppError) {
           if (error.status === 401) void reply.header('www-authenticate', 'Basic realm="Charthouse"');
           if (error.status >= 500) req.log.error({ err: error }, 'request failed');

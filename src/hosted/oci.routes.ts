@@ -34,7 +34,7 @@ export async function ociRoutes(app: Http, s: AppServices): Promise<void> {
   await app.register(async (scoped: Http) => {
     rawBodies(scoped);
     scoped.setErrorHandler((error, req, reply) => {
-      closeIfUnread(req, reply);
+      closeIfUnread(req, reply, error);
       void reply.headers(API_VERSION_HEADER);
       const e = toDistributionError(error);
       if (e.status === 401) void reply.header('www-authenticate', challenge(req, scopeOf(req)));

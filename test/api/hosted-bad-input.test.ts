@@ -152,3 +152,33 @@ describe(`hosted registry: hostile uploads are refused and store nothing (${TEST
     assert.deepEqual(await charts(), ['race']);
   });
 });
+
+describe(`hosted registry: failed Basic sign-ins are limited like logins (${TEST_DB})`, () => {
+  let server: TestServer;
+  let memberToken: string;
+  before(async () => {
+    server = await startTestServer({ CHARTHOUSE_LOGIN_RATE_LIMIT: '3' });
+    memberToken = (await createTenant(server, 'acme')).memberToken;
+  });
+  after(() => server.close());
+
+  it('answers 429 with Retry-After once a client has failed too often, on /helm and /v2 alike', async () => {
+    const wrong = basic('acme-member', 'not-the-password');
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${server.url}/helm/acme/index.yaml`, { headers: { authorization: wrong } });
+      assert.equal(res.status, 401);
+    }
+    const limited = await fetch(`${server.url}/v2/`, { headers: { authorization: member } });
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+    assert.equal(
+      ((await limited.json()) as { errors: Array<{ code: string }> }).errors[0]?.code,
+      'TOOMANYREQUESTS',
+    );
+    // Bearer tokens are not password checks: the console and CLI keep working.
+    const bearer = await fetch(`${server.url}/helm/acme/index.yaml`, {
+      headers: { authorization: `Bearer ${memberToken}` },
+    });
+    assert.equal(bearer.status, 200);
+  });
+});
