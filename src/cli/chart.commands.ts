@@ -6,6 +6,7 @@ import type {
   ChartVersionDetail,
   RegistryScope,
 } from '../client/api-client.js';
+import { registerChartTransferCommands } from './chart-transfer.commands.js';
 import { connect } from './cli-config.js';
 import { JSON_OPTION, positiveInt, SERVER_OPTION, type ServerOpts } from './options.js';
 import { action, formatDate, formatJson, formatTable, UsageError } from './output.js';
@@ -128,7 +129,9 @@ export function formatVersionDetail(v: ChartVersionDetail): string {
 }
 
 export function registerChartCommands(program: Command): void {
-  const chart = program.command('chart').description('the chart catalog of synchronized registries');
+  const chart = program
+    .command('chart')
+    .description('the chart catalog of synchronized registries; push and pull for hosted registries');
 
   chart
     .command('search')
@@ -176,4 +179,6 @@ export function registerChartCommands(program: Command): void {
         }
       }),
     );
+
+  registerChartTransferCommands(chart);
 }

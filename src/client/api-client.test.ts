@@ -110,6 +110,41 @@ describe('ApiClient', () => {
     assert.deepEqual(err.details, [{ field: 'name', message: 'taken' }]);
   });
 
+  it('pushes, downloads and reads the index of a hosted registry, with its { error } answers', async () => {
+    seen.length = 0;
+    const types: Array<string | undefined> = [];
+    const archive = new Uint8Array([0x1f, 0x8b, 0, 1, 2, 255]);
+    handler = (req, res) => {
+      types.push(req.headers['content-type']);
+      if (req.method === 'POST') json(res, 201, { saved: true });
+      else if (req.url?.endsWith('.tgz')) res.writeHead(200).end(Buffer.from(archive));
+      else res.writeHead(200, { 'content-type': 'application/x-yaml' }).end('apiVersion: v1\nentries: {}\n');
+    };
+    const client = new ApiClient({ baseUrl, token: TOKEN });
+    await client.hosted.push({ tenant: 'acme' }, archive);
+    await client.hosted.push('system', archive, { force: true });
+    assert.deepEqual(await client.hosted.download({ tenant: 'acme' }, 'demo', '1.0.0+b.1'), archive);
+    assert.equal(await client.hosted.index({ tenant: 'acme' }), 'apiVersion: v1\nentries: {}\n');
+    assert.deepEqual(
+      seen.map((s) => `${s.method} ${s.url}`),
+      [
+        'POST /helm/acme/api/charts',
+        'POST /helm/system/api/charts?force',
+        'GET /helm/acme/charts/demo-1.0.0%2Bb.1.tgz',
+        'GET /helm/acme/index.yaml',
+      ],
+    );
+    assert.deepEqual(types.slice(0, 2), ['application/gzip', 'application/gzip']);
+    assert.equal(seen[0]?.body, Buffer.from(archive).toString('utf8'));
+    assert.ok(seen.every((s) => s.authorization === `Bearer ${TOKEN}`));
+
+    handler = (_req, res) => json(res, 409, { error: 'demo 1.0.0 exists already with other content' });
+    const err = await client.hosted.push({ tenant: 'acme' }, archive).catch((e: unknown) => e);
+    assert.ok(err instanceof ApiError);
+    assert.equal(err.status, 409);
+    assert.equal(err.message, 'demo 1.0.0 exists already with other content');
+  });
+
   it('explains an answer that is not the API error shape (a proxy in front)', async () => {
     handler = (_req, res) =>
       res.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>');

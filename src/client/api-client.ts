@@ -185,44 +185,92 @@ export class ApiClient {
       ),
   };
 
+  /**
+   * The hosted registry of a tenant (or the system's, shown to tenants as "stable") through its Helm
+   * repository endpoints under /helm/{t}: ChartMuseum's upload API, index.yaml and the archives. Their
+   * errors are ChartMuseum's `{"error": "..."}`, turned into the same ApiError as the JSON API's.
+   */
+  readonly hosted = {
+    /** Uploads a chart archive as is; `force` overwrites an existing version (tenant administrators). */
+    push: async (
+      scope: RegistryScope,
+      archive: Uint8Array,
+      options: { force?: boolean } = {},
+    ): Promise<void> => {
+      await this.#send('POST', `${hostedPath(scope)}/api/charts${options.force ? '?force' : ''}`, {
+        raw: { bytes: archive, type: 'application/gzip' },
+      });
+    },
+    /** The archive of one version, byte for byte. */
+    download: async (scope: RegistryScope, name: string, version: string): Promise<Uint8Array> =>
+      (
+        await this.#send('GET', `${hostedPath(scope)}/charts/${seg(`${name}-${version}.tgz`)}`, {
+          accept: 'application/octet-stream',
+        })
+      ).bytes,
+    /** The repository's index.yaml as text; parsing it is the caller's (src/protocol/helm). */
+    index: async (scope: RegistryScope): Promise<string> =>
+      new TextDecoder().decode(
+        (await this.#send('GET', `${hostedPath(scope)}/index.yaml`, { accept: 'application/x-yaml' })).bytes,
+      ),
+  };
+
   async #call<T>(
     method: string,
     path: string,
     opts: { body?: unknown; query?: Query; anonymous?: boolean } = {},
   ): Promise<T> {
+    const { res, bytes } = await this.#send(method, path, opts);
+    const text = new TextDecoder().decode(bytes);
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(
+        res.status,
+        'invalid_response',
+        `${this.#where()} answered with something that is not JSON.`,
+      );
+    }
+  }
+
+  /** One request; any answer but 2xx becomes an ApiError. `raw` sends bytes instead of a JSON body. */
+  async #send(
+    method: string,
+    path: string,
+    opts: {
+      body?: unknown;
+      raw?: { bytes: Uint8Array; type: string };
+      query?: Query;
+      anonymous?: boolean;
+      accept?: string;
+    } = {},
+  ): Promise<{ res: Response; bytes: Uint8Array }> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(opts.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: opts.accept ?? 'application/json' };
     if (this.#token && !opts.anonymous) headers.authorization = `Bearer ${this.#token}`;
     const init: RequestInit = { method, headers, signal: AbortSignal.timeout(this.#timeoutMs) };
     if (opts.body !== undefined) {
       headers['content-type'] = 'application/json';
       init.body = JSON.stringify(opts.body);
+    } else if (opts.raw !== undefined) {
+      headers['content-type'] = opts.raw.type;
+      // A copy on its own ArrayBuffer: the DOM's BodyInit refuses a view that may sit on a SharedArrayBuffer.
+      init.body = opts.raw.bytes.slice();
     }
 
     let res: Response;
-    let text: string;
+    let bytes: Uint8Array;
     try {
       res = await this.#fetch(url, init);
-      text = await res.text();
+      bytes = new Uint8Array(await res.arrayBuffer());
     } catch (err) {
       throw this.#transportError(err);
     }
-
-    if (res.ok) {
-      if (text === '') return undefined as T;
-      try {
-        return JSON.parse(text) as T;
-      } catch {
-        throw new ApiError(
-          res.status,
-          'invalid_response',
-          `${this.#where()} answered with something that is not JSON.`,
-        );
-      }
-    }
-    throw errorFromResponse(res, text, this.#where());
+    if (res.ok) return { res, bytes };
+    throw errorFromResponse(res, new TextDecoder().decode(bytes), this.#where());
   }
 
   /** The server's address for messages: without any user:password@ part or query. */
@@ -263,6 +311,9 @@ function errorFromResponse(res: Response, text: string, where: string): ApiError
       Array.isArray(error.details) ? error.details : [],
     );
   }
+  // The Helm repository endpoints answer in ChartMuseum's shape, `{"error": "message"}`.
+  const plain = (parsed as { error?: unknown } | null | undefined)?.error;
+  if (typeof plain === 'string' && plain !== '') return new ApiError(res.status, `http_${res.status}`, plain);
   // Not our error shape: a proxy or load balancer in front of the server answered.
   const reason = res.statusText ? ` ${res.statusText}` : '';
   return new ApiError(
@@ -302,6 +353,11 @@ async function collect<T>(page: (cursor: string | undefined) => Promise<Page<T>>
     cursor = p.nextCursor;
   }
   return items;
+}
+
+/** The hosted Helm repository of a tenant, or the system's (`/helm/system`). */
+function hostedPath(scope: RegistryScope): string {
+  return `/helm/${scope === 'system' ? 'system' : seg(scope.tenant)}`;
 }
 
 function registriesPath(scope: RegistryScope): string {
