@@ -218,7 +218,7 @@ export class HostedAccess {
 }
 
 function unknownRegistry(slug: string): HostedRegistryState {
-  return { id: '', scope: '', name: slug, publicRead: false, revision: 0 };
+  return { id: '', scope: '', name: slug, publicRead: false, revision: 0, lastWrite: null };
 }
 
 /** Failed credential checks per client address in a one-minute window; past the limit, 429. */

@@ -17,6 +17,8 @@ export interface HostedRegistryState {
   name: string;
   publicRead: boolean;
   revision: number;
+  /** When the store last changed: index.yaml's `generated`, the same on every server. */
+  lastWrite: string | null;
 }
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -31,7 +33,7 @@ export class HostedRepository {
   async findRegistry(scope: string): Promise<HostedRegistryState | undefined> {
     const row = await this.db
       .selectFrom('helm_registries')
-      .select(['id', 'scope', 'name', 'hosted_public_read', 'hosted_revision'])
+      .select(['id', 'scope', 'name', 'hosted_public_read', 'hosted_revision', 'last_synced_at'])
       .where('scope', '=', scope)
       .where('kind', '=', 'hosted')
       .executeTakeFirst();
@@ -41,7 +43,7 @@ export class HostedRepository {
   async registryState(id: string): Promise<HostedRegistryState | undefined> {
     const row = await this.db
       .selectFrom('helm_registries')
-      .select(['id', 'scope', 'name', 'hosted_public_read', 'hosted_revision'])
+      .select(['id', 'scope', 'name', 'hosted_public_read', 'hosted_revision', 'last_synced_at'])
       .where('id', '=', id)
       .executeTakeFirst();
     return row && toState(row);
@@ -531,6 +533,7 @@ function toState(row: {
   name: string;
   hosted_public_read?: number;
   hosted_revision?: number;
+  last_synced_at: string | null;
 }): HostedRegistryState {
   return {
     id: row.id,
@@ -538,5 +541,6 @@ function toState(row: {
     name: row.name,
     publicRead: row.hosted_public_read === 1,
     revision: Number(row.hosted_revision ?? 0),
+    lastWrite: row.last_synced_at,
   };
 }

@@ -51,7 +51,13 @@ export class HostedIndexCache {
 
   private async build(registry: HostedRegistryState, slug: string): Promise<RenderedIndex> {
     const rows = await this.repo.chartEntries(registry.id);
-    const text = renderIndex(rows, `${this.basePath}/helm/${slug}`, new Date());
+    const text = renderIndex(
+      rows,
+      `${this.basePath}/helm/${slug}`,
+      // The time of the last write, not of rendering: every server renders one revision alike, so
+      // they agree on its ETag.
+      new Date(registry.lastWrite ?? 0),
+    );
     const body = Buffer.from(text, 'utf8');
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     return { revision: registry.revision, etag, body, gzip: gzipSync(body, { level: 6 }) };
