@@ -41,3 +41,22 @@ export function chartVersionJson({
   put('version', chart.version);
   return entry as ChartVersionJson;
 }
+
+type Row = { chart: HostedChartRow; catalog: CatalogColumns };
+
+/** Versions by chart: charts by name, each chart's versions newest (highest SemVer) first. */
+export function versionsByChart(rows: readonly Row[]): Map<string, ChartVersionJson[]> {
+  const sorted = [...rows].sort(
+    (a, b) =>
+      compare(a.chart.chart_name, b.chart.chart_name) || compare(b.catalog.sort_key, a.catalog.sort_key),
+  );
+  const byName = new Map<string, ChartVersionJson[]>();
+  for (const row of sorted) {
+    const list = byName.get(row.chart.chart_name);
+    if (list) list.push(chartVersionJson(row));
+    else byName.set(row.chart.chart_name, [chartVersionJson(row)]);
+  }
+  return byName;
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

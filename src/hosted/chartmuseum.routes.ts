@@ -1,9 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppServices } from '../app.services.js';
 import type { Http } from '../http/types.js';
+import { parseChartVersion } from '../protocol/helm/semver-sort.js';
 import { InvalidRequestError, NotFoundError } from '../shared/errors.js';
 import { openHosted, type SlugParams } from './helm-repository.routes.js';
-import { chartVersionJson, type ChartVersionJson } from './chart-version-json.js';
+import { versionsByChart, type ChartVersionJson } from './chart-version-json.js';
 import { readBody } from './protocol-http.js';
 import { readChartUpload } from './upload-body.js';
 
@@ -74,7 +75,7 @@ export function chartmuseumRoutes(app: Http, s: AppServices): void {
     const wanted = req.params.version;
     const found =
       wanted === 'latest'
-        ? versions.find((v) => !v.version.includes('-'))
+        ? versions.find((v) => isRelease(v.version))
         : versions.find((v) => v.version === wanted);
     if (!found) throw new ChartMuseumNotFound(`no chart version found for ${req.params.name}-${wanted}`);
     return found;
@@ -117,15 +118,11 @@ function pagingNumber(value: string | undefined, fallback: number, what: string)
 }
 
 async function versionsByName(s: AppServices, registryId: string): Promise<Map<string, ChartVersionJson[]>> {
-  const rows = await s.hosted.repo.chartEntries(registryId);
-  rows.sort((a, b) =>
-    a.catalog.sort_key < b.catalog.sort_key ? 1 : a.catalog.sort_key > b.catalog.sort_key ? -1 : 0,
-  );
-  const byName = new Map<string, ChartVersionJson[]>();
-  for (const row of rows) {
-    const list = byName.get(row.chart.chart_name) ?? [];
-    list.push(chartVersionJson(row));
-    byName.set(row.chart.chart_name, list);
-  }
-  return byName;
+  return versionsByChart(await s.hosted.repo.chartEntries(registryId));
+}
+
+/** ChartMuseum's `latest`: the newest version that is not a pre-release. */
+function isRelease(version: string): boolean {
+  const parsed = parseChartVersion(version);
+  return parsed.ok && parsed.version.prerelease.length === 0;
 }

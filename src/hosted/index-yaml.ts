@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import yaml from 'js-yaml';
-import { chartVersionJson } from './chart-version-json.js';
+import { versionsByChart } from './chart-version-json.js';
 import type {
   CatalogColumns,
   HostedChartRow,
@@ -74,20 +74,7 @@ export function renderIndex(
   serverContextPath: string,
   generated: Date,
 ): string {
-  const byName = new Map<string, { chart: HostedChartRow; catalog: CatalogColumns }[]>();
-  for (const row of rows) {
-    const list = byName.get(row.chart.chart_name);
-    if (list) list.push(row);
-    else byName.set(row.chart.chart_name, [row]);
-  }
-  const entries: Record<string, Record<string, unknown>[]> = {};
-  for (const name of [...byName.keys()].sort()) {
-    const versions = byName.get(name)!;
-    versions.sort((a, b) =>
-      a.catalog.sort_key < b.catalog.sort_key ? 1 : a.catalog.sort_key > b.catalog.sort_key ? -1 : 0,
-    );
-    entries[name] = versions.map(chartVersionJson);
-  }
+  const entries = Object.fromEntries(versionsByChart(rows));
   return yaml.dump(
     {
       apiVersion: 'v1',
