@@ -23,6 +23,8 @@ export interface HostedTarget {
 export const OCI_TOKEN_SECONDS = 300;
 /** A verified Basic credential is trusted this long: bcrypt-class hashing on every pull would cap throughput. */
 const CREDENTIAL_CACHE_MS = 5_000;
+/** How long before its expiry a cached credential is re-checked in the background. */
+const CREDENTIAL_REFRESH_MS = 1_000;
 /** Registry state (id, public read, revision) is re-read this often; local writes drop it at once. */
 const STATE_CACHE_MS = 1_000;
 const API_TOKEN = /^ch[sp]_[A-Za-z0-9_-]{43}$/;
@@ -42,7 +44,10 @@ const NOTHING: ReadonlySet<HostedAction> = new Set();
  * may not see is "not found", exactly like one that does not exist.
  */
 export class HostedAccess {
-  private readonly credentials = new TtlCache<Principal>(CREDENTIAL_CACHE_MS);
+  private readonly credentials = new TtlCache<{ principal: Principal; checkedAt: number }>(
+    CREDENTIAL_CACHE_MS,
+  );
+  private readonly checking = new Map<string, Promise<Principal | null>>();
   private readonly states = new TtlCache<HostedRegistryState>(STATE_CACHE_MS);
   private readonly tokenKey: Buffer;
   private readonly failures: FailureLimiter;
@@ -146,19 +151,39 @@ export class HostedAccess {
     const secret = decoded.slice(colon + 1);
     const key = createHash('sha256').update(`${username}\u0000${secret}`).digest('base64');
     const cached = this.credentials.get(key);
-    if (cached) return cached;
-    let principal: Principal | null;
-    if (API_TOKEN.test(secret)) {
-      // An API token in the password field (docker/helm login with a token): it must be the user's own.
-      const owner = await this.auth.authenticate(secret).catch(() => null);
-      principal = owner !== null && owner.username === username ? owner : null;
-    } else {
-      principal = await this.auth.verifyCredentials(username, secret);
+    if (cached) {
+      // Re-checked shortly before it expires, in the background: a steady stream of pulls never
+      // waits for a password hash, and all of them never wait for one at the same moment.
+      if (Date.now() - cached.checkedAt > CREDENTIAL_CACHE_MS - CREDENTIAL_REFRESH_MS) {
+        this.check(key, username, secret).catch(() => undefined);
+      }
+      return cached.principal;
     }
+    const principal = await this.check(key, username, secret);
     if (principal === null)
       throw new AuthenticationError('The username, password or token is wrong.', 'invalid_credentials');
-    this.credentials.set(key, principal);
     return principal;
+  }
+
+  /** One check per credential at a time: concurrent requests with the same credential share it. */
+  private check(key: string, username: string, secret: string): Promise<Principal | null> {
+    const pending = this.checking.get(key);
+    if (pending) return pending;
+    const checking = (async () => {
+      let principal: Principal | null;
+      if (API_TOKEN.test(secret)) {
+        // An API token in the password field (docker/helm login with a token): it must be the user's own.
+        const owner = await this.auth.authenticate(secret).catch(() => null);
+        principal = owner !== null && owner.username === username ? owner : null;
+      } else {
+        principal = await this.auth.verifyCredentials(username, secret);
+      }
+      if (principal === null) this.credentials.delete(key);
+      else this.credentials.set(key, { principal, checkedAt: Date.now() });
+      return principal;
+    })().finally(() => this.checking.delete(key));
+    this.checking.set(key, checking);
+    return checking;
   }
 
   private verifyToken(token: string): Principal | null {

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it, mock } from 'node:test';
+import type { AuthService } from '../identity/auth.service.js';
+import type { Principal } from '../shared/context.js';
+import { AuthenticationError, RateLimitedError } from '../shared/errors.js';
+import type { TenantRepository } from '../tenants/tenant.repository.js';
+import type { TenantService } from '../tenants/tenant.service.js';
+import { HostedAccess } from './hosted-access.js';
+import type { HostedRepository } from './hosted.repository.js';
+
+const ALICE: Principal = { userId: 'u1', username: 'alice', isSystemAdmin: false };
+const basic = (user: string, password: string): string =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** HostedAccess over a fake password check that takes `delayMs` (scrypt takes ~250 ms here). */
+function access(delayMs = 20, failuresPerMinute = 100) {
+  const checks = { count: 0 };
+  const auth = {
+    verifyCredentials: async (username: string, password: string) => {
+      checks.count += 1;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return username === 'alice' && password === 'right-password' ? ALICE : null;
+    },
+    authenticate: async () => {
+      throw new AuthenticationError('no');
+    },
+  } as unknown as AuthService;
+  const hosted = new HostedAccess(
+    auth,
+    {} as TenantService,
+    {} as TenantRepository,
+    {} as HostedRepository,
+    randomBytes(32),
+    failuresPerMinute,
+  );
+  return { hosted, checks };
+}
+
+describe('HostedAccess credentials', () => {
+  it('checks a password once for many concurrent requests, then serves them from the cache', async () => {
+    const { hosted, checks } = access();
+    const callers = await Promise.all(
+      Array.from({ length: 16 }, () => hosted.caller(basic('alice', 'right-password'), '10.0.0.1')),
+    );
+    assert.ok(callers.every((p) => p?.userId === 'u1'));
+    assert.equal(checks.count, 1);
+    await hosted.caller(basic('alice', 'right-password'), '10.0.0.1');
+    assert.equal(checks.count, 1);
+  });
+
+  it('re-checks shortly before expiry in the background, never making a request wait', async () => {
+    const { hosted, checks } = access(50);
+    mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
+    try {
+      await hosted.caller(basic('alice', 'right-password'), 'a');
+      mock.timers.tick(4_500);
+      const started = performance.now();
+      assert.equal((await hosted.caller(basic('alice', 'right-password'), 'a'))?.userId, 'u1');
+      assert.ok(performance.now() - started < 40, 'served from the cache, not after the 50 ms check');
+      assert.equal(checks.count, 2, 'a refresh started');
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('refuses a wrong password, and limits a client that keeps failing', async () => {
+    const { hosted } = access(1, 2);
+    await assert.rejects(hosted.caller(basic('alice', 'wrong'), 'b'), AuthenticationError);
+    await assert.rejects(hosted.caller(basic('alice', 'wrong'), 'b'), AuthenticationError);
+    await assert.rejects(hosted.caller(basic('alice', 'right-password'), 'b'), RateLimitedError);
+    assert.equal((await hosted.caller(basic('alice', 'right-password'), 'c'))?.userId, 'u1');
+  });
+
+  it('issues OCI tokens that name the user, and refuses forged or expired ones', async () => {
+    const { hosted } = access();
+    const { token } = hosted.issueToken(ALICE);
+    assert.deepEqual(await hosted.caller(`Bearer ${token}`, 'd'), ALICE);
+    const forged = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
+    await assert.rejects(hosted.caller(`Bearer ${forged}`, 'd'), AuthenticationError);
+    const old = hosted.issueToken(ALICE, Date.now() - 301_000).token;
+    await assert.rejects(hosted.caller(`Bearer ${old}`, 'd'), /expired/);
+    assert.equal(await hosted.caller(`Bearer ${hosted.issueToken(null).token}`, 'd'), null);
+  });
+});
