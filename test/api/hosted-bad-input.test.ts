@@ -182,3 +182,68 @@ describe(`hosted registry: failed Basic sign-ins are limited like logins (${TEST
     assert.equal(bearer.status, 200);
   });
 });
+
+describe(`hosted registry: OCI blobs past the limit are refused without buffering (${TEST_DB})`, () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+    await createTenant(server, 'acme');
+  });
+  after(() => server.close());
+
+  /** Sends headers and a first piece of a body that would be `declared` bytes long; resolves on the answer. */
+  function declared(method: string, path: string, bytes: number): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        `${server.url}${path}`,
+        {
+          method,
+          headers: {
+            authorization: member,
+            'content-type': 'application/octet-stream',
+            'content-length': String(bytes),
+          },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+          res.on('end', () => {
+            resolve({ status: res.statusCode ?? 0, body });
+            req.destroy();
+          });
+        },
+      );
+      req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+      req.write(Buffer.alloc(64 * 1024));
+    });
+  }
+
+  it('answers a 2 GB monolithic blob upload with 413 SIZE_INVALID before reading it', async () => {
+    const digest = `sha256:${'0'.repeat(64)}`;
+    const res = await declared('POST', `/v2/acme/big/blobs/uploads/?digest=${digest}`, 2 * 1024 ** 3);
+    assert.equal(res.status, 413);
+    assert.equal(
+      (JSON.parse(res.body) as { errors: Array<{ code: string }> }).errors[0]?.code,
+      'SIZE_INVALID',
+    );
+    const head = await fetch(`${server.url}/v2/acme/big/blobs/${digest}`, {
+      method: 'HEAD',
+      headers: { authorization: member },
+    });
+    assert.equal(head.status, 404);
+  });
+
+  it('stops a chunked upload that grows past the limit', async () => {
+    const start = await fetch(`${server.url}/v2/acme/big/blobs/uploads/`, {
+      method: 'POST',
+      headers: { authorization: member },
+    });
+    assert.equal(start.status, 202);
+    const location = start.headers.get('location')!;
+    const res = await declared('PATCH', location, 2 * 1024 ** 3);
+    assert.equal(res.status, 413);
+    const status = await fetch(`${server.url}${location}`, { headers: { authorization: member } });
+    assert.equal(status.status, 204);
+    assert.equal(status.headers.get('range'), '0-0', 'nothing was appended');
+  });
+});
