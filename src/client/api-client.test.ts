@@ -145,6 +145,26 @@ describe('ApiClient', () => {
     assert.equal(err.message, 'demo 1.0.0 exists already with other content');
   });
 
+  it("reads and changes a hosted registry's settings and deletes a version", async () => {
+    seen.length = 0;
+    handler = (req, res) => {
+      if (req.method === 'DELETE') json(res, 200, { deleted: true });
+      else json(res, 200, { tenant: 'acme', publicRead: req.method === 'PATCH' });
+    };
+    const client = new ApiClient({ baseUrl, token: TOKEN });
+    assert.equal((await client.hosted.view('acme')).publicRead, false);
+    assert.equal((await client.hosted.setPublicRead('acme', true)).publicRead, true);
+    await client.hosted.deleteVersion({ tenant: 'acme' }, 'demo', '1.0.0+b');
+    assert.deepEqual(
+      seen.map((s) => `${s.method} ${s.url} ${s.body}`),
+      [
+        'GET /api/v1/tenants/acme/hosted ',
+        'PATCH /api/v1/tenants/acme/hosted {"publicRead":true}',
+        'DELETE /helm/acme/api/charts/demo/1.0.0%2Bb ',
+      ],
+    );
+  });
+
   it('explains an answer that is not the API error shape (a proxy in front)', async () => {
     handler = (_req, res) =>
       res.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>');

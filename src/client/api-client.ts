@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { ChartDetail, ChartSearchResult, ChartVersionDetail } from '../catalog/catalog.schema.js';
+import type { HostedView } from '../hosted/hosted.schema.js';
 import type { ErrorBody } from '../http/api-shapes.js';
 import type { IssuedTokenView, MeView, SessionView } from '../identity/auth.schema.js';
 import type {
@@ -38,6 +39,8 @@ export type {
   ChartVersionDetail,
 } from '../catalog/catalog.schema.js';
 export type { SyncRunList, SyncRunView } from '../sync/sync.schema.js';
+export type { HostedView } from '../hosted/hosted.schema.js';
+export type HostedUrls = HostedView['urls'];
 export type {
   MemberBody,
   MemberList,
@@ -208,6 +211,15 @@ export class ApiClient {
           accept: 'application/octet-stream',
         })
       ).bytes,
+    /** Where helm clients reach a tenant's hosted registry, and what the caller may do there. */
+    view: (tenant: string): Promise<HostedView> => this.#call('GET', `/api/v1/tenants/${seg(tenant)}/hosted`),
+    /** Lets anonymous clients pull, or stops them (tenant administrators). */
+    setPublicRead: (tenant: string, publicRead: boolean): Promise<HostedView> =>
+      this.#call('PATCH', `/api/v1/tenants/${seg(tenant)}/hosted`, { body: { publicRead } }),
+    /** Removes one version from index, catalog and OCI (tenant administrators). */
+    deleteVersion: async (scope: RegistryScope, name: string, version: string): Promise<void> => {
+      await this.#send('DELETE', `${hostedPath(scope)}/api/charts/${seg(name)}/${seg(version)}`);
+    },
     /** The repository's index.yaml as text; parsing it is the caller's (src/protocol/helm). */
     index: async (scope: RegistryScope): Promise<string> =>
       new TextDecoder().decode(

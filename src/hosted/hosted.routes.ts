@@ -3,24 +3,9 @@ import type { AppServices } from '../app.services.js';
 import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
 import { requirePrincipal } from '../http/principal.js';
 import type { Http } from '../http/types.js';
-import { RegistryView } from '../registries/registry.schema.js';
+import { HostedPatchBody, HostedView } from './hosted.schema.js';
 
-const HostedView = Type.Object({
-  registry: RegistryView,
-  tenant: Type.String(),
-  publicRead: Type.Boolean(),
-  canPush: Type.Boolean(),
-  canDelete: Type.Boolean(),
-  urls: Type.Object({
-    repository: Type.String(),
-    chartmuseumApi: Type.String(),
-    ociHost: Type.String(),
-    ociNamespace: Type.String(),
-    plainHttp: Type.Boolean(),
-  }),
-});
 const Params = Type.Object({ t: Type.String({ minLength: 1, maxLength: 63 }) });
-const PatchBody = Type.Object({ publicRead: Type.Boolean() }, { additionalProperties: false });
 
 /** The JSON API of a tenant's hosted registry: where to push and pull, and who may read it. */
 export function hostedRoutes(app: Http, s: AppServices): void {
@@ -45,7 +30,7 @@ export function hostedRoutes(app: Http, s: AppServices): void {
         summary: 'Turn anonymous pulls (public read) on or off (tenant admin)',
         security: bearerSecurity,
         params: Params,
-        body: PatchBody,
+        body: HostedPatchBody,
         response: { 200: HostedView, ...errorResponses },
       },
     },

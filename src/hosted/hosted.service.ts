@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { RegistryRepository } from '../registries/registry.repository.js';
-import type { RegistryView } from '../registries/registry.schema.js';
+import type { HostedView } from './hosted.schema.js';
 import { toRegistryView } from '../registries/registry.view.js';
 import { SYSTEM_SCOPE_KEY, type Principal } from '../shared/context.js';
 import { NotFoundError, PermissionError } from '../shared/errors.js';
@@ -22,26 +22,7 @@ const JANITOR_INTERVAL_MS = 15 * 60 * 1000;
 /** Longer than any upload takes: a put still running is never swept. */
 const JANITOR_GRACE_MS = 60 * 60 * 1000;
 
-export interface HostedUrls {
-  /** `helm repo add <name> <repository>` */
-  repository: string;
-  chartmuseumApi: string;
-  /** `helm registry login <ociHost>` */
-  ociHost: string;
-  /** `helm push chart.tgz oci://<ociNamespace>` */
-  ociNamespace: string;
-  /** The public URL is http: helm push/pull need --plain-http. */
-  plainHttp: boolean;
-}
-
-export interface HostedView {
-  registry: RegistryView;
-  tenant: string;
-  publicRead: boolean;
-  canPush: boolean;
-  canDelete: boolean;
-  urls: HostedUrls;
-}
+export type HostedUrls = HostedView['urls'];
 
 /**
  * The hosted registry capability as the HTTP ring sees it: access, the chart publisher (ChartMuseum,

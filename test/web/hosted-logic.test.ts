@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiError } from '../../src/client/api-client.js';
+import { ApiError, type HostedUrls } from '../../src/client/api-client.js';
 import { identityFromChartYaml, readChartIdentity } from '../../web/src/hosted/chart-file.js';
-import { HostedClient, hostedError, type HostedUrls } from '../../web/src/hosted/hosted-api.js';
+
 import {
   chartPagePath,
   checkChartFile,
@@ -123,26 +123,18 @@ describe('upload checks and messages', () => {
   });
 
   it("turns ChartMuseum's {error} into the server's words, and says what to do about an existing version", () => {
-    const conflict = hostedError(409, { error: 'file already exists' });
-    assert.equal(conflict.status, 409);
-    assert.equal(conflict.message, 'File already exists.');
+    const conflict = new ApiError(409, 'http_409', 'File already exists.');
     const member = describeUploadError(conflict, false);
     assert.match(member, /^File already exists\. This version is already in the registry\./);
     assert.match(member, /Raise the version/);
     assert.doesNotMatch(member, /Overwrite/);
     assert.match(describeUploadError(conflict, true), /Overwrite an existing version/);
     assert.equal(
-      describeUploadError(hostedError(400, { error: 'chart.yaml: version is not semver' }), false),
+      describeUploadError(new ApiError(400, 'http_400', 'Chart.yaml: version is not semver.'), false),
       'Chart.yaml: version is not semver.',
     );
-    // The JSON API dialect keeps its code; anything else names the status.
-    const api = hostedError(403, { error: { code: 'forbidden', message: 'Tenant admins only.' } });
-    assert.equal(api.code, 'forbidden');
+    const api = new ApiError(403, 'forbidden', 'Tenant admins only.');
     assert.match(describeUploadError(api, false), /^Tenant admins only\. Ask a tenant administrator/);
-    assert.equal(
-      hostedError(502, undefined, 'Bad Gateway').message,
-      'The server answered HTTP 502 Bad Gateway.',
-    );
   });
 
   it('links to the chart page, with a version when given', () => {
@@ -150,60 +142,6 @@ describe('upload checks and messages', () => {
     assert.equal(
       chartPagePath('acme', 'hosted', 'webapp', '1.0.0+b'),
       '/t/acme/charts/hosted/webapp?version=1.0.0%2Bb',
-    );
-  });
-});
-
-describe('hosted client', () => {
-  const recorder = (status: number, body: string) => {
-    const calls: { url: string; init: RequestInit }[] = [];
-    const fetchImpl = (async (url: string, init: RequestInit) => {
-      calls.push({ url, init });
-      return new Response(body, { status });
-    }) as unknown as typeof fetch;
-    return { calls, fetchImpl };
-  };
-
-  it('uploads the raw archive with the Bearer token, and ?force=true only when asked', async () => {
-    const { calls, fetchImpl } = recorder(201, '{"saved":true}');
-    const client = new HostedClient({ baseUrl: 'http://h:1/', token: 'tok', fetch: fetchImpl });
-    const bytes = new Uint8Array([0x1f, 0x8b, 1, 2]);
-    assert.deepEqual(await client.upload('ac me', bytes), { name: null, version: null });
-    await client.upload('acme', bytes, { force: true });
-    assert.equal(calls[0]!.url, 'http://h:1/helm/ac%20me/api/charts');
-    assert.equal(calls[1]!.url, 'http://h:1/helm/acme/api/charts?force=true');
-    const headers = calls[0]!.init.headers as Record<string, string>;
-    assert.equal(headers.authorization, 'Bearer tok');
-    assert.equal(headers['content-type'], 'application/gzip');
-    assert.equal(calls[0]!.init.method, 'POST');
-    assert.equal(calls[0]!.init.body, bytes);
-  });
-
-  it('deletes a version, reads and patches the settings, and throws ApiError with the server text', async () => {
-    const ok = recorder(200, '{"deleted":true}');
-    await new HostedClient({ baseUrl: 'http://h:1', token: 't', fetch: ok.fetchImpl }).deleteVersion(
-      'acme',
-      'webapp',
-      '1.0.0+b',
-    );
-    assert.equal(ok.calls[0]!.url, 'http://h:1/helm/acme/api/charts/webapp/1.0.0%2Bb');
-    assert.equal(ok.calls[0]!.init.method, 'DELETE');
-
-    const patch = recorder(200, '{"publicRead":true}');
-    const view = await new HostedClient({ baseUrl: 'http://h:1', fetch: patch.fetchImpl }).setPublicRead(
-      'acme',
-      true,
-    );
-    assert.equal(view.publicRead, true);
-    assert.equal(patch.calls[0]!.url, 'http://h:1/api/v1/tenants/acme/hosted');
-    assert.equal(patch.calls[0]!.init.body, '{"publicRead":true}');
-    assert.equal((patch.calls[0]!.init.headers as Record<string, string>).authorization, undefined);
-
-    const refused = recorder(409, '{"error":"file already exists"}');
-    await assert.rejects(
-      new HostedClient({ baseUrl: 'http://h:1', fetch: refused.fetchImpl }).upload('acme', new Uint8Array(1)),
-      (error: unknown) =>
-        error instanceof ApiError && error.status === 409 && /already exists/.test(error.message),
     );
   });
 });

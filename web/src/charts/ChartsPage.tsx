@@ -3,7 +3,7 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import type { ChartSummary } from '../../../src/client/api-client.js';
 import { usePageTitle } from '../app/page-title';
 import { useRegistries } from '../registries/registry-queries';
-import { Button } from '../ui/Button';
+import { CursorPager, useCursorPages } from '../ui/CursorPager';
 import { ErrorMessage } from '../ui/ErrorMessage';
 import { Loading } from '../ui/Loading';
 import { Truncate } from '../ui/Truncate';
@@ -24,9 +24,8 @@ export function ChartsPage() {
   const q = params.get('q') ?? '';
   const registry = params.get('registry') ?? '';
   const [text, setText] = useState(q);
-  // Cursors of the pages before the current one: Previous pops, Next pushes.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([]);
-  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const pages = useCursorPages();
+  const resetPages = pages.reset;
   const searchId = useId();
   const registryId = useId();
 
@@ -43,16 +42,14 @@ export function ChartsPage() {
         },
         { replace: true },
       );
-      setCursors([]);
-      setCursor(undefined);
+      resetPages();
     }, DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [text, q, setParams]);
+  }, [text, q, setParams, resetPages]);
 
   const registries = useRegistries({ tenant });
-  const search = useChartSearch(tenant, q, registry, cursor);
+  const search = useChartSearch(tenant, q, registry, pages.cursor);
   const items = search.data?.items ?? [];
-  const pageNumber = cursors.length + 1;
 
   return (
     <section className="page">
@@ -95,8 +92,7 @@ export function ChartsPage() {
                 },
                 { replace: true },
               );
-              setCursors([]);
-              setCursor(undefined);
+              pages.reset();
             }}
           >
             <option value="">All registries</option>
@@ -157,33 +153,7 @@ export function ChartsPage() {
               </tbody>
             </table>
           </div>
-          {(cursors.length > 0 || search.data?.nextCursor) && (
-            <nav className="pagination" aria-label="Pages">
-              <span aria-live="polite">
-                Page {pageNumber} ({CHART_PAGE_SIZE} per page)
-              </span>
-              <div className="pagination-buttons">
-                <Button
-                  disabled={cursors.length === 0}
-                  onClick={() => {
-                    setCursor(cursors[cursors.length - 1]);
-                    setCursors(cursors.slice(0, -1));
-                  }}
-                >
-                  Previous
-                </Button>
-                <Button
-                  disabled={!search.data?.nextCursor}
-                  onClick={() => {
-                    setCursors([...cursors, cursor]);
-                    setCursor(search.data?.nextCursor);
-                  }}
-                >
-                  Next
-                </Button>
-              </div>
-            </nav>
-          )}
+          <CursorPager pages={pages} nextCursor={search.data?.nextCursor} pageSize={CHART_PAGE_SIZE} />
         </>
       )}
     </section>

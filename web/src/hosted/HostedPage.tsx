@@ -6,6 +6,7 @@ import { usePageTitle } from '../app/page-title';
 import { CHART_PAGE_SIZE, useChartSearch } from '../charts/chart-queries';
 import { formatDate } from '../registries/registry-format';
 import { Button } from '../ui/Button';
+import { CursorPager, useCursorPages } from '../ui/CursorPager';
 import { ErrorMessage } from '../ui/ErrorMessage';
 import { Loading } from '../ui/Loading';
 import { Notice } from '../ui/Notice';
@@ -13,7 +14,7 @@ import { Toggle } from '../ui/Toggle';
 import { Truncate } from '../ui/Truncate';
 import { CommandBlock } from './CommandBlock';
 import { DeleteVersionDialog } from './DeleteVersionDialog';
-import type { HostedView } from './hosted-api';
+import type { HostedView } from '../../../src/client/api-client.js';
 import { chartPagePath } from './hosted-format';
 import { useHosted, useSetPublicRead } from './hosted-queries';
 import { buildInstructions } from './instructions';
@@ -66,10 +67,8 @@ function Hosted({ tenant }: { tenant: string }) {
 function HostedRegistry({ tenant, view }: { tenant: string; view: HostedView }) {
   const me = useMe();
   const registry = view.registry.name;
-  // Cursors of the pages before the current one: Previous pops, Next pushes.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([]);
-  const [cursor, setCursor] = useState<string | undefined>(undefined);
-  const charts = useChartSearch(tenant, '', registry, cursor);
+  const pages = useCursorPages();
+  const charts = useChartSearch(tenant, '', registry, pages.cursor);
   const [deleting, setDeleting] = useState<ChartSummary | null>(null);
   const [deleted, setDeleted] = useState<string | null>(null);
   const items = charts.data?.items ?? [];
@@ -179,33 +178,7 @@ function HostedRegistry({ tenant, view }: { tenant: string; view: HostedView }) 
                 </tbody>
               </table>
             </div>
-            {(cursors.length > 0 || charts.data?.nextCursor) && (
-              <nav className="pagination" aria-label="Pages">
-                <span aria-live="polite">
-                  Page {cursors.length + 1} ({CHART_PAGE_SIZE} per page)
-                </span>
-                <div className="pagination-buttons">
-                  <Button
-                    disabled={cursors.length === 0}
-                    onClick={() => {
-                      setCursor(cursors[cursors.length - 1]);
-                      setCursors(cursors.slice(0, -1));
-                    }}
-                  >
-                    Previous
-                  </Button>
-                  <Button
-                    disabled={!charts.data?.nextCursor}
-                    onClick={() => {
-                      setCursors([...cursors, cursor]);
-                      setCursor(charts.data?.nextCursor);
-                    }}
-                  >
-                    Next
-                  </Button>
-                </div>
-              </nav>
-            )}
+            <CursorPager pages={pages} nextCursor={charts.data?.nextCursor} pageSize={CHART_PAGE_SIZE} />
           </>
         )}
       </section>
@@ -235,8 +208,7 @@ function HostedRegistry({ tenant, view }: { tenant: string; view: HostedView }) 
             setDeleting(null);
             setDeleted(`${chart} ${version}`);
             // The deleted chart may have been the last on this page.
-            setCursors([]);
-            setCursor(undefined);
+            pages.reset();
           }}
         />
       )}

@@ -64,11 +64,9 @@ export function UploadPanel({ tenant, registry, canOverwrite }: UploadPanelProps
     upload.mutate(
       { file, force: overwrite },
       {
-        onSuccess: async (saved) => {
-          const chart =
-            saved.name && saved.version
-              ? { name: saved.name, version: saved.version }
-              : ((await identity) ?? identityFromFileName(file.name));
+        onSuccess: async () => {
+          // ChartMuseum answers {"saved":true} only: the archive itself names the chart.
+          const chart = (await identity) ?? identityFromFileName(file.name);
           setOutcome({ tone: 'success', text: uploadedText(chart, file.name), chart });
         },
         onError: (error) => setOutcome({ tone: 'error', text: describeUploadError(error, canOverwrite) }),

@@ -1,4 +1,4 @@
-import type { HostedUrls } from './hosted-api.js';
+import type { HostedUrls } from '../../../src/client/api-client.js';
 
 /** One copy-paste step on the hosted registry page. */
 export interface Instruction {
