@@ -1,13 +1,12 @@
 import { Readable } from 'node:stream';
-import yaml from 'js-yaml';
 import type { Kysely } from 'kysely';
 import type { BlobInfo, BlobStore } from '../blobs/blob-store.js';
 import type { ChartFilesRepository } from '../catalog/chart-files.repository.js';
 import type { ChartVersionRepository } from '../catalog/chart-version.repository.js';
 import { readChartFiles, invalidArchive, type ChartFiles } from '../protocol/helm/chart-archive.js';
-import { parseChartYaml, type ChartMetadata } from '../protocol/helm/chart-metadata.js';
+import { CHART_YAML_MAX_DEPTH, parseChartYaml, type ChartMetadata } from '../protocol/helm/chart-metadata.js';
 import { normalizeIndex } from '../protocol/helm/chart-version.js';
-import { INDEX_SCHEMA } from '../protocol/helm/index-document.js';
+import { loadHelmYaml } from '../protocol/helm/safe-yaml.js';
 import { parseChartVersion } from '../protocol/helm/semver-sort.js';
 import { helmConfigBytes, helmManifestBytes, sha256Digest } from '../protocol/oci/helm-artifact.js';
 import { OCI_MANIFEST_MEDIA_TYPE } from '../protocol/oci/media-types.js';
@@ -386,7 +385,11 @@ async function readChart(
       `Chart.yaml's version "${meta.version.slice(0, 100)}" is not SemVer 2 (MAJOR.MINOR.PATCH, no "v", no leading zeros).`,
     );
   }
-  const chartYaml = yaml.load(files.chartYaml, { schema: INDEX_SCHEMA }) as Record<string, unknown>;
+  // The same text parseChartYaml just accepted (so no anchors, bounded depth), as raw fields for the catalog.
+  const chartYaml = loadHelmYaml(files.chartYaml.replace(/^\uFEFF/, ''), CHART_YAML_MAX_DEPTH) as Record<
+    string,
+    unknown
+  >;
   return { files, meta, chartYaml };
 }
 

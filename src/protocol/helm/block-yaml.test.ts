@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { dump, load } from 'js-yaml';
 import { readBlockYaml, UNSUPPORTED } from './block-yaml.js';
-import { INDEX_SCHEMA } from './index-document.js';
+import { INDEX_SCHEMA } from './safe-yaml.js';
 
 const CORPUS = new URL('../../../../shared/corpus/index', import.meta.url).pathname;
 

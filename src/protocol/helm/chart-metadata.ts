@@ -1,8 +1,6 @@
-import { load, YAMLException } from 'js-yaml';
-import type { LoadOptions, State } from 'js-yaml';
 import { invalidArchive } from './chart-archive.js';
 import { chartNameProblem, type ChartMaintainer } from './chart-version.js';
-import { INDEX_SCHEMA } from './index-document.js';
+import { loadHelmYaml, SafeYamlError } from './safe-yaml.js';
 import { parseChartVersion } from './semver-sort.js';
 
 /*
@@ -70,8 +68,6 @@ const CHART_TYPES = new Set(['', 'application', 'library']);
 // Helm's `aliasNameFormat` (pkg/chart/dependency.go).
 const ALIAS = /^[a-zA-Z0-9_-]+$/;
 
-class AnchorFound extends Error {}
-
 /** Makes the error thrown for a bad Chart.yaml; the message starts with "Chart.yaml". */
 export type ChartYamlFailure = (message: string) => Error;
 
@@ -88,30 +84,15 @@ export function parseChartYaml(text: string, fail: ChartYamlFailure = invalidArc
 }
 
 function loadYaml(text: string, fail: ChartYamlFailure): unknown {
-  // Same hook as the index parser: every anchored node is refused as it closes, before any alias is read.
-  const listener = (event: string, state: State): void => {
-    if (event === 'close' && (state as State & { anchor: string | null }).anchor !== null)
-      throw new AnchorFound();
-  };
-  const options: LoadOptions & { maxDepth: number } = {
-    schema: INDEX_SCHEMA,
-    json: false,
-    listener: text.includes('&') ? listener : undefined,
-    maxDepth: CHART_YAML_MAX_DEPTH,
-  };
   try {
-    return load(text, options);
+    return loadHelmYaml(text, CHART_YAML_MAX_DEPTH);
   } catch (error) {
-    if (error instanceof AnchorFound) {
+    if (!(error instanceof SafeYamlError)) throw error;
+    const f = error.failure;
+    if (f.kind === 'anchors')
       throw fail('Chart.yaml uses YAML anchors or aliases; write the values out instead.');
-    }
-    if (error instanceof YAMLException) {
-      if (error.reason.includes('maxDepth')) {
-        throw fail(`Chart.yaml nests deeper than ${CHART_YAML_MAX_DEPTH} levels.`);
-      }
-      throw fail(`Chart.yaml is not valid YAML (${error.reason} at line ${error.mark.line + 1}).`);
-    }
-    throw error;
+    if (f.kind === 'depth') throw fail(`Chart.yaml nests deeper than ${CHART_YAML_MAX_DEPTH} levels.`);
+    throw fail(`Chart.yaml is not valid YAML (${f.reason} at line ${f.line}).`);
   }
 }
 

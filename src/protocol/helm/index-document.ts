@@ -1,7 +1,6 @@
-import { FAILSAFE_SCHEMA, Type, YAMLException, load } from 'js-yaml';
-import type { LoadOptions, State } from 'js-yaml';
 import { UpstreamError } from '../../shared/errors.js';
 import { readBlockYaml, UNSUPPORTED } from './block-yaml.js';
+import { loadHelmYaml, SafeYamlError } from './safe-yaml.js';
 
 /**
  * The safe first parse of a Helm repository index (`index.yaml`, or its JSON form): decides whether a
@@ -24,25 +23,6 @@ export interface ParseHelmIndexOptions {
 export const DEFAULT_INDEX_MAX_DEPTH = 64;
 const MAX_WARNINGS = 50;
 
-/*
- * Scalars stay strings (`version: 1.10` is "1.10", `created: 2024-01-01` is not a Date, `0123` is not
- * a number): Helm decodes them into string fields. Only null (Helm skips null entries) and booleans
- * (`deprecated: true`) are typed.
- */
-const nullType = new Type('tag:yaml.org,2002:null', {
-  kind: 'scalar',
-  resolve: (data: string) => /^(?:~|null|Null|NULL)?$/.test(data),
-  construct: () => null,
-});
-const boolType = new Type('tag:yaml.org,2002:bool', {
-  kind: 'scalar',
-  resolve: (data: string) => /^(?:true|True|TRUE|false|False|FALSE)$/.test(data),
-  construct: (data: string) => data.toLowerCase() === 'true',
-});
-export const INDEX_SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType] });
-
-class AnchorFound extends Error {}
-
 function notAnIndex(reason: string): UpstreamError {
   return new UpstreamError(
     'not_a_helm_repository',
@@ -63,32 +43,14 @@ function parseYaml(text: string, maxDepth: number): unknown {
   // js-yaml counts scalars as a level, hence + 1 for both; the tree walk enforces the exact limit.
   const fast = readBlockYaml(text, maxDepth + 1);
   if (fast !== UNSUPPORTED) return fast;
-  // js-yaml offers no option to refuse anchors; this parse-event hook sees every anchored node as it
-  // closes, so an alias bomb is refused before any alias is even read.
-  const listener = (event: string, state: State): void => {
-    if (event === 'close' && (state as State & { anchor: string | null }).anchor !== null)
-      throw new AnchorFound();
-  };
-  // js-yaml counts scalars as a level too, hence + 1; the tree walk enforces the exact limit.
-  const options: LoadOptions & { maxDepth: number } = {
-    schema: INDEX_SCHEMA,
-    json: false,
-    // An anchor is always written "&name", and an alias needs an anchor: without any "&" in the text
-    // (most real indexes) there is nothing to refuse, and skipping the hook's 2 calls per node saves
-    // about 5% of a big parse.
-    listener: text.includes('&') ? listener : undefined,
-    maxDepth: maxDepth + 1,
-  };
   try {
-    return load(text, options);
+    return loadHelmYaml(text, maxDepth + 1);
   } catch (error) {
-    if (error instanceof AnchorFound) throw notAnIndex(ANCHORS_REFUSED);
-    if (error instanceof YAMLException) {
-      if (error.reason.includes('maxDepth')) throw depthRefused(maxDepth);
-      // The reason and line only: the snippet would echo upstream content into messages.
-      throw notAnIndex(`it is not valid YAML or JSON (${error.reason} at line ${error.mark.line + 1}).`);
-    }
-    throw error;
+    if (!(error instanceof SafeYamlError)) throw error;
+    const f = error.failure;
+    if (f.kind === 'anchors') throw notAnIndex(ANCHORS_REFUSED);
+    if (f.kind === 'depth') throw depthRefused(maxDepth);
+    throw notAnIndex(`it is not valid YAML or JSON (${f.reason} at line ${f.line}).`);
   }
 }
 
