@@ -9,6 +9,9 @@ import type {
   HostedRepository,
 } from './hosted.repository.js';
 
+/** Registries whose index is kept rendered; a quiet one past this is rendered again when asked. */
+const MAX_CACHED_INDEXES = 500;
+
 /** A rendered index.yaml, ready to send: plain and gzip bodies with their validator. */
 export interface RenderedIndex {
   revision: number;
@@ -44,7 +47,10 @@ export class HostedIndexCache {
 
   private render(registry: HostedRegistryState, slug: string): Promise<RenderedIndex> {
     const rendering = this.build(registry, slug);
+    // Re-inserted at the end, so the first entry is the one rendered longest ago.
+    this.entries.delete(registry.id);
     this.entries.set(registry.id, rendering);
+    if (this.entries.size > MAX_CACHED_INDEXES) this.entries.delete(this.entries.keys().next().value!);
     rendering.catch(() => this.entries.delete(registry.id));
     return rendering;
   }
