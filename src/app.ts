@@ -24,6 +24,7 @@ import { HostedRepository } from './hosted/hosted.repository.js';
 import { HostedService } from './hosted/hosted.service.js';
 import { HostedIndexCache } from './hosted/index-yaml.js';
 import { OciRegistry } from './hosted/oci-registry.js';
+import { OciRepository } from './hosted/oci.repository.js';
 import { SyncEngine } from './sync/sync.engine.js';
 import { SyncLeaseRepository } from './sync/sync-lease.repository.js';
 import { SyncRunRepository } from './sync/sync-run.repository.js';
@@ -108,10 +109,12 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     chartFiles,
   );
   const hostedRepo = new HostedRepository(storage.db);
+  const ociRepo = new OciRepository(storage.db);
   const blobs = openBlobStore(storage, config.dataDir);
   const publisher = new ChartPublisher(
     storage.db,
     hostedRepo,
+    ociRepo,
     blobs,
     new ChartVersionRepository(storage.db, storage.dialect),
     new ChartFilesRepository(storage.db),
@@ -119,7 +122,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   const hosted = new HostedService(
     new HostedAccess(auth, tenants, tenantRows, hostedRepo, key, config.loginRateLimitPerMinute),
     publisher,
-    new OciRegistry(hostedRepo, blobs, publisher, logger.child({ component: 'oci' })),
+    new OciRegistry(hostedRepo, ociRepo, blobs, publisher, logger.child({ component: 'oci' })),
     new HostedIndexCache(
       hostedRepo,
       config.publicUrl === null ? '' : new URL(config.publicUrl).pathname.replace(/\/+$/, ''),

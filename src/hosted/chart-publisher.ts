@@ -16,6 +16,7 @@ import { isUniqueViolation } from '../storage/errors.js';
 import type { Database } from '../storage/schema.js';
 import { toCatalogRow } from '../sync/catalog-row.js';
 import type { HostedRegistryState, HostedRepository } from './hosted.repository.js';
+import type { OciRepository } from './oci.repository.js';
 
 /** Limits of what a hosted registry accepts (SPEC §2; research/perf-security.md C). */
 export interface HostedLimits {
@@ -70,6 +71,7 @@ export class ChartPublisher {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly repo: HostedRepository,
+    private readonly oci: OciRepository,
     private readonly blobs: BlobStore,
     private readonly versions: ChartVersionRepository,
     private readonly chartFiles: ChartFilesRepository,
@@ -216,7 +218,7 @@ export class ChartPublisher {
     }
     await this.db.transaction().execute(async (trx) => {
       const now = new Date().toISOString();
-      await this.repo.linkBlob(trx, registry.id, blob.digest, blob.size, now);
+      await this.oci.linkBlob(trx, registry.id, blob.digest, blob.size, now);
       await this.repo.saveChart(
         trx,
         { ...existing, prov_digest: blob.digest, prov_size: blob.size, updated_at: now },
@@ -240,11 +242,11 @@ export class ChartPublisher {
       const repository = chartRepository(slug, name);
       if (repository !== null) {
         const tag = versionToTag(version);
-        const digest = await this.repo.tag(trx, registry.id, repository, tag);
-        await this.repo.deleteTag(trx, registry.id, repository, tag);
+        const digest = await this.oci.tag(trx, registry.id, repository, tag);
+        await this.oci.deleteTag(trx, registry.id, repository, tag);
         for (const d of new Set([digest, existing.manifest_digest])) {
-          if (d && (await this.repo.tagsOf(trx, registry.id, repository, d)).length === 0) {
-            await this.repo.deleteManifest(trx, registry.id, repository, d);
+          if (d && (await this.oci.tagsOf(trx, registry.id, repository, d)).length === 0) {
+            await this.oci.deleteManifest(trx, registry.id, repository, d);
           }
         }
       }
@@ -286,11 +288,11 @@ export class ChartPublisher {
         else outcome = 'replaced';
       }
       for (const blob of [c.chart, c.provenance, c.config]) {
-        if (blob) await this.repo.linkBlob(trx, registry.id, blob.digest, blob.size, now);
+        if (blob) await this.oci.linkBlob(trx, registry.id, blob.digest, blob.size, now);
       }
       if (c.manifest) {
         const m = c.manifest;
-        await this.repo.saveManifest(trx, {
+        await this.oci.saveManifest(trx, {
           registry_id: registry.id,
           repository: m.repository,
           digest: m.digest,
@@ -299,7 +301,7 @@ export class ChartPublisher {
           content: m.bytes,
           created_at: now,
         });
-        await this.repo.setTag(trx, registry.id, m.repository, m.tag, m.digest, now);
+        await this.oci.setTag(trx, registry.id, m.repository, m.tag, m.digest, now);
       }
       const provenance = c.provenance;
       await this.repo.saveChart(

@@ -10,7 +10,8 @@ import { newId } from '../shared/ids.js';
 import type { Logger } from 'pino';
 import type { HostedTarget } from './hosted-access.js';
 import type { ChartPublisher } from './chart-publisher.js';
-import type { HostedManifestRow, HostedRepository } from './hosted.repository.js';
+import type { HostedRepository } from './hosted.repository.js';
+import type { HostedManifestRow, OciRepository } from './oci.repository.js';
 
 export interface OciLimits {
   /** One blob (a chart layer is at most the chart limit; other artifacts may be larger). */
@@ -36,6 +37,7 @@ const UPLOAD_EXPIRY_MS = 60 * 60 * 1000;
 export class OciRegistry {
   constructor(
     private readonly repo: HostedRepository,
+    private readonly oci: OciRepository,
     private readonly blobs: BlobStore,
     private readonly publisher: ChartPublisher,
     private readonly logger: Logger,
@@ -46,7 +48,7 @@ export class OciRegistry {
 
   async blobSize(target: HostedTarget, digest: string): Promise<number | null> {
     checkDigest(digest);
-    return (await this.repo.blobSize(target.registry.id, digest)) ?? null;
+    return (await this.oci.blobSize(target.registry.id, digest)) ?? null;
   }
 
   async readBlob(target: HostedTarget, digest: string, range?: ByteRange): Promise<Readable> {
@@ -59,7 +61,7 @@ export class OciRegistry {
 
   async deleteBlob(target: HostedTarget, digest: string): Promise<void> {
     checkDigest(digest);
-    if (!(await this.repo.unlinkBlob(target.registry.id, digest))) {
+    if (!(await this.oci.unlinkBlob(target.registry.id, digest))) {
       throw new DistributionError(404, 'BLOB_UNKNOWN', `Blob ${digest} is not in this repository.`);
     }
     await this.free([digest]);
@@ -68,7 +70,7 @@ export class OciRegistry {
   /** Cross-repository mount: only from a repository of the same tenant, where the blob is already held. */
   async mount(target: HostedTarget, digest: string, from: string): Promise<boolean> {
     if (!isDigest(digest) || !from.startsWith(`${target.slug}/`)) return false;
-    return (await this.repo.blobSize(target.registry.id, digest)) !== undefined;
+    return (await this.oci.blobSize(target.registry.id, digest)) !== undefined;
   }
 
   // Uploads -------------------------------------------------------------------------------------
@@ -76,7 +78,7 @@ export class OciRegistry {
   async startUpload(target: HostedTarget, repository: string): Promise<string> {
     const now = new Date().toISOString();
     const id = newId();
-    await this.repo.createUpload({
+    await this.oci.createUpload({
       id,
       registry_id: target.registry.id,
       repository,
@@ -97,8 +99,8 @@ export class OciRegistry {
     checkDigest(digest);
     this.checkLength(declaredLength);
     const info = await this.storeBlob(body, digest);
-    await this.repo.linkBlob(
-      this.repo.db,
+    await this.oci.linkBlob(
+      this.oci.db,
       target.registry.id,
       info.digest,
       info.size,
@@ -136,7 +138,7 @@ export class OciRegistry {
       );
     }
     if (part.size === 0) return size;
-    const appended = await this.repo.appendPart(upload.id, size, part, new Date().toISOString());
+    const appended = await this.oci.appendPart(upload.id, size, part, new Date().toISOString());
     if (!appended) {
       await this.free([part.digest]);
       throw new DistributionError(
@@ -159,7 +161,7 @@ export class OciRegistry {
   ): Promise<BlobInfo> {
     checkDigest(digest);
     const upload = await this.upload(target, repository, uploadId);
-    const parts = await this.repo.uploadParts(upload.id);
+    const parts = await this.oci.uploadParts(upload.id);
     let info: BlobInfo;
     if (parts.length === 0) {
       // Monolithic POST + PUT, what helm does: the body goes straight into the store.
@@ -167,15 +169,15 @@ export class OciRegistry {
     } else {
       this.checkLength(declaredLength === null ? null : Number(upload.size) + declaredLength);
       info = await this.storeBlob(this.concat(parts, body), digest);
-      await this.repo.linkBlob(
-        this.repo.db,
+      await this.oci.linkBlob(
+        this.oci.db,
         target.registry.id,
         info.digest,
         info.size,
         new Date().toISOString(),
       );
     }
-    await this.free(await this.repo.deleteUpload(upload.id));
+    await this.free(await this.oci.deleteUpload(upload.id));
     return info;
   }
 
@@ -185,13 +187,13 @@ export class OciRegistry {
 
   async cancelUpload(target: HostedTarget, repository: string, uploadId: string): Promise<void> {
     const upload = await this.upload(target, repository, uploadId);
-    await this.free(await this.repo.deleteUpload(upload.id));
+    await this.free(await this.oci.deleteUpload(upload.id));
   }
 
   /** Frees uploads abandoned by their clients (a crash, a cancelled push). */
   async sweepUploads(now = Date.now()): Promise<number> {
-    const stale = await this.repo.staleUploads(new Date(now - UPLOAD_EXPIRY_MS).toISOString());
-    for (const id of stale) await this.free(await this.repo.deleteUpload(id));
+    const stale = await this.oci.staleUploads(new Date(now - UPLOAD_EXPIRY_MS).toISOString());
+    for (const id of stale) await this.free(await this.oci.deleteUpload(id));
     return stale.length;
   }
 
@@ -233,7 +235,7 @@ export class OciRegistry {
     const isIndex =
       parsed.mediaType === OCI_INDEX_MEDIA_TYPE || parsed.mediaType === DOCKER_MANIFEST_LIST_MEDIA_TYPE;
     const blobRefs = isIndex ? [] : parsed.references.map((d) => d.digest);
-    const missing = await this.repo.missingBlobs(target.registry.id, [...new Set(blobRefs)]);
+    const missing = await this.oci.missingBlobs(target.registry.id, [...new Set(blobRefs)]);
     if (missing.length > 0) {
       throw new DistributionError(
         400,
@@ -263,8 +265,8 @@ export class OciRegistry {
       return digest;
     }
     const now = new Date().toISOString();
-    await this.repo.db.transaction().execute(async (trx) => {
-      await this.repo.saveManifest(trx, {
+    await this.oci.db.transaction().execute(async (trx) => {
+      await this.oci.saveManifest(trx, {
         registry_id: target.registry.id,
         repository,
         digest,
@@ -275,7 +277,7 @@ export class OciRegistry {
       });
       if (!byDigest) {
         // A tag naming a chart version may only move with that version (through the publisher).
-        const held = await this.repo.tag(trx, target.registry.id, repository, reference);
+        const held = await this.oci.tag(trx, target.registry.id, repository, reference);
         if (
           held !== undefined &&
           held !== digest &&
@@ -287,7 +289,7 @@ export class OciRegistry {
             `Tag ${reference} is a chart version and versions are immutable: push another version.`,
           );
         }
-        await this.repo.setTag(trx, target.registry.id, repository, reference, digest, now);
+        await this.oci.setTag(trx, target.registry.id, repository, reference, digest, now);
       }
     });
     return digest;
@@ -295,9 +297,9 @@ export class OciRegistry {
 
   async manifest(target: HostedTarget, repository: string, reference: string): Promise<HostedManifestRow> {
     const row = isDigest(reference)
-      ? await this.repo.manifest(target.registry.id, repository, reference)
+      ? await this.oci.manifest(target.registry.id, repository, reference)
       : isTag(reference)
-        ? await this.repo.manifestByTag(target.registry.id, repository, reference)
+        ? await this.oci.manifestByTag(target.registry.id, repository, reference)
         : undefined;
     if (row) return row;
     if (!isDigest(reference) && !isTag(reference)) {
@@ -307,7 +309,7 @@ export class OciRegistry {
         `"${reference.slice(0, 130)}" is neither a tag nor a sha256 digest.`,
       );
     }
-    if (!(await this.repo.repositoryExists(target.registry.id, repository))) {
+    if (!(await this.oci.repositoryExists(target.registry.id, repository))) {
       throw new DistributionError(404, 'NAME_UNKNOWN', `Repository ${repository} does not exist.`, {
         name: repository,
       });
@@ -320,34 +322,33 @@ export class OciRegistry {
   /** DELETE by digest removes the manifest and its tags; by tag, the tag. A chart version goes with either. */
   async deleteManifest(target: HostedTarget, repository: string, reference: string): Promise<void> {
     const row = await this.manifest(target, repository, reference);
-    const chart = await this.repo.chartByManifest(this.repo.db, target.registry.id, row.digest);
+    const chart = await this.repo.chartByManifest(this.oci.db, target.registry.id, row.digest);
     if (chart) {
       await this.publisher.deleteVersion(target.registry, target.slug, chart.chart_name, chart.version);
       if (!isDigest(reference)) return;
     }
-    await this.repo.db.transaction().execute(async (trx) => {
-      if (isDigest(reference))
-        await this.repo.deleteManifest(trx, target.registry.id, repository, row.digest);
-      else await this.repo.deleteTag(trx, target.registry.id, repository, reference);
+    await this.oci.db.transaction().execute(async (trx) => {
+      if (isDigest(reference)) await this.oci.deleteManifest(trx, target.registry.id, repository, row.digest);
+      else await this.oci.deleteTag(trx, target.registry.id, repository, reference);
     });
   }
 
   /** The repository's tags in byte order, or null when it has no manifest at all. */
   async tags(target: HostedTarget, repository: string): Promise<string[] | null> {
-    const tags = await this.repo.tags(target.registry.id, repository);
-    if (tags.length === 0 && !(await this.repo.repositoryExists(target.registry.id, repository))) return null;
+    const tags = await this.oci.tags(target.registry.id, repository);
+    if (tags.length === 0 && !(await this.oci.repositoryExists(target.registry.id, repository))) return null;
     return tags.sort(byteOrder);
   }
 
   async repositories(target: HostedTarget): Promise<string[]> {
-    return (await this.repo.repositories(target.registry.id)).sort(byteOrder);
+    return (await this.oci.repositories(target.registry.id)).sort(byteOrder);
   }
 
   // ---------------------------------------------------------------------------------------------
 
   private async upload(target: HostedTarget, repository: string, id: string) {
     const upload = /^[0-9a-f-]{36}$/.test(id)
-      ? await this.repo.upload(target.registry.id, repository, id)
+      ? await this.oci.upload(target.registry.id, repository, id)
       : undefined;
     if (!upload) {
       throw new DistributionError(
@@ -414,7 +415,7 @@ export class OciRegistry {
   private async free(digests: string[]): Promise<void> {
     for (const digest of new Set(digests)) {
       try {
-        if (!(await this.repo.blobInUse(digest))) await this.blobs.delete(digest);
+        if (!(await this.oci.blobInUse(digest))) await this.blobs.delete(digest);
       } catch (err) {
         this.logger.warn({ err, digest }, 'could not free a blob; it stays until the next clean-up');
       }
