@@ -99,13 +99,7 @@ export class OciRegistry {
     checkDigest(digest);
     this.checkLength(declaredLength);
     const info = await this.storeBlob(body, digest);
-    await this.oci.linkBlob(
-      this.oci.db,
-      target.registry.id,
-      info.digest,
-      info.size,
-      new Date().toISOString(),
-    );
+    await this.link(target, info);
     return info;
   }
 
@@ -169,13 +163,7 @@ export class OciRegistry {
     } else {
       this.checkLength(declaredLength === null ? null : Number(upload.size) + declaredLength);
       info = await this.storeBlob(this.concat(parts, body), digest);
-      await this.oci.linkBlob(
-        this.oci.db,
-        target.registry.id,
-        info.digest,
-        info.size,
-        new Date().toISOString(),
-      );
+      await this.link(target, info);
     }
     await this.free(await this.oci.deleteUpload(upload.id));
     return info;
@@ -358,6 +346,17 @@ export class OciRegistry {
       );
     }
     return upload;
+  }
+
+  /** The tenant now holds the blob: visible in all its repositories. */
+  private async link(target: HostedTarget, info: BlobInfo): Promise<void> {
+    await this.oci.linkBlob(
+      this.oci.db,
+      target.registry.id,
+      info.digest,
+      info.size,
+      new Date().toISOString(),
+    );
   }
 
   private checkLength(length: number | null): void {

@@ -27,6 +27,17 @@ import { startCurl, startSkopeo, type Curl, type CurlResponse, type Skopeo } fro
 const MEMBER = { username: 'acme-member', password: 'acme-member-password' };
 const ADMIN = { username: 'acme-admin', password: 'acme-admin-password' };
 const creds = (u: { username: string; password: string }): string => `${u.username}:${u.password}`;
+/** `skopeo copy` between two plain-http registries, digests kept, the member's credentials on one side. */
+const copyArgs = (from: string, to: string, credsFor: 'src' | 'dest'): string[] => [
+  'copy',
+  '--src-tls-verify=false',
+  '--dest-tls-verify=false',
+  '--preserve-digests',
+  `--${credsFor}-creds`,
+  creds(MEMBER),
+  `docker://${from}`,
+  `docker://${to}`,
+];
 const hex = (digest: string): string => digest.replace(/^sha256:/, '');
 
 type IndexYaml = {
@@ -110,16 +121,9 @@ describe(`real clients against the hosted registry (${TEST_DB})`, () => {
     });
 
     it('copies a chart from docker-registry into Charthouse (--dest-creds, --preserve-digests)', async () => {
-      const run = await skopeo.run([
-        'copy',
-        '--src-tls-verify=false',
-        '--dest-tls-verify=false',
-        '--preserve-digests',
-        '--dest-creds',
-        creds(MEMBER),
-        `docker://${registry.host}/charts/demo:1.0.0`,
-        `docker://${host}/acme/demo:1.0.0`,
-      ]);
+      const run = await skopeo.run(
+        copyArgs(`${registry.host}/charts/demo:1.0.0`, `${host}/acme/demo:1.0.0`, 'dest'),
+      );
       assert.match(run.stderr + run.stdout, /Writing manifest/);
 
       // The manifest is the same bytes, so the same digest, on both sides.
@@ -167,16 +171,7 @@ describe(`real clients against the hosted registry (${TEST_DB})`, () => {
 
     it('copying the same chart again succeeds; under a wrong tag or repository skopeo shows the refusal', async () => {
       const copy = (dest: string) =>
-        skopeo.attempt([
-          'copy',
-          '--src-tls-verify=false',
-          '--dest-tls-verify=false',
-          '--preserve-digests',
-          '--dest-creds',
-          creds(MEMBER),
-          `docker://${registry.host}/charts/demo:1.0.0`,
-          `docker://${host}/${dest}`,
-        ]);
+        skopeo.attempt(copyArgs(`${registry.host}/charts/demo:1.0.0`, `${host}/${dest}`, 'dest'));
       const again = await copy('acme/demo:1.0.0');
       assert.equal(again.code, 0, again.stderr);
       const latest = await copy('acme/demo:latest');
@@ -205,28 +200,10 @@ describe(`real clients against the hosted registry (${TEST_DB})`, () => {
         ['apps/web:latest', 'acme/web:latest', dockerDigest],
         ['apps/api:v1', 'acme/api:v1', ociDigest],
       ] as const) {
-        await skopeo.run([
-          'copy',
-          '--src-tls-verify=false',
-          '--dest-tls-verify=false',
-          '--preserve-digests',
-          '--dest-creds',
-          creds(MEMBER),
-          `docker://${registry.host}/${from}`,
-          `docker://${host}/${to}`,
-        ]);
+        await skopeo.run(copyArgs(`${registry.host}/${from}`, `${host}/${to}`, 'dest'));
         const raw = await rawManifest(`docker://${host}/${to}`, creds(MEMBER));
         assert.equal(sha256Digest(raw), digest, to);
-        await skopeo.run([
-          'copy',
-          '--src-tls-verify=false',
-          '--dest-tls-verify=false',
-          '--preserve-digests',
-          '--src-creds',
-          creds(MEMBER),
-          `docker://${host}/${to}`,
-          `docker://${registry.host}/back/${to}`,
-        ]);
+        await skopeo.run(copyArgs(`${host}/${to}`, `${registry.host}/back/${to}`, 'src'));
         assert.equal(sha256Digest(await rawManifest(`docker://${registry.host}/back/${to}`)), digest);
       }
       const head = await ociRequest(server.url, 'HEAD', '/v2/acme/web/manifests/latest', {
@@ -288,16 +265,7 @@ describe(`real clients against the hosted registry (${TEST_DB})`, () => {
     });
 
     it('copies it back from Charthouse to docker-registry (--src-creds): same manifest and chart blob', async () => {
-      await skopeo.run([
-        'copy',
-        '--src-tls-verify=false',
-        '--dest-tls-verify=false',
-        '--preserve-digests',
-        '--src-creds',
-        creds(MEMBER),
-        `docker://${host}/acme/demo:1.0.0`,
-        `docker://${registry.host}/charts/back:1.0.0`,
-      ]);
+      await skopeo.run(copyArgs(`${host}/acme/demo:1.0.0`, `${registry.host}/charts/back:1.0.0`, 'src'));
       const back = await rawManifest(`docker://${registry.host}/charts/back:1.0.0`);
       assert.equal(sha256Digest(back), pushedDigest);
       const blob = await fetch(`${registry.url}/v2/charts/back/blobs/${layerOf(back)}`);
@@ -309,16 +277,9 @@ describe(`real clients against the hosted registry (${TEST_DB})`, () => {
       const uploaded = chart('cmchart', '2.3.4', 'appVersion: "9.9"\n');
       const res = await cmUpload('acme', uploaded.tgz);
       assert.equal(res.status, 201, res.body.toString('utf8'));
-      await skopeo.run([
-        'copy',
-        '--src-tls-verify=false',
-        '--dest-tls-verify=false',
-        '--preserve-digests',
-        '--src-creds',
-        creds(MEMBER),
-        `docker://${host}/acme/cmchart:2.3.4`,
-        `docker://${registry.host}/charts/cmchart:2.3.4`,
-      ]);
+      await skopeo.run(
+        copyArgs(`${host}/acme/cmchart:2.3.4`, `${registry.host}/charts/cmchart:2.3.4`, 'src'),
+      );
       const there = await rawManifest(`docker://${registry.host}/charts/cmchart:2.3.4`);
       const here = await rawManifest(`docker://${host}/acme/cmchart:2.3.4`, creds(MEMBER));
       assert.ok(there.equals(here), 'docker-registry holds the manifest Charthouse derived, byte for byte');
@@ -357,16 +318,13 @@ describe(`real clients against the hosted registry (${TEST_DB})`, () => {
       assert.deepEqual((JSON.parse(tags.stdout) as { Tags: string[] }).Tags, ['1.0.0_build.1']);
       const raw = await rawManifest(`docker://${host}/acme/buildmeta:1.0.0_build.1`, creds(MEMBER));
       assert.equal(layerOf(raw), sha256Digest(built.tgz));
-      await skopeo.run([
-        'copy',
-        '--src-tls-verify=false',
-        '--dest-tls-verify=false',
-        '--preserve-digests',
-        '--src-creds',
-        creds(MEMBER),
-        `docker://${host}/acme/buildmeta:1.0.0_build.1`,
-        `docker://${registry.host}/charts/buildmeta:1.0.0_build.1`,
-      ]);
+      await skopeo.run(
+        copyArgs(
+          `${host}/acme/buildmeta:1.0.0_build.1`,
+          `${registry.host}/charts/buildmeta:1.0.0_build.1`,
+          'src',
+        ),
+      );
       const index = await indexOf('acme');
       assert.deepEqual(
         index.entries['buildmeta']?.map((v) => v.version),
