@@ -19,6 +19,7 @@ import { ChartFilesRepository } from './catalog/chart-files.repository.js';
 import { ChartVersionRepository } from './catalog/chart-version.repository.js';
 import { openBlobStore } from './blobs/blob-stores.js';
 import { ChartPublisher } from './hosted/chart-publisher.js';
+import { HostedGarbageCollector } from './hosted/garbage-collector.js';
 import { HostedAccess } from './hosted/hosted-access.js';
 import { HostedRepository } from './hosted/hosted.repository.js';
 import { HostedService } from './hosted/hosted.service.js';
@@ -40,6 +41,8 @@ export interface App {
   /** Set when this start created the administrator with a generated password (print it once). */
   generatedAdminPassword: string | null;
   listen(): Promise<string>;
+  /** Runs the hosted registry's janitor at once, as if the time were `now` (maintenance, tests). */
+  sweep(now?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -129,6 +132,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     ),
     hostedRepo,
     blobs,
+    new HostedGarbageCollector(hostedRepo, ociRepo, blobs, logger.child({ component: 'hosted-gc' })),
     registryRepository,
     storage.db,
     config.publicUrl,
@@ -155,6 +159,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
       hosted.startJanitor();
       return address;
     },
+    sweep: (now) => hosted.sweep(now),
     close: async () => {
       await scheduler?.stop();
       hosted.stopJanitor();

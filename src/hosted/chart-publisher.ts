@@ -302,6 +302,14 @@ export class ChartPublisher {
           created_at: now,
         });
         await this.oci.setTag(trx, registry.id, m.repository, m.tag, m.digest, now);
+        // An overwritten version's old manifest is obsolete once no tag names it (its blobs then go
+        // with the garbage collector).
+        const old = existing?.manifest_digest;
+        if (outcome === 'replaced' && old && old !== m.digest) {
+          if ((await this.oci.tagsOf(trx, registry.id, m.repository, old)).length === 0) {
+            await this.oci.deleteManifest(trx, registry.id, m.repository, old);
+          }
+        }
       }
       const provenance = c.provenance;
       await this.repo.saveChart(

@@ -91,6 +91,26 @@ export class HostedRepository {
       .executeTakeFirst();
   }
 
+  /** The archive and provenance blobs of every chart version. */
+  async chartBlobDigests(registryId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('hosted_charts')
+      .select(['chart_digest', 'prov_digest'])
+      .where('registry_id', '=', registryId)
+      .execute();
+    return rows.flatMap((r) => (r.prov_digest === null ? [r.chart_digest] : [r.chart_digest, r.prov_digest]));
+  }
+
+  /** Every hosted registry's id (the janitor visits each). */
+  async registryIds(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('helm_registries')
+      .select('id')
+      .where('kind', '=', 'hosted')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   async chartByFile(registryId: string, fileName: string): Promise<HostedChartRow | undefined> {
     return this.db
       .selectFrom('hosted_charts')

@@ -12,6 +12,7 @@ import type { Database } from '../storage/schema.js';
 import type { HostedAccess, HostedTarget } from './hosted-access.js';
 import type { HostedRepository } from './hosted.repository.js';
 import type { ChartPublisher } from './chart-publisher.js';
+import type { HostedGarbageCollector } from './garbage-collector.js';
 import type { HostedIndexCache } from './index-yaml.js';
 import type { OciRegistry } from './oci-registry.js';
 
@@ -37,6 +38,7 @@ export class HostedService {
     readonly index: HostedIndexCache,
     readonly repo: HostedRepository,
     readonly blobs: BlobStore,
+    private readonly garbage: HostedGarbageCollector,
     private readonly registries: RegistryRepository,
     private readonly db: Kysely<Database>,
     private readonly publicUrl: string | null,
@@ -46,13 +48,21 @@ export class HostedService {
   private janitor: NodeJS.Timeout | null = null;
 
   /**
-   * Frees what abandoned uploads left: OCI upload sessions untouched for an hour (their chunks) and
-   * blob-store writes a crash cut short. Every server runs it; the deletes are idempotent.
+   * Frees what abandoned uploads left (OCI upload sessions untouched for an hour, blob-store writes a
+   * crash cut short) and blobs nothing has referenced for an hour (garbage-collector.ts). Every server
+   * runs it; the deletes are idempotent.
    */
   async sweep(now = Date.now()): Promise<void> {
+    const before = new Date(now - JANITOR_GRACE_MS);
     const uploads = await this.oci.sweepUploads(now);
-    const partial = await this.blobs.sweepUnfinished(new Date(now - JANITOR_GRACE_MS));
-    if (uploads + partial > 0) this.logger.info({ uploads, partial }, 'swept abandoned uploads');
+    const partial = await this.blobs.sweepUnfinished(before);
+    const { released, freed } = await this.garbage.collectAll(before);
+    if (uploads + partial + released > 0) {
+      this.logger.info(
+        { uploads, partial, released, freed },
+        'swept abandoned uploads and unreferenced blobs',
+      );
+    }
   }
 
   startJanitor(): void {

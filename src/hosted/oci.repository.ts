@@ -14,11 +14,35 @@ export class OciRepository {
 
   // Blobs ---------------------------------------------------------------------------------------
 
+  /**
+   * The registry holds the blob. `created_at` is refreshed on every link, so a blob pushed again just
+   * before its manifest is never taken by the garbage collector's grace rule.
+   */
   async linkBlob(trx: Db, registryId: string, digest: string, size: number, now: string): Promise<void> {
     await trx
       .insertInto('hosted_blobs')
       .values({ registry_id: registryId, digest, size, created_at: now })
-      .onConflict((oc) => oc.columns(['registry_id', 'digest']).doNothing())
+      .onConflict((oc) => oc.columns(['registry_id', 'digest']).doUpdateSet({ created_at: now }))
+      .execute();
+  }
+
+  /** Blobs the registry has held since before `before` (candidates for garbage collection). */
+  async blobsLinkedBefore(registryId: string, before: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('hosted_blobs')
+      .select('digest')
+      .where('registry_id', '=', registryId)
+      .where('created_at', '<', before)
+      .execute();
+    return rows.map((r) => r.digest);
+  }
+
+  /** Every manifest of the registry, for the blobs they reference. */
+  async manifestContents(registryId: string): Promise<{ media_type: string; content: Buffer }[]> {
+    return this.db
+      .selectFrom('hosted_manifests')
+      .select(['media_type', 'content'])
+      .where('registry_id', '=', registryId)
       .execute();
   }
 
