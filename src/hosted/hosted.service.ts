@@ -89,15 +89,30 @@ export class HostedService {
 
   /** Every tenant's hosted registry and the system's exist, with endpoints under the current public URL. */
   async provisionAll(): Promise<void> {
-    await this.provision(SYSTEM_SCOPE_KEY, SYSTEM_SCOPE_KEY);
+    // Two reads at start-up; only scopes without their registry, or with an old endpoint, are written.
     const tenants = await this.db.selectFrom('tenants').select(['id', 'name']).execute();
-    for (const t of tenants) await this.provision(t.id, t.name);
+    const existing = await this.db
+      .selectFrom('helm_registries')
+      .select(['scope', 'endpoint'])
+      .where('kind', '=', 'hosted')
+      .execute();
+    const endpoints = new Map(existing.map((r) => [r.scope, r.endpoint]));
+    for (const { scope, slug } of [
+      { scope: SYSTEM_SCOPE_KEY, slug: SYSTEM_SCOPE_KEY },
+      ...tenants.map((t) => ({ scope: t.id, slug: t.name })),
+    ]) {
+      if (endpoints.get(scope) !== this.endpointOf(slug)) await this.provision(scope, slug);
+    }
+  }
+
+  private endpointOf(slug: string): string {
+    // Without a configured public URL the endpoint is stored as a path; the console resolves it.
+    return this.publicUrl === null ? `/helm/${slug}` : this.urls(this.publicUrl, slug).repository;
   }
 
   /** Creates (or re-points) the hosted registry of one scope; safe to run from several servers at once. */
   async provision(scope: string, slug: string): Promise<void> {
-    // Without a configured public URL the endpoint is stored as a path; the console resolves it.
-    const endpoint = this.publicUrl === null ? `/helm/${slug}` : this.urls(this.publicUrl, slug).repository;
+    const endpoint = this.endpointOf(slug);
     const existing = await this.repo.findRegistry(scope);
     const now = new Date().toISOString();
     if (existing) {
