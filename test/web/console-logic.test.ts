@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ApiError, type RegistryView } from '../../src/client/api-client.js';
 import { shouldRetry } from '../../web/src/app/query-client.js';
 import { safeNext } from '../../web/src/app/safe-next.js';
-import { lastSyncedText } from '../../web/src/registries/registry-format.js';
+import { endpointText, lastSyncedText } from '../../web/src/registries/registry-format.js';
 import {
   checkLocally,
   emptyValues,
@@ -161,5 +161,16 @@ describe('small rules', () => {
       '/login?next=/x',
     ])
       assert.equal(safeNext(bad), '/', String(bad));
+  });
+});
+
+describe('endpointText', () => {
+  const registry = (endpoint: string) => ({ endpoint }) as Parameters<typeof endpointText>[0];
+  it("shows a hosted registry's stored path on the console's own origin, other endpoints as they are", () => {
+    assert.equal(
+      endpointText(registry('/helm/acme'), 'https://charts.example.com'),
+      'https://charts.example.com/helm/acme',
+    );
+    assert.equal(endpointText(registry('oci://ghcr.io/acme'), 'https://x'), 'oci://ghcr.io/acme');
   });
 });

@@ -5,6 +5,7 @@ import { Button } from '../ui/Button';
 import { SortHeader, type SortState } from '../ui/SortHeader';
 import { Truncate } from '../ui/Truncate';
 import {
+  endpointText,
   formatDate,
   KIND_LABELS,
   lastSyncedText,
@@ -120,8 +121,8 @@ function RegistryRow(props: RowProps) {
         )}
       </th>
       <td className="cell-endpoint">
-        <span className="clamp-2 mono" title={registry.endpoint}>
-          {registry.endpoint}
+        <span className="clamp-2 mono" title={endpointText(registry, window.location.origin)}>
+          {endpointText(registry, window.location.origin)}
         </span>
       </td>
       <td>{KIND_LABELS[registry.kind]}</td>

@@ -23,6 +23,13 @@ export const STATUS_HINTS: Record<RegistryView['syncStatus'], string> = {
   failed: 'The last sync failed; the previous catalog is kept',
 };
 
+/**
+ * The endpoint as a user would type it: a hosted registry's is stored as a path when the server has no
+ * configured public URL (it answers on whatever host it is reached by), so it is shown on this origin.
+ */
+export const endpointText = (registry: RegistryView, origin: string): string =>
+  registry.endpoint.startsWith('/') ? `${origin}${registry.endpoint}` : registry.endpoint;
+
 export const authLabel = (registry: RegistryView): string =>
   registry.auth.type === 'none' ? 'None' : `Basic (${registry.auth.username ?? 'user'})`;
 
