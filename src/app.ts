@@ -138,6 +138,10 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     config.publicUrl,
     logger.child({ component: 'hosted' }),
   );
+  publisher.onChange = (change) => {
+    if (change.kind === 'push') metrics.hostedPushes.inc({ via: change.via, outcome: change.outcome });
+    else metrics.hostedDeletions.inc();
+  };
   await hosted.provisionAll();
   tenants.onCreated = (tenant) => hosted.provision(tenant.id, tenant.name);
   const scheduler = config.syncScheduler

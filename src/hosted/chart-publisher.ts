@@ -41,7 +41,13 @@ interface ChartSubmission {
   manifest: { repository: string; tag: string; digest: string; mediaType: string; bytes: Buffer } | null;
   /** Replace an existing version with other content (tenant admins; ChartMuseum's `?force`). */
   force: boolean;
+  /** How it came: an archive (ChartMuseum API, console, CLI) or a tagged OCI manifest. */
+  via: 'archive' | 'oci';
 }
+
+/** What happened to a chart version, for the server's metrics. */
+export type ChartChange =
+  { kind: 'push'; via: 'archive' | 'oci'; outcome: PublishedChart['outcome'] } | { kind: 'delete' };
 
 export interface PublishedChart {
   name: string;
@@ -77,6 +83,9 @@ export class ChartPublisher {
     private readonly chartFiles: ChartFilesRepository,
     readonly limits: Readonly<HostedLimits> = DEFAULT_HOSTED_LIMITS,
   ) {}
+
+  /** Told of every version pushed or deleted (wired to the Prometheus counters in app.ts). */
+  onChange: (change: ChartChange) => void = () => undefined;
 
   /** A `.tgz` (and optional `.prov`) from the ChartMuseum API, the console or the CLI. */
   async publishArchive(
@@ -127,6 +136,7 @@ export class ChartPublisher {
       config,
       manifest,
       force,
+      via: 'archive',
     });
   }
 
@@ -187,6 +197,7 @@ export class ChartPublisher {
         bytes: input.bytes,
       },
       force: false,
+      via: 'oci',
     });
   }
 
@@ -235,7 +246,7 @@ export class ChartPublisher {
     name: string,
     version: string,
   ): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    const deleted = await this.db.transaction().execute(async (trx) => {
       const existing = await this.repo.chart(trx, registry.id, name, version);
       if (!existing) return false;
       await this.repo.deleteChart(trx, registry.id, name, version);
@@ -253,6 +264,8 @@ export class ChartPublisher {
       await this.repo.touch(trx, registry.id, new Date().toISOString());
       return true;
     });
+    if (deleted) this.onChange({ kind: 'delete' });
+    return deleted;
   }
 
   private async commit(
@@ -357,6 +370,7 @@ export class ChartPublisher {
       values_schema: c.files.valuesSchema,
       created_at: new Date().toISOString(),
     });
+    this.onChange({ kind: 'push', via: c.via, outcome: result });
     return {
       name,
       version,

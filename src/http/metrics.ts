@@ -30,7 +30,18 @@ export function createMetrics() {
     labelNames: ['change'] as const,
     registers: [registry],
   });
-  return { registry, requestDuration, requests, syncDuration, syncVersions };
+  const hostedPushes = new Counter({
+    name: 'charthouse_hosted_pushes_total',
+    help: 'Chart versions pushed to hosted registries, by how (archive: ChartMuseum API, console, CLI; oci) and outcome',
+    labelNames: ['via', 'outcome'] as const,
+    registers: [registry],
+  });
+  const hostedDeletions = new Counter({
+    name: 'charthouse_hosted_deletions_total',
+    help: 'Chart versions deleted from hosted registries',
+    registers: [registry],
+  });
+  return { registry, requestDuration, requests, syncDuration, syncVersions, hostedPushes, hostedDeletions };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -218,6 +218,19 @@ describe(`hosted registry: classic protocol and ChartMuseum API (${TEST_DB})`, (
     assert.equal((await get('/helm/acme/charts/delta-0.1.0.tgz', { authorization: member })).status, 404);
   });
 
+  it('counts pushes by how they came and their outcome, and deletions, for Prometheus', async () => {
+    const metrics = await fetch(`${server.url}/metrics`);
+    const text = await metrics.text();
+    const value = (series: string): number =>
+      Number(new RegExp(`^${series} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    // Earlier tests in this suite: alpha, beta (twice, the second unchanged), signtest, delta created;
+    // beta replaced; delta deleted.
+    assert.ok(value('charthouse_hosted_pushes_total{via="archive",outcome="created"}') >= 4);
+    assert.equal(value('charthouse_hosted_pushes_total{via="archive",outcome="unchanged"}'), 1);
+    assert.equal(value('charthouse_hosted_pushes_total{via="archive",outcome="replaced"}'), 1);
+    assert.equal(value('charthouse_hosted_deletions_total'), 1);
+  });
+
   it("keeps tenants apart: another tenant's registry is 404, a missing credential 401 with a Basic challenge", async () => {
     const other = await get('/helm/globex/index.yaml', { authorization: member });
     assert.equal(other.status, 404);
