@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { RegistryScope, RegistryView } from '../../../src/client/api-client.js';
 import { Button } from '../ui/Button';
 import { Dialog } from '../ui/Dialog';
@@ -50,16 +50,22 @@ export function RegistryFormDialog({ scope, registry, onClose, onSaved }: Regist
   const set = <K extends keyof RegistryFormValues>(key: K, value: RegistryFormValues[K]) =>
     setValues((v) => ({ ...v, [key]: value }));
 
+  // Set when new errors are shown: the effect below moves focus once React has rendered them.
+  const focusErrors = useRef(false);
   const showErrors = (next: FormErrors) => {
+    focusErrors.current = true;
     setErrors(next);
     const keys = Object.keys(next.fields) as FieldKey[];
     if (keys.some((k) => ADVANCED_FIELDS.includes(k))) setAdvancedOpen(true);
-    // After React has rendered the messages: focus the first bad control, or the summary.
-    requestAnimationFrame(() => {
-      const invalid = formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
-      (invalid ?? summaryRef.current)?.focus();
-    });
   };
+  // Focus the first bad control, or the summary. An effect runs after the commit that rendered the
+  // messages (a requestAnimationFrame could run before it on a busy machine, and find nothing).
+  useEffect(() => {
+    if (!focusErrors.current) return;
+    focusErrors.current = false;
+    const invalid = formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    (invalid ?? summaryRef.current)?.focus();
+  }, [errors]);
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
