@@ -6,6 +6,7 @@ import type { AuthService } from './identity/auth.service.js';
 import type { RegistryService } from './registries/registry.service.js';
 import type { Storage } from './storage/database.js';
 import type { SyncService } from './sync/sync.service.js';
+import type { MemberService } from './tenants/member.service.js';
 import type { TenantService } from './tenants/tenant.service.js';
 
 /** Everything the HTTP ring may call: domain services, never repositories. */
@@ -15,6 +16,7 @@ export interface AppServices {
   storage: Pick<Storage, 'ping' | 'dialect'>;
   auth: AuthService;
   tenants: TenantService;
+  members: MemberService;
   registries: RegistryService;
   sync: SyncService;
   catalog: CatalogService;

@@ -4,12 +4,16 @@ import type { Config } from './config/config.js';
 import { createMetrics } from './http/metrics.js';
 import { buildServer } from './http/server.js';
 import type { Http } from './http/types.js';
+import { AccessChanges } from './identity/access-changes.js';
 import { AuthService } from './identity/auth.service.js';
+import { SignInLimiter } from './identity/sign-in-limiter.js';
 import { UserRepository } from './identity/user.repository.js';
 import { RegistryRepository } from './registries/registry.repository.js';
 import { RegistryService } from './registries/registry.service.js';
 import { loadOrCreateKey, SecretBox } from './shared/secret-box.js';
 import { migrateToLatest, openStorage, type Storage } from './storage/database.js';
+import { InvitationRepository } from './tenants/invitation.repository.js';
+import { MemberService } from './tenants/member.service.js';
 import { TenantRepository } from './tenants/tenant.repository.js';
 import { TenantService } from './tenants/tenant.service.js';
 import { CatalogRepository } from './catalog/catalog.repository.js';
@@ -61,9 +65,16 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     logger.info({ file: config.secretKeyFile }, 'created a new secret key file (mode 0600); back it up');
 
   const users = new UserRepository(storage.db);
-  const auth = new AuthService(users, config.sessionTtlMinutes);
+  const accessChanges = new AccessChanges();
+  const auth = new AuthService(
+    users,
+    config.sessionTtlMinutes,
+    new SignInLimiter(config.loginRateLimitPerMinute),
+    accessChanges,
+  );
   const tenantRows = new TenantRepository(storage.db);
-  const tenants = new TenantService(tenantRows, users);
+  const tenants = new TenantService(tenantRows, accessChanges);
+  const members = new MemberService(tenantRows, new InvitationRepository(storage.db), users, accessChanges);
   const secrets = new SecretBox(key);
   const upstreamPolicy = createUpstreamPolicy({
     allowPrivateEndpoints: config.allowPrivateEndpoints,
@@ -123,7 +134,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     new ChartFilesRepository(storage.db),
   );
   const hosted = new HostedService(
-    new HostedAccess(auth, tenants, tenantRows, hostedRepo, key, config.loginRateLimitPerMinute),
+    new HostedAccess(auth, tenants, tenantRows, hostedRepo, key, accessChanges),
     publisher,
     new OciRegistry(hostedRepo, ociRepo, blobs, publisher, logger.child({ component: 'oci' })),
     new HostedIndexCache(
@@ -149,8 +160,20 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     : null;
   const { generatedPassword } = await auth.bootstrapAdmin(config.adminUsername, config.adminPassword);
   await auth.pruneExpiredTokens();
+  await members.pruneExpiredInvitations();
 
-  const services: AppServices = { config, logger, storage, auth, tenants, registries, sync, catalog, hosted };
+  const services: AppServices = {
+    config,
+    logger,
+    storage,
+    auth,
+    tenants,
+    members,
+    registries,
+    sync,
+    catalog,
+    hosted,
+  };
   const http = await buildServer(services, metrics);
 
   return {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it, mock } from 'node:test';
+import { AccessChanges } from '../identity/access-changes.js';
 import type { AuthService } from '../identity/auth.service.js';
+import { SignInLimiter } from '../identity/sign-in-limiter.js';
 import type { Principal } from '../shared/context.js';
 import { AuthenticationError, RateLimitedError } from '../shared/errors.js';
 import type { TenantRepository } from '../tenants/tenant.repository.js';
@@ -16,7 +18,9 @@ const basic = (user: string, password: string): string =>
 /** HostedAccess over a fake password check that takes `delayMs` (scrypt takes ~250 ms here). */
 function access(delayMs = 20, failuresPerMinute = 100) {
   const checks = { count: 0 };
+  const changes = new AccessChanges();
   const auth = {
+    limiter: new SignInLimiter(failuresPerMinute),
     verifyCredentials: async (username: string, password: string) => {
       checks.count += 1;
       await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -32,9 +36,9 @@ function access(delayMs = 20, failuresPerMinute = 100) {
     {} as TenantRepository,
     {} as HostedRepository,
     randomBytes(32),
-    failuresPerMinute,
+    changes,
   );
-  return { hosted, checks };
+  return { hosted, checks, changes };
 }
 
 describe('HostedAccess credentials', () => {
@@ -70,6 +74,26 @@ describe('HostedAccess credentials', () => {
     await assert.rejects(hosted.caller(basic('alice', 'wrong'), 'b'), AuthenticationError);
     await assert.rejects(hosted.caller(basic('alice', 'right-password'), 'b'), RateLimitedError);
     assert.equal((await hosted.caller(basic('alice', 'right-password'), 'c'))?.userId, 'u1');
+  });
+
+  it('counts a burst of wrong credentials before checking them: the excess is 429, unhashed', async () => {
+    const { hosted, checks } = access(30, 10);
+    const results = await Promise.allSettled(
+      Array.from({ length: 100 }, (_, i) => hosted.caller(basic('alice', `wrong-${i}`), '10.9.9.9')),
+    );
+    const limited = results.filter((r) => r.status === 'rejected' && r.reason instanceof RateLimitedError);
+    const refused = results.filter((r) => r.status === 'rejected' && r.reason instanceof AuthenticationError);
+    assert.equal(checks.count, 10, 'only the first ten passwords were checked');
+    assert.equal(refused.length, 10);
+    assert.equal(limited.length, 90);
+  });
+
+  it('forgets a cached credential of a user whose token was revoked', async () => {
+    const { hosted, checks, changes } = access(1);
+    await hosted.caller(basic('alice', 'right-password'), 'e');
+    changes.publish({ kind: 'tokens-revoked', userId: 'u1', tokenHashes: [] });
+    await hosted.caller(basic('alice', 'right-password'), 'e');
+    assert.equal(checks.count, 2, 'checked again after the revocation');
   });
 
   it('issues OCI tokens that name the user, and refuses forged or expired ones', async () => {

@@ -1,7 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { AuthService } from '../identity/auth.service.js';
+import type { AccessChanges } from '../identity/access-changes.js';
+import { normalizeUsername, type AuthService } from '../identity/auth.service.js';
 import { SYSTEM_SCOPE_KEY, type Principal } from '../shared/context.js';
-import { AuthenticationError, NotFoundError, PermissionError, RateLimitedError } from '../shared/errors.js';
+import { AuthenticationError, NotFoundError, PermissionError } from '../shared/errors.js';
 import { TtlCache } from '../shared/ttl-cache.js';
 import type { TenantRepository } from '../tenants/tenant.repository.js';
 import type { TenantService } from '../tenants/tenant.service.js';
@@ -50,7 +51,8 @@ export class HostedAccess {
   private readonly checking = new Map<string, Promise<Principal | null>>();
   private readonly states = new TtlCache<HostedRegistryState>(STATE_CACHE_MS);
   private readonly tokenKey: Buffer;
-  private readonly failures: FailureLimiter;
+  /** Bumped by every revocation: a check that started before one does not cache what it found. */
+  private revocations = 0;
 
   constructor(
     private readonly auth: AuthService,
@@ -58,26 +60,23 @@ export class HostedAccess {
     private readonly tenantRows: TenantRepository,
     private readonly hosted: HostedRepository,
     secretKey: Buffer,
-    failuresPerMinute: number,
+    changes: AccessChanges,
   ) {
-    this.failures = new FailureLimiter(failuresPerMinute);
     this.tokenKey = createHmac('sha256', secretKey).update('charthouse/oci-token/v1').digest();
+    // A revoked token may be cached here as a Basic password: forget every credential of that user
+    // (the others are re-checked on their next use, which costs one password check each).
+    changes.subscribe((change) => {
+      if (change.kind !== 'tokens-revoked') return;
+      this.revocations += 1;
+      this.credentials.deleteWhere((_key, entry) => entry.principal.userId === change.userId);
+    });
   }
 
   /** The caller named by an Authorization header; null when there is none. Bad credentials are 401. */
   async caller(authorization: string | undefined, clientIp: string): Promise<Principal | null> {
     if (authorization === undefined || authorization === '') return null;
     const [scheme = '', value = ''] = authorization.trim().split(/\s+/, 2);
-    if (scheme.toLowerCase() === 'basic') {
-      // Basic is a password check like the login route: failures are limited per client the same way.
-      this.failures.check(clientIp);
-      try {
-        return await this.basic(value);
-      } catch (err) {
-        if (err instanceof AuthenticationError) this.failures.record(clientIp);
-        throw err;
-      }
-    }
+    if (scheme.toLowerCase() === 'basic') return this.basic(value, clientIp);
     if (scheme.toLowerCase() === 'bearer') {
       if (OCI_TOKEN.test(value)) return this.verifyToken(value);
       return this.auth.authenticate(value);
@@ -142,12 +141,12 @@ export class HostedAccess {
     };
   }
 
-  private async basic(value: string): Promise<Principal> {
+  private async basic(value: string, clientIp: string): Promise<Principal> {
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon <= 0)
       throw new AuthenticationError('Basic credentials must be "username:password", base64-encoded.');
-    const username = decoded.slice(0, colon).toLowerCase();
+    const username = normalizeUsername(decoded.slice(0, colon));
     const secret = decoded.slice(colon + 1);
     const key = createHash('sha256').update(`${username}\u0000${secret}`).digest('base64');
     const cached = this.credentials.get(key);
@@ -155,33 +154,43 @@ export class HostedAccess {
       // Re-checked shortly before it expires, in the background: a steady stream of pulls never
       // waits for a password hash, and all of them never wait for one at the same moment.
       if (Date.now() - cached.checkedAt > CREDENTIAL_CACHE_MS - CREDENTIAL_REFRESH_MS) {
-        this.check(key, username, secret).catch(() => undefined);
+        this.check(key, username, secret, clientIp).catch(() => undefined);
       }
       return cached.principal;
     }
-    const principal = await this.check(key, username, secret);
+    const principal = await this.check(key, username, secret, clientIp);
     if (principal === null)
       throw new AuthenticationError('The username, password or token is wrong.', 'invalid_credentials');
     return principal;
   }
 
-  /** One check per credential at a time: concurrent requests with the same credential share it. */
-  private check(key: string, username: string, secret: string): Promise<Principal | null> {
+  /**
+   * One check per credential at a time: concurrent requests with the same credential share it, and
+   * count once against the client's sign-in limit (taken before the password is hashed, so a burst of
+   * wrong credentials is refused with 429 instead of costing a hash each).
+   */
+  private check(key: string, username: string, secret: string, clientIp: string): Promise<Principal | null> {
     const pending = this.checking.get(key);
     if (pending) return pending;
-    const checking = (async () => {
-      let principal: Principal | null;
-      if (API_TOKEN.test(secret)) {
-        // An API token in the password field (docker/helm login with a token): it must be the user's own.
-        const owner = await this.auth.authenticate(secret).catch(() => null);
-        principal = owner !== null && owner.username === username ? owner : null;
-      } else {
-        principal = await this.auth.verifyCredentials(username, secret);
-      }
-      if (principal === null) this.credentials.delete(key);
-      else this.credentials.set(key, { principal, checkedAt: Date.now() });
-      return principal;
-    })().finally(() => this.checking.delete(key));
+    const generation = this.revocations;
+    const checking = this.auth.limiter
+      .attempt(clientIp, async () => {
+        if (API_TOKEN.test(secret)) {
+          // An API token in the password field (docker/helm login with a token): it must be the user's own.
+          const owner = await this.auth.authenticate(secret).catch((err: unknown) => {
+            if (err instanceof AuthenticationError) return null;
+            throw err;
+          });
+          return owner !== null && owner.username === username ? owner : null;
+        }
+        return this.auth.verifyCredentials(username, secret);
+      })
+      .then((principal) => {
+        if (principal === null || generation !== this.revocations) this.credentials.delete(key);
+        else this.credentials.set(key, { principal, checkedAt: Date.now() });
+        return principal;
+      })
+      .finally(() => this.checking.delete(key));
     this.checking.set(key, checking);
     return checking;
   }
@@ -244,32 +253,4 @@ export class HostedAccess {
 
 function unknownRegistry(slug: string): HostedRegistryState {
   return { id: '', scope: '', name: slug, publicRead: false, revision: 0, lastWrite: null };
-}
-
-/** Failed credential checks per client address in a one-minute window; past the limit, 429. */
-class FailureLimiter {
-  private readonly windows = new Map<string, { count: number; until: number }>();
-
-  constructor(private readonly perMinute: number) {}
-
-  check(client: string, now = Date.now()): void {
-    const window = this.windows.get(client);
-    if (window === undefined || window.until <= now) return;
-    if (window.count >= this.perMinute) {
-      const seconds = Math.ceil((window.until - now) / 1000);
-      throw new RateLimitedError(
-        `Too many failed sign-ins: wait ${seconds} s and check the credentials.`,
-        seconds,
-      );
-    }
-  }
-
-  record(client: string, now = Date.now()): void {
-    const window = this.windows.get(client);
-    if (window === undefined || window.until <= now) {
-      // Expired windows go as new failures arrive, so the map stays as small as the attackers.
-      if (this.windows.size >= 10_000) this.windows.clear();
-      this.windows.set(client, { count: 1, until: now + 60_000 });
-    } else window.count += 1;
-  }
 }

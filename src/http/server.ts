@@ -1,4 +1,3 @@
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,6 +11,7 @@ import { authRoutes } from '../identity/auth.routes.js';
 import { registryRoutes } from '../registries/registry.routes.js';
 import { NotFoundError } from '../shared/errors.js';
 import { syncRoutes } from '../sync/sync.routes.js';
+import { meRoutes } from '../tenants/me.routes.js';
 import { tenantRoutes } from '../tenants/tenant.routes.js';
 import { consoleRoutes, findConsoleRoot } from './console.routes.js';
 import { errorHandler } from './error-handler.js';
@@ -48,6 +48,8 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
     );
   });
 
+  if (!s.config.trustProxy) warnOnceAboutForwardedFor(app);
+
   app.setErrorHandler(errorHandler);
   const console = await consoleRoutes(app, findConsoleRoot());
   app.setNotFoundHandler((req, reply) => {
@@ -56,7 +58,6 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
     errorHandler(new NotFoundError('Path', `${req.method} ${req.url.split('?')[0]}`), req, reply);
   });
 
-  await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
       info: {
@@ -72,6 +73,7 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
   operationsRoutes(app, s, metrics);
   authRoutes(app, s);
   tenantRoutes(app, s);
+  meRoutes(app, s);
   registryRoutes(app, s);
   syncRoutes(app, s);
   catalogRoutes(app, s);
@@ -79,4 +81,20 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
   await helmRepositoryRoutes(app, s);
   await ociRoutes(app, s);
   return app;
+}
+
+/**
+ * Behind a proxy that is not trusted, every request seems to come from the proxy's address, so all
+ * clients share one sign-in limit (and one client can lock everyone out). Said once, not per request.
+ */
+function warnOnceAboutForwardedFor(app: Http): void {
+  let warned = false;
+  app.addHook('onRequest', async (req) => {
+    if (warned || req.headers['x-forwarded-for'] === undefined) return;
+    warned = true;
+    req.log.warn(
+      { proxy: req.ip },
+      'requests carry X-Forwarded-For but CHARTHOUSE_TRUST_PROXY is off: every client behind this proxy shares one address, so they share one sign-in rate limit; set CHARTHOUSE_TRUST_PROXY=true if the proxy is yours',
+    );
+  });
 }

@@ -1,9 +1,16 @@
+import { Type } from '@sinclair/typebox';
 import type { AppServices } from '../app.services.js';
 import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
-import { requirePrincipal } from '../http/principal.js';
+import { bearerToken, requirePrincipal } from '../http/principal.js';
 import type { Http } from '../http/types.js';
-import { RateLimitedError } from '../shared/errors.js';
-import { IssuedTokenView, LoginBody, MeView, SessionView, TokenBody } from './auth.schema.js';
+import {
+  IssuedTokenView,
+  LoginBody,
+  SessionView,
+  TokenBody,
+  TokenIdParams,
+  TokenList,
+} from './auth.schema.js';
 
 export function authRoutes(app: Http, s: AppServices): void {
   app.post(
@@ -11,24 +18,29 @@ export function authRoutes(app: Http, s: AppServices): void {
     {
       schema: {
         tags: ['auth'],
-        summary: 'Sign in with a username and password; returns a session token',
+        summary: 'Sign in with a username (any case) and password; returns a session token',
         body: LoginBody,
         response: { 200: SessionView, ...errorResponses },
       },
-      config: {
-        // Per client address: slows password guessing without letting one client lock out a user.
-        rateLimit: {
-          max: s.config.loginRateLimitPerMinute,
-          timeWindow: 60_000,
-          errorResponseBuilder: (_req: unknown, ctx: { ttl: number }) =>
-            new RateLimitedError(
-              'Too many sign-in attempts: wait a minute and try again.',
-              Math.ceil(ctx.ttl / 1000),
-            ),
-        },
+    },
+    // Limited per client address inside AuthService, with the same counter as Basic auth and OCI tokens.
+    async (req) => s.auth.login(req.body.username, req.body.password, req.ip),
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign out: end the session whose token is sent (refused at once afterwards)',
+        security: bearerSecurity,
+        response: { 204: Type.Null(), ...errorResponses },
       },
     },
-    async (req) => s.auth.login(req.body.username, req.body.password),
+    async (req, reply) => {
+      await s.auth.logout(bearerToken(req));
+      return reply.status(204).send(null);
+    },
   );
 
   app.post(
@@ -36,7 +48,8 @@ export function authRoutes(app: Http, s: AppServices): void {
     {
       schema: {
         tags: ['auth'],
-        summary: 'Create a personal API token (shown once)',
+        summary:
+          'Create a personal API token (shown once); expires in 90 days unless expiresInDays says otherwise (null: never)',
         security: bearerSecurity,
         body: TokenBody,
         response: {
@@ -53,27 +66,32 @@ export function authRoutes(app: Http, s: AppServices): void {
   );
 
   app.get(
-    '/api/v1/me',
+    '/api/v1/auth/tokens',
     {
       schema: {
         tags: ['auth'],
-        summary: 'The signed-in user, system role and tenant memberships',
+        summary: 'Your personal API tokens: name, created, last used, expiry (never the secret)',
         security: bearerSecurity,
-        response: {
-          200: MeView,
-          ...errorResponses,
-        },
+        response: { 200: TokenList, ...errorResponses },
       },
     },
-    async (req) => {
-      const p = await requirePrincipal(s.auth, req);
-      const tenants = await s.tenants.membershipsOf(p.userId);
-      return {
-        id: p.userId,
-        username: p.username,
-        systemRole: p.isSystemAdmin ? ('admin' as const) : null,
-        tenants: tenants.map((t) => ({ name: t.name, displayName: t.display_name, role: t.role })),
-      };
+    async (req) => ({ items: await s.auth.listTokens(await requirePrincipal(s.auth, req)) }),
+  );
+
+  app.delete(
+    '/api/v1/auth/tokens/:id',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke one of your personal API tokens (refused at once, on every protocol)',
+        security: bearerSecurity,
+        params: TokenIdParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      await s.auth.revokeToken(await requirePrincipal(s.auth, req), req.params.id);
+      return reply.status(204).send(null);
     },
   );
 }

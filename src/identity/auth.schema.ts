@@ -15,7 +15,8 @@ export type SessionView = Static<typeof SessionView>;
 export const TokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
-    expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+    /** Days until it expires; left out: 90; `null`: never (said explicitly). */
+    expiresInDays: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 36500 }), Type.Null()])),
   },
   { additionalProperties: false },
 );
@@ -30,16 +31,16 @@ export const IssuedTokenView = Type.Object({
 });
 export type IssuedTokenView = Static<typeof IssuedTokenView>;
 
-const Membership = Type.Object({
-  name: Type.String(),
-  displayName: Type.String(),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('member')]),
-});
-
-export const MeView = Type.Object({
+export const TokenView = Type.Object({
   id: Type.String(),
-  username: Type.String(),
-  systemRole: Type.Union([Type.Literal('admin'), Type.Null()]),
-  tenants: Type.Array(Membership),
+  name: Type.String(),
+  createdAt: Type.String(),
+  lastUsedAt: Type.Union([Type.String(), Type.Null()]),
+  expiresAt: Type.Union([Type.String(), Type.Null()]),
 });
-export type MeView = Static<typeof MeView>;
+export type TokenView = Static<typeof TokenView>;
+
+export const TokenList = Type.Object({ items: Type.Array(TokenView) });
+export type TokenList = Static<typeof TokenList>;
+
+export const TokenIdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });

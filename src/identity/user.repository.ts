@@ -81,6 +81,40 @@ export class UserRepository {
     };
   }
 
+  /** A user's personal API tokens not yet expired at `now`, newest first (never the hashes). */
+  listPersonalTokens(
+    userId: string,
+    now: string,
+  ): Promise<Array<Pick<TokenRow, 'id' | 'name' | 'created_at' | 'last_used_at' | 'expires_at'>>> {
+    return this.db
+      .selectFrom('api_tokens')
+      .select(['id', 'name', 'created_at', 'last_used_at', 'expires_at'])
+      .where('user_id', '=', userId)
+      .where('kind', '=', 'personal')
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+  }
+
+  /** Deletes one of the user's tokens of `kind`; its hash when there was one (another user's is none). */
+  async deleteToken(userId: string, id: string, kind: TokenRow['kind']): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('api_tokens')
+      .select('token_hash')
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .where('kind', '=', kind)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    await this.db.deleteFrom('api_tokens').where('id', '=', id).where('user_id', '=', userId).execute();
+    return row.token_hash;
+  }
+
+  async deleteTokenByHash(tokenHash: string): Promise<void> {
+    await this.db.deleteFrom('api_tokens').where('token_hash', '=', tokenHash).execute();
+  }
+
   async touchToken(id: string, now: string): Promise<void> {
     await this.db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', id).execute();
   }

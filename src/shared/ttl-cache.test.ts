@@ -31,4 +31,15 @@ describe('TtlCache', () => {
     assert.equal(cache.get('b'), undefined);
     assert.equal(cache.get('c'), 3);
   });
+
+  it('drops the entries a predicate picks, and only those', () => {
+    const cache = new TtlCache<{ user: string }>(1_000);
+    cache.set('a', { user: 'u1' }, Infinity, 0);
+    cache.set('b', { user: 'u2' }, Infinity, 0);
+    cache.set('c', { user: 'u1' }, Infinity, 0);
+    cache.deleteWhere((_key, value) => value.user === 'u1');
+    assert.equal(cache.get('a', 1), undefined);
+    assert.equal(cache.get('c', 1), undefined);
+    assert.deepEqual(cache.get('b', 1), { user: 'u2' });
+  });
 });

@@ -34,4 +34,9 @@ export class TtlCache<V> {
   delete(key: string): void {
     this.entries.delete(key);
   }
+
+  /** Drops every entry `match` picks: for a change that touches many keys (a user's credentials). */
+  deleteWhere(match: (key: string, value: V) => boolean): void {
+    for (const [key, entry] of this.entries) if (match(key, entry.value)) this.entries.delete(key);
+  }
 }

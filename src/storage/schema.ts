@@ -24,6 +24,19 @@ export interface MembershipsTable {
   created_at: string;
 }
 
+/** A pending invitation to join a tenant, by username (the user may not exist yet). */
+export interface TenantInvitationsTable {
+  id: string;
+  tenant_id: string;
+  /** Lowercase, as usernames are stored. */
+  username: string;
+  role: 'admin' | 'member';
+  /** The inviting administrator's username, shown to the invitee. */
+  invited_by: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface ApiTokensTable {
   id: string;
   user_id: string;
@@ -230,6 +243,7 @@ export interface Database {
   users: UsersTable;
   tenants: TenantsTable;
   memberships: MembershipsTable;
+  tenant_invitations: TenantInvitationsTable;
   api_tokens: ApiTokensTable;
   helm_registries: HelmRegistriesTable;
   chart_versions: ChartVersionsTable;

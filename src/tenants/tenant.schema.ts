@@ -31,12 +31,61 @@ export const MemberBody = Type.Object(
 );
 export type MemberBody = Static<typeof MemberBody>;
 
+const Role = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
+
 export const MemberView = Type.Object({
   username: Type.String(),
-  role: Type.String(),
+  role: Role,
   createdAt: Type.String(),
 });
 export type MemberView = Static<typeof MemberView>;
 
 export const MemberList = Type.Object({ items: Type.Array(MemberView) });
 export type MemberList = Static<typeof MemberList>;
+
+export const RoleBody = Type.Object({ role: Role }, { additionalProperties: false });
+export type RoleBody = Static<typeof RoleBody>;
+
+/** A username in a path: any case (usernames compare case-insensitively), the stored form's characters. */
+export const UsernameParam = Type.String({
+  pattern: '^[A-Za-z0-9]([A-Za-z0-9._@-]{0,62}[A-Za-z0-9])?$',
+  maxLength: 64,
+});
+
+/** Invitation ids are UUIDs. */
+export const InvitationId = Type.String({ pattern: '^[0-9a-f-]{36}$' });
+
+export const InvitationView = Type.Object({
+  id: Type.String(),
+  tenant: Type.String(),
+  tenantDisplayName: Type.String(),
+  username: Type.String(),
+  role: Role,
+  invitedBy: Type.String(),
+  createdAt: Type.String(),
+  expiresAt: Type.String(),
+});
+export type InvitationView = Static<typeof InvitationView>;
+
+export const InvitationList = Type.Object({ items: Type.Array(InvitationView) });
+export type InvitationList = Static<typeof InvitationList>;
+
+/** What accepting an invitation gives: the tenant joined, in the role held there now. */
+export const JoinedView = Type.Object({ tenant: Type.String(), role: Role });
+export type JoinedView = Static<typeof JoinedView>;
+
+const Membership = Type.Object({
+  name: Type.String(),
+  displayName: Type.String(),
+  role: Role,
+});
+
+export const MeView = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  systemRole: Type.Union([Type.Literal('admin'), Type.Null()]),
+  tenants: Type.Array(Membership),
+  /** Invitations to other tenants waiting for an answer (POST /api/v1/invitations/{id}/accept). */
+  invitations: Type.Array(InvitationView),
+});
+export type MeView = Static<typeof MeView>;

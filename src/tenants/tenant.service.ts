@@ -1,10 +1,8 @@
-import { MIN_PASSWORD_LENGTH, USERNAME_PATTERN } from '../identity/auth.service.js';
-import type { UserRepository } from '../identity/user.repository.js';
+import type { AccessChanges } from '../identity/access-changes.js';
 import type { Principal, Scope, TenantRole } from '../shared/context.js';
 import { SYSTEM_SCOPE_KEY } from '../shared/context.js';
 import { ConflictError, InvalidRequestError, NotFoundError, PermissionError } from '../shared/errors.js';
 import { newId, nowIso } from '../shared/ids.js';
-import { hashPassword } from '../shared/password.js';
 import { TtlCache } from '../shared/ttl-cache.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import type { TenantRepository, TenantRow } from './tenant.repository.js';
@@ -18,12 +16,6 @@ export interface TenantView {
   createdAt: string;
 }
 
-export interface MemberView {
-  username: string;
-  role: TenantRole;
-  createdAt: string;
-}
-
 const view = (t: TenantRow): TenantView => ({
   id: t.id,
   name: t.name,
@@ -31,25 +23,33 @@ const view = (t: TenantRow): TenantView => ({
   createdAt: t.created_at,
 });
 
-/** Tenants, memberships, and the one place that decides whether a caller may enter a tenant. */
 /** How long a resolved tenant scope is reused (see TenantService.scopes). */
 const SCOPE_CACHE_MS = 5_000;
 
+/** Tenants, and the one place that decides whether a caller may enter a tenant (members: member.service.ts). */
 export class TenantService {
   /**
    * Scopes already resolved, by user and tenant name: every tenant request resolves one, and a role
    * changes rarely. Only memberships found are kept (a user just added is never refused from the
-   * cache); a role changed here is forgotten at once, one changed through another server process is
-   * seen within {@link SCOPE_CACHE_MS}.
+   * cache); a changed or removed membership is forgotten at once ({@link AccessChanges}).
    */
   private readonly scopes = new TtlCache<Scope & { kind: 'tenant' }>(SCOPE_CACHE_MS);
   /** Called once a tenant exists (the hosted registry is created here; wired in app.ts). */
   onCreated: (tenant: { id: string; name: string }) => Promise<void> = async () => undefined;
+  /** Bumped by every membership change: a scope resolved across one is not cached. */
+  private generation = 0;
 
   constructor(
     private readonly tenants: TenantRepository,
-    private readonly users: UserRepository,
-  ) {}
+    changes: AccessChanges,
+  ) {
+    changes.subscribe((change) => {
+      if (change.kind !== 'membership-changed') return;
+      this.generation += 1;
+      const prefix = `${change.userId}\u0000`;
+      this.scopes.deleteWhere((key, scope) => key.startsWith(prefix) && scope.tenantId === change.tenantId);
+    });
+  }
 
   async create(principal: Principal, input: { name: string; displayName?: string }): Promise<TenantView> {
     requireSystemAdmin(principal);
@@ -95,8 +95,9 @@ export class TenantService {
     const key = `${principal.userId}\u0000${tenantName}`;
     const cached = this.scopes.get(key);
     if (cached) return cached;
+    const generation = this.generation;
     const scope = await this.resolveScope(principal, tenantName);
-    this.scopes.set(key, scope);
+    if (generation === this.generation) this.scopes.set(key, scope);
     return scope;
   }
 
@@ -110,68 +111,6 @@ export class TenantService {
     const membership = await this.tenants.findMembership(tenant.id, principal.userId);
     if (!membership) throw new NotFoundError('Tenant', tenantName);
     return { kind: 'tenant', tenantId: tenant.id, tenantName: tenant.name, role: membership.role };
-  }
-
-  async addMember(
-    scope: Scope & { kind: 'tenant' },
-    input: { username: string; password?: string; role: TenantRole },
-  ): Promise<MemberView> {
-    if (scope.role !== 'admin') throw new PermissionError('Only tenant administrators can add members.');
-    const username = input.username.toLowerCase();
-    if (!USERNAME_PATTERN.test(username)) {
-      throw new InvalidRequestError(
-        'username may hold lowercase letters, digits, ".", "_", "@" and "-" (at most 64).',
-        [{ field: 'username', message: 'invalid' }],
-      );
-    }
-    let user = await this.users.findByUsername(username);
-    if (user && input.password !== undefined) {
-      // A tenant admin must not be able to reset the password of a user who also belongs elsewhere.
-      throw new InvalidRequestError(
-        `User "${username}" already exists: leave out the password to add them.`,
-        [{ field: 'password', message: 'not allowed for an existing user' }],
-      );
-    }
-    if (!user) {
-      if (!input.password || input.password.length < MIN_PASSWORD_LENGTH) {
-        throw new InvalidRequestError(
-          `A new user needs a password of at least ${MIN_PASSWORD_LENGTH} characters.`,
-          [{ field: 'password', message: 'required for a new user' }],
-        );
-      }
-      user = {
-        id: newId(),
-        username,
-        password_hash: await hashPassword(input.password),
-        is_system_admin: 0,
-        created_at: nowIso(),
-      };
-      try {
-        await this.users.insert(user);
-      } catch (err) {
-        if (isUniqueViolation(err))
-          throw new ConflictError(
-            'user_exists',
-            `User "${username}" was just created by another request: try again.`,
-          );
-        throw err;
-      }
-    }
-    const createdAt = nowIso();
-    await this.tenants.upsertMembership({
-      tenant_id: scope.tenantId,
-      user_id: user.id,
-      role: input.role,
-      created_at: createdAt,
-    });
-    // Adding an existing member changes their role: their cached scope must go.
-    this.scopes.delete(`${user.id}\u0000${scope.tenantName}`);
-    return { username, role: input.role, createdAt };
-  }
-
-  async listMembers(scope: Scope & { kind: 'tenant' }): Promise<MemberView[]> {
-    const rows = await this.tenants.listMembers(scope.tenantId);
-    return rows.map((r) => ({ username: r.username, role: r.role, createdAt: r.created_at }));
   }
 
   membershipsOf(userId: string): Promise<Array<{ name: string; display_name: string; role: TenantRole }>> {

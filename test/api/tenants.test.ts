@@ -67,19 +67,21 @@ describe(`tenants and members (${TEST_DB})`, () => {
     }
   });
 
-  it('lets tenant admins add members, not members; and hides other tenants as 404', async () => {
+  it('lets tenant admins invite members, not members; and hides other tenants as 404', async () => {
     const a = await createTenant(server, 'ten-a');
     const b = await createTenant(server, 'ten-b');
     const byMember = await server.api('POST', '/api/v1/tenants/ten-a/members', {
       token: a.memberToken,
-      body: { username: 'newbie', password: 'newbie-password', role: 'member' },
+      body: { username: 'ten-b-member', role: 'member' },
     });
     assert.equal(byMember.status, 403);
-    const byAdmin = await server.api('POST', '/api/v1/tenants/ten-a/members', {
-      token: a.adminToken,
-      body: { username: 'newbie', password: 'newbie-password', role: 'member' },
-    });
-    assert.equal(byAdmin.status, 201);
+    const byAdmin = await server.api<{ username: string; role: string }>(
+      'POST',
+      '/api/v1/tenants/ten-a/members',
+      { token: a.adminToken, body: { username: 'ten-b-member', role: 'member' } },
+    );
+    assert.equal(byAdmin.status, 202, 'a tenant admin invites; the user joins when they accept');
+    assert.equal(byAdmin.body.username, 'ten-b-member');
     const members = await server.api<{ items: Array<{ username: string }> }>(
       'GET',
       '/api/v1/tenants/ten-a/members',
@@ -87,11 +89,7 @@ describe(`tenants and members (${TEST_DB})`, () => {
         token: a.memberToken,
       },
     );
-    assert.deepEqual(members.body.items.map((m) => m.username).sort(), [
-      'newbie',
-      'ten-a-admin',
-      'ten-a-member',
-    ]);
+    assert.deepEqual(members.body.items.map((m) => m.username).sort(), ['ten-a-admin', 'ten-a-member']);
 
     // Another tenant's admin sees ten-a exactly as a tenant that does not exist.
     const foreign = await server.api<Err>('GET', '/api/v1/tenants/ten-a/members', { token: b.adminToken });
@@ -103,28 +101,37 @@ describe(`tenants and members (${TEST_DB})`, () => {
     assert.equal(foreign.body.error.code, missing.body.error.code);
     const foreignAdd = await server.api('POST', '/api/v1/tenants/ten-a/members', {
       token: b.adminToken,
-      body: { username: 'mole', password: 'mole-password', role: 'admin' },
+      body: { username: 'mole', role: 'admin' },
     });
     assert.equal(foreignAdd.status, 404);
+    for (const method of ['PATCH', 'DELETE'] as const) {
+      const foreignChange = await server.api(method, '/api/v1/tenants/ten-a/members/ten-a-member', {
+        token: b.adminToken,
+        ...(method === 'PATCH' ? { body: { role: 'admin' } } : {}),
+      });
+      assert.equal(foreignChange.status, 404, method);
+    }
   });
 
-  it('does not let a tenant admin reset an existing user password', async () => {
+  it('does not let a tenant admin set or reset any password', async () => {
     const a = await createTenant(server, 'reset-a');
     await createTenant(server, 'reset-b');
-    const res = await server.api<Err>('POST', '/api/v1/tenants/reset-a/members', {
-      token: a.adminToken,
-      body: { username: 'reset-b-admin', password: 'taken-over!', role: 'member' },
-    });
-    assert.equal(res.status, 400);
+    for (const username of ['reset-b-admin', 'brand-new-user']) {
+      const res = await server.api<Err>('POST', '/api/v1/tenants/reset-a/members', {
+        token: a.adminToken,
+        body: { username, password: 'taken-over!', role: 'member' },
+      });
+      assert.equal(res.status, 403, username);
+    }
     const login = await server.api('POST', '/api/v1/auth/login', {
       token: null,
       body: { username: 'reset-b-admin', password: 'taken-over!' },
     });
     assert.equal(login.status, 401);
-    const add = await server.api('POST', '/api/v1/tenants/reset-a/members', {
-      token: a.adminToken,
-      body: { username: 'reset-b-admin', role: 'member' },
+    // The system administrator still may not reset a password by adding someone.
+    const bySystem = await server.api<Err>('POST', '/api/v1/tenants/reset-a/members', {
+      body: { username: 'reset-b-admin', password: 'taken-over!', role: 'member' },
     });
-    assert.equal(add.status, 201);
+    assert.equal(bySystem.status, 400);
   });
 });

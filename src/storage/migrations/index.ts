@@ -6,6 +6,7 @@ import * as chartFiles from './2026-11-21T04-00-chart-files.js';
 import * as dropChartNameIndex from './2026-11-21T05-00-drop-chart-name-index.js';
 import * as blobs from './2026-11-21T06-00-blobs.js';
 import * as hosted from './2026-11-21T07-00-hosted.js';
+import * as invitations from './2026-12-05T00-00-invitations.js';
 
 /** Every migration, by name; names sort in the order they must run. Append, never edit. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T05-00-drop-chart-name-index': dropChartNameIndex,
   '2026-11-21T06-00-blobs': blobs,
   '2026-11-21T07-00-hosted': hosted,
+  '2026-12-05T00-00-invitations': invitations,
 };
