@@ -2,7 +2,7 @@ import type { Command, CommanderError } from 'commander';
 import { registerAuthCommands } from './auth.commands.js';
 import { registerChartCommands } from './chart.commands.js';
 import { registerRegistryCommands } from './registry.commands.js';
-import { registerTenantCommands } from './tenant.commands.js';
+import { registerInvitationCommands, registerTenantCommands } from './tenant.commands.js';
 
 /**
  * The commands that talk to a Charthouse server through the API client. Also makes every command-line
@@ -16,6 +16,7 @@ export function registerClientCommands(program: Command): void {
   program.enablePositionalOptions();
   registerAuthCommands(program);
   registerTenantCommands(program);
+  registerInvitationCommands(program);
   registerRegistryCommands(program);
   registerChartCommands(program);
 }

@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import type { ChartDetail, ChartSearchResult, ChartVersionDetail } from '../catalog/catalog.schema.js';
 import type { HostedView } from '../hosted/hosted.schema.js';
 import type { ErrorBody } from '../http/api-shapes.js';
-import type { IssuedTokenView, MeView, SessionView } from '../identity/auth.schema.js';
+import type { IssuedTokenView, SessionView, TokenList } from '../identity/auth.schema.js';
 import type {
   RegistryCreateBody,
   RegistryList,
@@ -11,6 +11,10 @@ import type {
 } from '../registries/registry.schema.js';
 import type { SyncRunList, SyncRunView } from '../sync/sync.schema.js';
 import type {
+  InvitationList,
+  InvitationView,
+  JoinedView,
+  MeView,
   MemberBody,
   MemberList,
   MemberView,
@@ -25,7 +29,7 @@ import type {
  * server's own schemas, so a schema change breaks the client at compile time rather than at run time.
  */
 
-export type { IssuedTokenView, MeView, SessionView } from '../identity/auth.schema.js';
+export type { IssuedTokenView, SessionView, TokenList, TokenView } from '../identity/auth.schema.js';
 export type {
   RegistryCreateBody,
   RegistryList,
@@ -42,6 +46,10 @@ export type { SyncRunList, SyncRunView } from '../sync/sync.schema.js';
 export type { HostedView } from '../hosted/hosted.schema.js';
 export type HostedUrls = HostedView['urls'];
 export type {
+  InvitationList,
+  InvitationView,
+  JoinedView,
+  MeView,
   MemberBody,
   MemberList,
   MemberView,
@@ -49,6 +57,10 @@ export type {
   TenantList,
   TenantView,
 } from '../tenants/tenant.schema.js';
+
+/** What adding a member did: a system administrator adds at once, a tenant administrator invites. */
+export type AddMemberResult =
+  { status: 'added'; member: MemberView } | { status: 'invited'; invitation: InvitationView };
 
 export type ErrorDetail = NonNullable<Static<typeof ErrorBody>['error']['details']>[number];
 
@@ -123,13 +135,30 @@ export class ApiClient {
     return this.#call('POST', '/api/v1/auth/login', { body: { username, password }, anonymous: true });
   }
 
-  createToken(name: string, options: { expiresInDays?: number } = {}): Promise<IssuedTokenView> {
-    return this.#call('POST', '/api/v1/auth/tokens', { body: { name, ...options } });
+  /** Ends this client's session on the server (its token is refused from then on). */
+  async logout(): Promise<void> {
+    await this.#call('POST', '/api/v1/auth/logout');
   }
 
   me(): Promise<MeView> {
     return this.#call('GET', '/api/v1/me');
   }
+
+  /** Personal API tokens: shown once when created, listed without their secret, revoked by id. */
+  readonly tokens = {
+    /** `expiresInDays`: left out, 90 days; `null`, never. */
+    create: (name: string, options: { expiresInDays?: number | null } = {}): Promise<IssuedTokenView> =>
+      this.#call('POST', '/api/v1/auth/tokens', { body: { name, ...options } }),
+    list: (): Promise<TokenList> => this.#call('GET', '/api/v1/auth/tokens'),
+    revoke: (id: string): Promise<void> => this.#call('DELETE', `/api/v1/auth/tokens/${seg(id)}`),
+  };
+
+  /** Invitations to join tenants, as their invitee sees them. */
+  readonly invitations = {
+    list: (): Promise<InvitationList> => this.#call('GET', '/api/v1/invitations'),
+    accept: (id: string): Promise<JoinedView> => this.#call('POST', `/api/v1/invitations/${seg(id)}/accept`),
+    decline: (id: string): Promise<void> => this.#call('DELETE', `/api/v1/invitations/${seg(id)}`),
+  };
 
   readonly tenants = {
     create: (body: TenantBody): Promise<TenantView> => this.#call('POST', '/api/v1/tenants', { body }),
@@ -139,10 +168,27 @@ export class ApiClient {
   };
 
   readonly members = {
-    add: (tenant: string, body: MemberBody): Promise<MemberView> =>
-      this.#call('POST', `/api/v1/tenants/${seg(tenant)}/members`, { body }),
+    /** A system administrator adds at once (201); a tenant administrator's add is an invitation (202). */
+    add: async (tenant: string, body: MemberBody): Promise<AddMemberResult> => {
+      const answer = await this.#answer<MemberView | InvitationView>(
+        'POST',
+        `/api/v1/tenants/${seg(tenant)}/members`,
+        { body },
+      );
+      return answer.status === 202
+        ? { status: 'invited', invitation: answer.body as InvitationView }
+        : { status: 'added', member: answer.body as MemberView };
+    },
     list: (tenant: string): Promise<MemberList> =>
       this.#call('GET', `/api/v1/tenants/${seg(tenant)}/members`),
+    setRole: (tenant: string, username: string, role: MemberView['role']): Promise<MemberView> =>
+      this.#call('PATCH', `/api/v1/tenants/${seg(tenant)}/members/${seg(username)}`, { body: { role } }),
+    remove: (tenant: string, username: string): Promise<void> =>
+      this.#call('DELETE', `/api/v1/tenants/${seg(tenant)}/members/${seg(username)}`),
+    invitations: (tenant: string): Promise<InvitationList> =>
+      this.#call('GET', `/api/v1/tenants/${seg(tenant)}/invitations`),
+    revokeInvitation: (tenant: string, id: string): Promise<void> =>
+      this.#call('DELETE', `/api/v1/tenants/${seg(tenant)}/invitations/${seg(id)}`),
   };
 
   readonly registries = {
@@ -232,11 +278,20 @@ export class ApiClient {
     path: string,
     opts: { body?: unknown; query?: Query; anonymous?: boolean } = {},
   ): Promise<T> {
+    return (await this.#answer<T>(method, path, opts)).body;
+  }
+
+  /** A JSON call, with the status of its success (where 201 and 202 mean different things). */
+  async #answer<T>(
+    method: string,
+    path: string,
+    opts: { body?: unknown; query?: Query; anonymous?: boolean } = {},
+  ): Promise<{ status: number; body: T }> {
     const { res, bytes } = await this.#send(method, path, opts);
     const text = new TextDecoder().decode(bytes);
-    if (text === '') return undefined as T;
+    if (text === '') return { status: res.status, body: undefined as T };
     try {
-      return JSON.parse(text) as T;
+      return { status: res.status, body: JSON.parse(text) as T };
     } catch {
       throw new ApiError(
         res.status,
