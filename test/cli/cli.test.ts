@@ -89,6 +89,65 @@ describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
     assert.equal(badRole.code, 2);
   });
 
+  it("changes a member's role and removes members, keeping the last admin", async () => {
+    assertCliOk(
+      await run(['tenant', 'member', 'add', 'acme', 'bob', '--role', 'member', '--password-stdin'], {
+        stdin: 'bob-password-for-tests\n',
+      }),
+      'add bob',
+    );
+    const last = await run(['tenant', 'member', 'set-role', 'acme', 'alice', 'member']);
+    assert.equal(last.code, 1);
+    assert.match(last.stderr, /^error: "alice" is the last administrator of acme/m);
+    assertNoStack(last);
+    const promote = await run(['tenant', 'member', 'set-role', 'acme', 'BOB', 'admin']);
+    assertCliOk(promote, 'set-role');
+    assert.match(promote.stdout, /bob is now admin of acme/);
+    const remove = await run(['tenant', 'member', 'remove', 'acme', 'bob']);
+    assertCliOk(remove, 'remove');
+    const members = await run(['tenant', 'member', 'list', 'acme']);
+    assert.doesNotMatch(members.stdout, /^bob /m);
+    assert.equal((await run(['tenant', 'member', 'set-role', 'acme', 'alice', 'owner'])).code, 2);
+  });
+
+  it('lets a tenant admin invite, and the invitee accept from the CLI', async () => {
+    const alice = await server.api<{ token: string }>('POST', '/api/v1/auth/login', {
+      token: null,
+      body: { username: 'alice', password: MEMBER_PASSWORD },
+    });
+    await server.api('POST', '/api/v1/tenants', { body: { name: 'other' } });
+    await server.api('POST', '/api/v1/tenants/other/members', {
+      body: { username: 'carol', password: 'carol-password-for-tests', role: 'member' },
+    });
+    const asAlice = { env: { CHARTHOUSE_TOKEN: alice.body.token } };
+    const fresh = path.join(dir, 'alice.json');
+    const invite = await runCli(
+      fresh,
+      ['tenant', 'member', 'add', 'acme', 'carol', '--role', 'member', '--server', server.url],
+      asAlice,
+    );
+    assertCliOk(invite, 'invite');
+    assert.match(invite.stdout, /^Invited carol to acme as member until .*charthouse invitation accept/m);
+    const pending = await runCli(
+      fresh,
+      ['tenant', 'member', 'invitations', 'acme', '--server', server.url],
+      asAlice,
+    );
+    assert.match(pending.stdout, /^acme +carol +member +alice +/m);
+    const carol = await server.api<{ token: string }>('POST', '/api/v1/auth/login', {
+      token: null,
+      body: { username: 'carol', password: 'carol-password-for-tests' },
+    });
+    const asCarol = { env: { CHARTHOUSE_TOKEN: carol.body.token } };
+    const mine = await runCli(fresh, ['invitation', 'list', '--server', server.url], asCarol);
+    assert.match(mine.stdout, /^acme +carol +member +alice +/m);
+    const accepted = await runCli(fresh, ['invitation', 'accept', 'acme', '--server', server.url], asCarol);
+    assertCliOk(accepted, 'accept');
+    assert.match(accepted.stdout, /Joined acme as member/);
+    const none = await runCli(fresh, ['invitation', 'accept', 'acme', '--server', server.url], asCarol);
+    assert.equal(none.code, 1);
+  });
+
   it('adds a protected registry without contacting it, and lists it with Last Synced n/a', async () => {
     const add = await run(
       [
@@ -238,6 +297,23 @@ describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
     });
     assert.equal(bad.code, 1);
     assert.ok(!bad.stderr.includes('chp_nope'));
+
+    const never = await run(['token', 'create', 'forever', '--no-expiry']);
+    assertCliOk(never, 'token create --no-expiry');
+    assert.match(never.stderr, /does not expire/);
+    const list = await run(['token', 'list']);
+    assertCliOk(list, 'token list');
+    assert.match(list.stdout, /^ID +NAME +CREATED +LAST USED +EXPIRES$/m);
+    assert.match(list.stdout, / ci +\d{4}-\d\d-\d\d \d\d:\d\d UTC +\d{4}-\d\d-\d\d \d\d:\d\d UTC +\d{4}/m);
+    assert.match(list.stdout, / forever +\S+ \S+ UTC +never +never$/m);
+    assert.ok(!list.stdout.includes(token), 'never the secret');
+    const revoke = await run(['token', 'revoke', 'ci']);
+    assertCliOk(revoke, 'token revoke');
+    const revoked = await runCli(fresh, ['whoami', '--server', server.url], {
+      env: { CHARTHOUSE_TOKEN: token },
+    });
+    assert.equal(revoked.code, 1, 'refused at once');
+    assert.equal((await run(['token', 'revoke', 'ci'])).code, 1);
   });
 
   it('never sends the stored token to another server', async () => {
@@ -271,9 +347,12 @@ describe(`charthouse CLI against the real server (${TEST_DB})`, () => {
     assertNoStack(down);
   });
 
-  it('signs out', async () => {
+  it('signs out, ending the session on the server too', async () => {
+    const stored = JSON.parse(await readFile(config, 'utf8')) as { token: string };
     const out = await run(['logout']);
     assertCliOk(out, 'logout');
+    const reused = await server.api('GET', '/api/v1/me', { token: stored.token });
+    assert.equal(reused.status, 401, 'a copy of the session token no longer works');
     await assert.rejects(stat(config), { code: 'ENOENT' });
     const afterLogout = await run(['tenant', 'list']);
     assert.equal(afterLogout.code, 2, 'no server known any more');
