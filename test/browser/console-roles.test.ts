@@ -108,30 +108,51 @@ describe(`console: roles, system registries and the list (${TEST_DB})`, () => {
     await context.close();
   });
 
-  it('lets a tenant admin add a member under Tenant Settings > Members, who can then sign in', async () => {
+  it('lets a tenant admin invite a user under Tenant Settings > Members, who joins by accepting', async () => {
+    // carol has an account (made by the system administrator) in another tenant.
+    const carol = await server.api('POST', '/api/v1/tenants/lists/members', {
+      body: { username: 'carol', password: 'carol-password-1', role: 'member' },
+    });
+    assert.equal(carol.status, 201);
     const { page, context, problems } = await openConsole(browser, server.url);
     await page.goto('/login');
     await signIn(page, tenantUser('acme', 'admin').username, tenantUser('acme', 'admin').password);
     await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Members' }).click();
     await page.getByRole('heading', { level: 1, name: 'Members' }).waitFor();
     await page.getByRole('rowheader', { name: 'acme-member' }).waitFor();
-    await page.getByRole('button', { name: 'Add Member' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Add Member' });
+    await page.getByRole('button', { name: 'Invite Member' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Invite Member' });
+    assert.equal(await dialog.getByLabel('Password').count(), 0, 'a tenant admin sets no passwords');
     await dialog.getByLabel('Username').fill('carol');
-    await dialog.getByLabel('Password').fill('carol-password-1');
     await dialog.getByLabel('Role').selectOption('member');
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await page.getByRole('rowheader', { name: 'carol' }).waitFor();
+    await page
+      .getByRole('status')
+      .getByText(/"carol" is invited to acme/)
+      .waitFor();
+    const pending = page.getByRole('region', { name: 'Pending invitations' });
+    await pending.getByRole('rowheader', { name: 'carol' }).waitFor();
+    assert.equal(
+      await page.getByRole('region', { name: 'Members' }).getByRole('rowheader', { name: 'carol' }).count(),
+      0,
+    );
     await screenshot(page, 'members');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL('**/login');
+
     await signIn(page, 'carol', 'carol-password-1');
+    const banner = page.getByRole('region', { name: 'Invitations' });
+    await banner.getByText(/acme-admin invited you to join acme as a member/).waitFor();
+    await banner.getByRole('button', { name: 'Accept the invitation to acme' }).click();
     await page.waitForURL('**/t/acme/settings/registries');
-    // A member reads the member list but cannot add anyone.
+    await eventually(async () => assert.equal(await banner.count(), 0));
+    // A member reads the member list but cannot invite anyone; they may leave.
     await page.goto('/t/acme/settings/members');
     await page.getByRole('rowheader', { name: 'carol' }).waitFor();
-    assert.equal(await page.getByRole('button', { name: 'Add Member' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: /Invite Member|Add Member/ }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Remove acme-member' }).count(), 0);
+    await page.getByRole('button', { name: 'Leave acme' }).waitFor();
     assertNoProblems(problems);
     await context.close();
   });

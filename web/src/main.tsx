@@ -16,6 +16,7 @@ import './styles/registry-table.css';
 import './styles/dialog.css';
 import './styles/catalog.css';
 import './styles/hosted.css';
+import './styles/account.css';
 
 const queryClient = createQueryClient();
 const router = createRouter();

@@ -24,7 +24,10 @@ export function HomeRedirect() {
   return (
     <section className="page">
       <h1>Welcome, {me.data.username}</h1>
-      <p>You are not a member of any tenant yet. Ask your administrator to add you to one.</p>
+      <p>
+        You are not a member of any tenant yet. Ask a tenant administrator to invite you; invitations appear
+        above.
+      </p>
     </section>
   );
 }

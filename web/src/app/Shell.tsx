@@ -1,4 +1,5 @@
 import { NavLink, Outlet, useMatch } from 'react-router';
+import { InvitationsBanner } from '../members/InvitationsBanner';
 import { Button } from '../ui/Button';
 import { ErrorMessage } from '../ui/ErrorMessage';
 import { Loading } from '../ui/Loading';
@@ -8,7 +9,7 @@ import { TenantSwitcher } from './TenantSwitcher';
 
 /** The signed-in frame: top bar (brand, tenant, user), the Main Menu, and the current screen. */
 export function Shell() {
-  const { signOut } = useSession();
+  const { endSession } = useSession();
   const me = useMe();
   const tenantMatch = useMatch('/t/:tenant/*');
   const currentTenant = tenantMatch?.params.tenant;
@@ -31,7 +32,10 @@ export function Shell() {
               Signed in as <strong>{me.data.username}</strong>
             </span>
           )}
-          <Button variant="ghost" onClick={() => signOut('signed-out')}>
+          <NavLink to="/account/tokens" className="topbar-link">
+            API tokens
+          </NavLink>
+          <Button variant="ghost" onClick={() => void endSession()}>
             Sign out
           </Button>
         </div>
@@ -87,7 +91,10 @@ export function Shell() {
               retrying={me.isFetching}
             />
           ) : (
-            <Outlet />
+            <>
+              <InvitationsBanner />
+              <Outlet />
+            </>
           )}
         </main>
       </div>

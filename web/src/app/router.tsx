@@ -1,4 +1,5 @@
 import { createBrowserRouter, Navigate } from 'react-router';
+import { ApiTokensPage } from '../account/ApiTokensPage';
 import { LoginPage } from '../auth/LoginPage';
 import { MembersPage } from '../members/MembersPage';
 import { TenantRegistriesPage } from '../registries/TenantRegistriesPage';
@@ -49,6 +50,7 @@ export function createRouter() {
               path: 't/:tenant/hosted',
               lazy: async () => ({ Component: (await import('../hosted/HostedPage')).HostedPage }),
             },
+            { path: 'account/tokens', element: <ApiTokensPage /> },
             { path: 'system', element: <Navigate to="/system/registries" replace /> },
             { path: 'system/registries', element: <SystemRegistriesPage /> },
             { path: 'system/registries/:name/syncs', element: <SystemSyncHistoryPage /> },

@@ -19,6 +19,8 @@ interface SessionContextValue {
   signedOutReason: SignedOutReason;
   signIn: (session: StoredSession) => void;
   signOut: (reason?: Exclude<SignedOutReason, null>) => void;
+  /** The Sign out button: ends the session on the server (its token stops working), then here. */
+  endSession: () => Promise<void>;
 }
 
 const SessionContext = createContext<SessionContextValue | null>(null);
@@ -101,9 +103,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return () => window.removeEventListener('storage', onStorage);
   }, [token, queryClient]);
 
+  const endSession = useCallback(async () => {
+    // Signed out here whatever the server says: an unreachable server must not keep anyone signed in.
+    await api.logout().catch(() => undefined);
+    signOut('signed-out');
+  }, [api, signOut]);
+
   const value = useMemo(
-    () => ({ session, api, signedOutReason, signIn, signOut }),
-    [session, api, signedOutReason, signIn, signOut],
+    () => ({ session, api, signedOutReason, signIn, signOut, endSession }),
+    [session, api, signedOutReason, signIn, signOut, endSession],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

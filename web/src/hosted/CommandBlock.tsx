@@ -1,44 +1,13 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId } from 'react';
 import { Button } from '../ui/Button';
+import { useCopy } from '../ui/use-copy';
 import type { Instruction } from './instructions';
 
-type CopyState = 'idle' | 'copied' | 'failed';
-
-/**
- * One titled shell command with a Copy button. The clipboard API needs a secure context (https or
- * localhost); elsewhere the command is selected so that Ctrl+C copies it, and the status says so.
- */
+/** One titled shell command with a Copy button (use-copy.ts: the clipboard, or a selection to copy). */
 export function CommandBlock({ step }: { step: Instruction }) {
   const titleId = useId();
-  const codeRef = useRef<HTMLElement>(null);
-  const [state, setState] = useState<CopyState>('idle');
-
-  useEffect(() => {
-    if (state === 'idle') return;
-    const timer = setTimeout(() => setState('idle'), 4_000);
-    return () => clearTimeout(timer);
-  }, [state]);
-
-  const selectCommand = () => {
-    const code = codeRef.current;
-    const selection = window.getSelection();
-    if (!code || !selection) return;
-    const range = document.createRange();
-    range.selectNodeContents(code);
-    selection.removeAllRanges();
-    selection.addRange(range);
-  };
-
-  const copy = async () => {
-    try {
-      if (!navigator.clipboard) throw new Error('no clipboard');
-      await navigator.clipboard.writeText(step.command);
-      setState('copied');
-    } catch {
-      selectCommand();
-      setState('failed');
-    }
-  };
+  const { ref: codeRef, state, copy: copyText } = useCopy<HTMLElement>();
+  const copy = () => copyText(step.command);
 
   return (
     <li className="command" data-instruction={step.id}>

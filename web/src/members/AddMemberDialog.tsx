@@ -1,53 +1,56 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import type { MemberBody } from '../../../src/client/api-client.js';
-import { useApi } from '../app/session';
+import type { AddMemberResult, MemberBody } from '../../../src/client/api-client.js';
 import { Field } from '../ui/Field';
 import { FormDialog } from '../ui/FormDialog';
 import { simpleFormErrors, type SimpleFormErrors } from '../ui/form-errors';
-import { membersQueryKey } from './member-queries';
+import { useAddMember } from './member-queries';
 
 type MemberField = 'username' | 'password' | 'role';
 const FIELDS: readonly MemberField[] = ['username', 'password', 'role'];
 
 interface AddMemberDialogProps {
   tenant: string;
+  /**
+   * `add`: a system administrator, who adds users at once and creates new ones with a password.
+   * `invite`: a tenant administrator, whose addition is an invitation the user accepts (README "Members").
+   */
+  mode: 'add' | 'invite';
   onClose: () => void;
-  onAdded: (username: string) => void;
+  onDone: (result: AddMemberResult) => void;
 }
 
-export function AddMemberDialog({ tenant, onClose, onAdded }: AddMemberDialogProps) {
-  const api = useApi();
-  const queryClient = useQueryClient();
+export function AddMemberDialog({ tenant, mode, onClose, onDone }: AddMemberDialogProps) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<MemberBody['role']>('member');
   const [errors, setErrors] = useState<SimpleFormErrors<MemberField>>({ summary: null, fields: {} });
-  const add = useMutation({
-    mutationFn: (body: MemberBody) => api.members.add(tenant, body),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: membersQueryKey(tenant) }),
-  });
+  const add = useAddMember(tenant);
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     if (add.isPending) return;
     setErrors({ summary: null, fields: {} });
     const body: MemberBody = { username: username.trim(), role };
-    if (password) body.password = password;
+    if (mode === 'add' && password) body.password = password;
     add.mutate(body, {
-      onSuccess: (member) => onAdded(member.username),
+      onSuccess: onDone,
       onError: (error) => setErrors(simpleFormErrors(error, FIELDS)),
     });
   };
 
   return (
     <FormDialog
-      title="Add Member"
+      title={mode === 'add' ? 'Add Member' : 'Invite Member'}
       onClose={onClose}
       onSubmit={onSubmit}
       pending={add.isPending}
       summary={errors.summary}
     >
+      {mode === 'invite' && (
+        <p className="field-hint">
+          The user joins {tenant} when they accept the invitation, after signing in. It waits 14 days.
+        </p>
+      )}
       <Field label="Username" error={errors.fields.username}>
         {(control) => (
           <input
@@ -61,23 +64,25 @@ export function AddMemberDialog({ tenant, onClose, onAdded }: AddMemberDialogPro
           />
         )}
       </Field>
-      <Field
-        label="Password"
-        note="for a new user"
-        hint="Needed only when this user does not exist yet; an existing user keeps their password."
-        error={errors.fields.password}
-      >
-        {(control) => (
-          <input
-            {...control}
-            name="password"
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.currentTarget.value)}
-          />
-        )}
-      </Field>
+      {mode === 'add' && (
+        <Field
+          label="Password"
+          note="for a new user"
+          hint="Needed only when this user does not exist yet; an existing user keeps their password."
+          error={errors.fields.password}
+        >
+          {(control) => (
+            <input
+              {...control}
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              value={password}
+              onChange={(e) => setPassword(e.currentTarget.value)}
+            />
+          )}
+        </Field>
+      )}
       <Field label="Role" error={errors.fields.role}>
         {(control) => (
           <select
