@@ -12,6 +12,7 @@ import { RegistryRepository } from './registries/registry.repository.js';
 import { RegistryService } from './registries/registry.service.js';
 import { loadOrCreateKey, SecretBox } from './shared/secret-box.js';
 import { migrateToLatest, openStorage, type Storage } from './storage/database.js';
+import { openPgNotifyChannel, type NotifyChannel } from './storage/notify-channel.js';
 import { InvitationRepository } from './tenants/invitation.repository.js';
 import { MemberService } from './tenants/member.service.js';
 import { TenantRepository } from './tenants/tenant.repository.js';
@@ -75,6 +76,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   const tenantRows = new TenantRepository(storage.db);
   const tenants = new TenantService(tenantRows, accessChanges);
   const members = new MemberService(tenantRows, new InvitationRepository(storage.db), users, accessChanges);
+  const accessRelay = relayAccessChanges(accessChanges, storage, config, logger);
   const secrets = new SecretBox(key);
   const upstreamPolicy = createUpstreamPolicy({
     allowPrivateEndpoints: config.allowPrivateEndpoints,
@@ -193,7 +195,41 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
       await http.close();
       await engine.close();
       await closeUpstreamDispatchers();
+      await accessRelay?.close();
       await storage.close();
     },
   };
+}
+
+/**
+ * With PostgreSQL, several servers may share the database: a revocation or a removed member made on one
+ * must reach the others' caches at once too, over LISTEN/NOTIFY. While that link is down, a change may
+ * be missed, so on every (re)connection each cache starts over. SQLite has one server: nothing to relay.
+ */
+function relayAccessChanges(
+  changes: AccessChanges,
+  storage: Storage,
+  config: Readonly<Config>,
+  logger: Logger,
+): NotifyChannel | null {
+  if (storage.dialect !== 'postgres' || config.databaseUrl === null) return null;
+  const log = logger.child({ component: 'access-relay' });
+  let receive: (message: string) => void = () => undefined;
+  const channel = openPgNotifyChannel({
+    db: storage.db,
+    databaseUrl: config.databaseUrl,
+    channel: 'charthouse_access',
+    onMessage: (message) => receive(message),
+    onConnected: () => changes.deliver({ kind: 'everything' }),
+    onError: (err) => log.warn({ err }, 'the link to the other servers dropped; reconnecting'),
+  });
+  receive = changes.relay({
+    send: (message) => channel.publish(message),
+    onSendError: (err) =>
+      log.warn(
+        { err },
+        'could not tell the other servers of an access change; their caches expire within 5 s',
+      ),
+  });
+  return channel;
 }

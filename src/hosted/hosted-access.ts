@@ -66,9 +66,10 @@ export class HostedAccess {
     // A revoked token may be cached here as a Basic password: forget every credential of that user
     // (the others are re-checked on their next use, which costs one password check each).
     changes.subscribe((change) => {
-      if (change.kind !== 'tokens-revoked') return;
+      if (change.kind === 'membership-changed') return;
       this.revocations += 1;
-      this.credentials.deleteWhere((_key, entry) => entry.principal.userId === change.userId);
+      if (change.kind === 'everything') this.credentials.clear();
+      else this.credentials.deleteWhere((_key, entry) => entry.principal.userId === change.userId);
     });
   }
 

@@ -56,9 +56,10 @@ export class AuthService {
     private readonly changes: AccessChanges,
   ) {
     changes.subscribe((change) => {
-      if (change.kind !== 'tokens-revoked') return;
+      if (change.kind === 'membership-changed') return;
       this.revocations += 1;
-      for (const hash of change.tokenHashes) this.valid.delete(hash);
+      if (change.kind === 'everything') this.valid.clear();
+      else for (const hash of change.tokenHashes) this.valid.delete(hash);
     });
   }
 

@@ -35,6 +35,10 @@ export class TtlCache<V> {
     this.entries.delete(key);
   }
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** Drops every entry `match` picks: for a change that touches many keys (a user's credentials). */
   deleteWhere(match: (key: string, value: V) => boolean): void {
     for (const [key, entry] of this.entries) if (match(key, entry.value)) this.entries.delete(key);

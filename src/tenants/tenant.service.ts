@@ -44,8 +44,9 @@ export class TenantService {
     changes: AccessChanges,
   ) {
     changes.subscribe((change) => {
-      if (change.kind !== 'membership-changed') return;
+      if (change.kind === 'tokens-revoked') return;
       this.generation += 1;
+      if (change.kind === 'everything') return this.scopes.clear();
       const prefix = `${change.userId}\u0000`;
       this.scopes.deleteWhere((key, scope) => key.startsWith(prefix) && scope.tenantId === change.tenantId);
     });
