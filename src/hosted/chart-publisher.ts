@@ -8,14 +8,21 @@ import { CHART_YAML_MAX_DEPTH, parseChartYaml, type ChartMetadata } from '../pro
 import { normalizeIndex } from '../protocol/helm/chart-version.js';
 import { loadHelmYaml } from '../protocol/helm/safe-yaml.js';
 import { parseChartVersion } from '../protocol/helm/semver-sort.js';
-import { helmConfigBytes, helmManifestBytes, sha256Digest } from '../protocol/oci/helm-artifact.js';
+import {
+  helmConfigBytes,
+  helmConfigMismatch,
+  helmManifestBytes,
+  readHelmManifest,
+  sameManifestContent,
+  sha256Digest,
+} from '../protocol/oci/helm-artifact.js';
 import { OCI_MANIFEST_MEDIA_TYPE } from '../protocol/oci/media-types.js';
 import { isRepositoryName, versionToTag } from '../protocol/oci/reference.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../shared/errors.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import type { Database } from '../storage/schema.js';
 import { toCatalogRow } from '../sync/catalog-row.js';
-import type { HostedRegistryState, HostedRepository } from './hosted.repository.js';
+import type { Db, HostedChartRow, HostedRegistryState, HostedRepository } from './hosted.repository.js';
 import type { OciRepository } from './oci.repository.js';
 
 /** Limits of what a hosted registry accepts (SPEC §2; research/perf-security.md C). */
@@ -30,6 +37,27 @@ export const DEFAULT_HOSTED_LIMITS: Readonly<HostedLimits> = {
   maxProvenanceBytes: 64 * 1024,
 };
 
+/** A Helm config is Chart.yaml's metadata as JSON (a few KiB); one far larger is not a config. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** A Helm chart manifest PUT over OCI: its blobs are held by the registry, of the sizes it says. */
+export interface ChartManifest {
+  repository: string;
+  digest: string;
+  mediaType: string;
+  bytes: Buffer;
+  chart: BlobInfo;
+  config: BlobInfo;
+  provenance: BlobInfo | null;
+}
+
+/**
+ * How a manifest pushed for an existing version compares with the version's own: the same bytes, the
+ * same content but for `created` (sameManifestContent), or none to compare with (a version stored
+ * without an OCI manifest). Anything else is refused before it gets here.
+ */
+type ManifestMatch = 'identical' | 'same-content' | 'none';
+
 /** A chart version as it reaches the store: from the ChartMuseum API, or tagged over OCI. */
 interface ChartSubmission {
   meta: ChartMetadata;
@@ -39,7 +67,10 @@ interface ChartSubmission {
   provenance: BlobInfo | null;
   config: BlobInfo | null;
   manifest: { repository: string; tag: string; digest: string; mediaType: string; bytes: Buffer } | null;
-  /** Replace an existing version with other content (tenant admins; ChartMuseum's `?force`). */
+  /**
+   * Replace an existing version with other content (tenant admins; ChartMuseum's `?force`). OCI has no
+   * such flag: a version pushed over OCI is deleted first, then pushed again.
+   */
   force: boolean;
   /** How it came: an archive (ChartMuseum API, console, CLI) or a tagged OCI manifest. */
   via: 'archive' | 'oci';
@@ -72,6 +103,8 @@ export const chartFileName = (name: string, version: string): string => `${name}
  * and manifest deterministically for ChartMuseum uploads (so one chart always has one manifest digest),
  * and records version, manifest, tag and catalog row in one transaction. Versions are immutable: other
  * content for an existing version is a conflict unless forced; the same content again is a success.
+ * Over OCI that covers the manifest too: a version keeps the manifest it was first stored with, and a
+ * re-push is taken only when it is that manifest, or differs from it in `created` alone (kept untagged).
  */
 export class ChartPublisher {
   constructor(
@@ -142,28 +175,16 @@ export class ChartPublisher {
 
   /**
    * A Helm chart manifest tagged over OCI: its chart layer (already stored and linked) is read and
-   * verified like an upload, and must be the chart the repository and tag name.
+   * verified like an upload, its config must name that chart, and it must be the chart the repository
+   * and tag name.
    */
   async publishManifest(
     base: string,
     slug: string,
     registry: HostedRegistryState,
-    input: {
-      repository: string;
-      tag: string;
-      digest: string;
-      mediaType: string;
-      bytes: Buffer;
-      chart: BlobInfo;
-      config: BlobInfo;
-      provenance: BlobInfo | null;
-    },
+    input: ChartManifest & { tag: string },
   ): Promise<PublishedChart> {
-    if (input.chart.size > this.limits.maxChartBytes) {
-      throw invalidArchive(`it is larger than ${this.limits.maxChartBytes} bytes compressed.`);
-    }
-    const archive = await this.readBlob(input.chart.digest);
-    const { files, meta, chartYaml } = await readChart(archive);
+    const { files, meta, chartYaml } = await this.readManifestChart(input);
     const expected = chartRepository(slug, meta.name);
     if (expected !== input.repository) {
       throw new InvalidRequestError(
@@ -178,9 +199,6 @@ export class ChartPublisher {
         undefined,
         'chart_tag_mismatch',
       );
-    }
-    if (input.provenance !== null) {
-      checkProvenance(await this.readBlob(input.provenance.digest), meta, this.limits);
     }
     return this.commit(base, slug, registry, {
       meta,
@@ -199,6 +217,18 @@ export class ChartPublisher {
       force: false,
       via: 'oci',
     });
+  }
+
+  /**
+   * A Helm chart manifest PUT by digest (helm >= 3.18 does so before tagging it): verified like a
+   * tagged one, and, in the repository of an existing version, held to that version's manifest, so
+   * other content is refused at the first request instead of lingering untagged. Stores nothing.
+   */
+  async checkUntagged(slug: string, registry: HostedRegistryState, input: ChartManifest): Promise<void> {
+    const { meta } = await this.readManifestChart(input);
+    if (chartRepository(slug, meta.name) !== input.repository) return;
+    const existing = await this.repo.chart(this.db, registry.id, meta.name, meta.version);
+    if (existing) await this.compareWithVersion(this.db, registry.id, existing, input, meta);
   }
 
   /**
@@ -260,6 +290,7 @@ export class ChartPublisher {
             await this.oci.deleteManifest(trx, registry.id, repository, d);
           }
         }
+        await this.dropUntagged(trx, registry.id, repository, existing.chart_digest);
       }
       await this.repo.touch(trx, registry.id, new Date().toISOString());
       return true;
@@ -295,55 +326,95 @@ export class ChartPublisher {
       const now = new Date().toISOString();
       const existing = await this.repo.chart(trx, registry.id, name, version);
       let outcome: PublishedChart['outcome'] = 'created';
+      let match: ManifestMatch | null = null;
       if (existing) {
-        if (existing.chart_digest === c.chart.digest) outcome = 'unchanged';
-        else if (!c.force) throw versionExists(name, version);
+        if (c.via === 'oci' && c.manifest) {
+          // OCI has no force: other content (archive or manifest) is refused in compareWithVersion.
+          match = await this.compareWithVersion(
+            trx,
+            registry.id,
+            existing,
+            { ...c.manifest, chart: c.chart },
+            c.meta,
+          );
+          outcome = 'unchanged';
+        } else if (existing.chart_digest === c.chart.digest) outcome = 'unchanged';
+        else if (!c.force) throw versionExists(name, version, c.via);
         else outcome = 'replaced';
       }
       for (const blob of [c.chart, c.provenance, c.config]) {
         if (blob) await this.oci.linkBlob(trx, registry.id, blob.digest, blob.size, now);
       }
-      if (c.manifest) {
-        const m = c.manifest;
-        await this.oci.saveManifest(trx, {
-          registry_id: registry.id,
-          repository: m.repository,
-          digest: m.digest,
-          media_type: m.mediaType,
-          size: m.bytes.length,
-          content: m.bytes,
-          created_at: now,
-        });
-        await this.oci.setTag(trx, registry.id, m.repository, m.tag, m.digest, now);
-        // An overwritten version's old manifest is obsolete once no tag names it (its blobs then go
-        // with the garbage collector).
-        const old = existing?.manifest_digest;
-        if (outcome === 'replaced' && old && old !== m.digest) {
-          if ((await this.oci.tagsOf(trx, registry.id, m.repository, old)).length === 0) {
-            await this.oci.deleteManifest(trx, registry.id, m.repository, old);
+      let manifestDigest = existing?.manifest_digest ?? null;
+      const m = c.manifest;
+      if (m) {
+        const saveManifest = () =>
+          this.oci.saveManifest(trx, {
+            registry_id: registry.id,
+            repository: m.repository,
+            digest: m.digest,
+            media_type: m.mediaType,
+            size: m.bytes.length,
+            content: m.bytes,
+            created_at: now,
+          });
+        // A version keeps its manifest and tag: only a new or overwritten version, or one stored
+        // without a manifest, takes the one that came with this push.
+        if (outcome !== 'unchanged' || manifestDigest === null || match === 'none') {
+          await saveManifest();
+          await this.oci.setTag(trx, registry.id, m.repository, m.tag, m.digest, now);
+          manifestDigest = m.digest;
+          // An overwritten version's old manifests are obsolete once no tag names them (their blobs
+          // then go with the garbage collector).
+          const old = existing?.manifest_digest;
+          if (outcome === 'replaced' && existing) {
+            if (
+              old &&
+              old !== m.digest &&
+              (await this.oci.tagsOf(trx, registry.id, m.repository, old)).length === 0
+            ) {
+              await this.oci.deleteManifest(trx, registry.id, m.repository, old);
+            }
+            await this.dropUntagged(trx, registry.id, m.repository, existing.chart_digest);
           }
+        } else if (match === 'same-content') {
+          // The same content with another `created` (helm >= 3.15 writes the archive's mtime there):
+          // a re-push. Kept untagged, so the digest the client was given is real; the tag stays.
+          await saveManifest();
         }
       }
-      const provenance = c.provenance;
-      await this.repo.saveChart(
-        trx,
-        {
-          registry_id: registry.id,
-          chart_name: name,
-          version,
-          file_name: chartFileName(name, version),
-          chart_digest: c.chart.digest,
-          chart_size: c.chart.size,
-          // An identical re-push without provenance keeps the one uploaded before.
-          prov_digest:
-            provenance?.digest ?? (outcome === 'unchanged' ? (existing?.prov_digest ?? null) : null),
-          prov_size: provenance?.size ?? (outcome === 'unchanged' ? (existing?.prov_size ?? null) : null),
-          manifest_digest: c.manifest?.digest ?? null,
-          created_at: existing?.created_at ?? now,
-          updated_at: now,
-        },
-        existing !== undefined,
-      );
+      // An identical archive may bring the provenance file the version lacked (or another one, as
+      // ChartMuseum allows); an OCI re-push never changes it (its layers are the version's own).
+      const provenance =
+        outcome !== 'unchanged' || (c.via === 'archive' && c.provenance !== null)
+          ? c.provenance
+          : existing?.prov_digest
+            ? { digest: existing.prov_digest, size: Number(existing.prov_size) }
+            : null;
+      const changed =
+        existing === undefined ||
+        outcome !== 'unchanged' ||
+        manifestDigest !== existing.manifest_digest ||
+        (provenance?.digest ?? null) !== existing.prov_digest;
+      if (changed) {
+        await this.repo.saveChart(
+          trx,
+          {
+            registry_id: registry.id,
+            chart_name: name,
+            version,
+            file_name: chartFileName(name, version),
+            chart_digest: c.chart.digest,
+            chart_size: c.chart.size,
+            prov_digest: provenance?.digest ?? null,
+            prov_size: provenance?.size ?? null,
+            manifest_digest: manifestDigest,
+            created_at: existing?.created_at ?? now,
+            updated_at: now,
+          },
+          existing !== undefined,
+        );
+      }
       if (outcome !== 'unchanged') {
         await trx
           .deleteFrom('chart_versions')
@@ -358,7 +429,7 @@ export class ChartPublisher {
           new Date(now),
         );
         await this.repo.touch(trx, registry.id, now);
-      } else if (c.manifest && existing?.manifest_digest !== c.manifest.digest) {
+      } else if (changed) {
         await this.repo.touch(trx, registry.id, now);
       }
       return outcome;
@@ -380,6 +451,71 @@ export class ChartPublisher {
     };
   }
 
+  /**
+   * Holds a manifest pushed over OCI to an existing version: the same archive, and the version's own
+   * manifest or one that differs from it in `created` alone. Anything else is other content under an
+   * existing version: 409.
+   */
+  private async compareWithVersion(
+    db: Db,
+    registryId: string,
+    existing: HostedChartRow,
+    m: Pick<ChartManifest, 'repository' | 'digest' | 'bytes' | 'chart'>,
+    meta: Pick<ChartMetadata, 'name' | 'version'>,
+  ): Promise<ManifestMatch> {
+    if (existing.chart_digest !== m.chart.digest) throw versionExists(meta.name, meta.version, 'oci');
+    if (existing.manifest_digest === m.digest) return 'identical';
+    const stored =
+      existing.manifest_digest === null
+        ? undefined
+        : await this.oci.manifest(registryId, m.repository, existing.manifest_digest, db);
+    if (stored === undefined) return 'none';
+    if (sameManifestContent(stored.content, m.bytes)) return 'same-content';
+    throw versionExists(meta.name, meta.version, 'oci');
+  }
+
+  /** Deletes the untagged manifests of `repository` whose chart layer is `chartDigest`. */
+  private async dropUntagged(
+    trx: Db,
+    registryId: string,
+    repository: string,
+    chartDigest: string,
+  ): Promise<void> {
+    for (const m of await this.oci.untaggedManifests(trx, registryId, repository)) {
+      let chart: string | undefined;
+      try {
+        chart = readHelmManifest(m.content, m.media_type).helm?.chart.digest;
+      } catch {
+        continue; // stored manifests were checked on the way in; one that no longer reads stays
+      }
+      if (chart === chartDigest) await this.oci.deleteManifest(trx, registryId, repository, m.digest);
+    }
+  }
+
+  /** A chart version's manifest as a pushed OCI client sent it: chart, config and provenance checked. */
+  private async readManifestChart(
+    input: ChartManifest,
+  ): Promise<{ files: ChartFiles; meta: ChartMetadata; chartYaml: Record<string, unknown> }> {
+    if (input.chart.size > this.limits.maxChartBytes) {
+      throw invalidArchive(`it is larger than ${this.limits.maxChartBytes} bytes compressed.`);
+    }
+    if (input.config.size > MAX_CONFIG_BYTES) {
+      throw new InvalidRequestError(
+        `The manifest's Helm config blob has ${input.config.size} bytes; a chart's config (Chart.yaml's metadata as JSON) is at most ${MAX_CONFIG_BYTES}.`,
+        undefined,
+        'chart_config_mismatch',
+      );
+    }
+    const config = await this.readBlob(input.config.digest);
+    const chart = await readChart(await this.readBlob(input.chart.digest));
+    const mismatch = helmConfigMismatch(config, chart.meta);
+    if (mismatch !== null) throw new InvalidRequestError(mismatch, undefined, 'chart_config_mismatch');
+    if (input.provenance !== null) {
+      checkProvenance(await this.readBlob(input.provenance.digest), chart.meta, this.limits);
+    }
+    return chart;
+  }
+
   private async readBlob(digest: string): Promise<Buffer> {
     const stream = await this.blobs.get(digest);
     if (stream === null) throw new InvalidRequestError(`Blob ${digest} is missing from the store.`);
@@ -389,10 +525,12 @@ export class ChartPublisher {
   }
 }
 
-function versionExists(name: string, version: string): ConflictError {
+function versionExists(name: string, version: string, via: ChartSubmission['via']): ConflictError {
   return new ConflictError(
     'chart_version_exists',
-    `${name} ${version} exists already with other content, and versions are immutable: push a new version, or overwrite it as a tenant administrator (?force).`,
+    via === 'oci'
+      ? `${name} ${version} exists already with another manifest, and versions are immutable: push a new version, or delete the version as a tenant administrator, then push it again.`
+      : `${name} ${version} exists already with other content, and versions are immutable: push a new version, or overwrite it as a tenant administrator (?force).`,
   );
 }
 

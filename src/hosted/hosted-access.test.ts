@@ -4,6 +4,7 @@ import { describe, it, mock } from 'node:test';
 import { AccessChanges } from '../identity/access-changes.js';
 import type { AuthService } from '../identity/auth.service.js';
 import { SignInLimiter } from '../identity/sign-in-limiter.js';
+import { parseScopes } from '../protocol/oci/token-scope.js';
 import type { Principal } from '../shared/context.js';
 import { AuthenticationError, RateLimitedError } from '../shared/errors.js';
 import type { TenantRepository } from '../tenants/tenant.repository.js';
@@ -96,14 +97,29 @@ describe('HostedAccess credentials', () => {
     assert.equal(checks.count, 2, 'checked again after the revocation');
   });
 
-  it('issues OCI tokens that name the user, and refuses forged or expired ones', async () => {
+  it('issues OCI tokens that name the user and their access, and refuses forged or expired ones', async () => {
     const { hosted } = access();
-    const { token } = hosted.issueToken(ALICE);
-    assert.deepEqual(await hosted.caller(`Bearer ${token}`, 'd'), ALICE);
+    const granted = parseScopes(['repository:acme/x:pull']);
+    const { token } = hosted.issueToken(ALICE, granted);
+    assert.deepEqual(await hosted.ociCaller(`Bearer ${token}`, 'd'), { principal: ALICE, access: granted });
     const forged = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
-    await assert.rejects(hosted.caller(`Bearer ${forged}`, 'd'), AuthenticationError);
-    const old = hosted.issueToken(ALICE, Date.now() - 301_000).token;
-    await assert.rejects(hosted.caller(`Bearer ${old}`, 'd'), /expired/);
-    assert.equal(await hosted.caller(`Bearer ${hosted.issueToken(null).token}`, 'd'), null);
+    await assert.rejects(hosted.ociCaller(`Bearer ${forged}`, 'd'), AuthenticationError);
+    const old = hosted.issueToken(ALICE, granted, Date.now() - 301_000).token;
+    await assert.rejects(hosted.ociCaller(`Bearer ${old}`, 'd'), /expired/);
+    assert.deepEqual(await hosted.ociCaller(`Bearer ${hosted.issueToken(null, []).token}`, 'd'), {
+      principal: null,
+      access: [],
+    });
+  });
+
+  it('gives other credentials full rights on /v2, and refuses OCI tokens everywhere else', async () => {
+    const { hosted } = access();
+    assert.deepEqual(await hosted.ociCaller(basic('alice', 'right-password'), 'e'), {
+      principal: ALICE,
+      access: null,
+    });
+    assert.deepEqual(await hosted.ociCaller(undefined, 'e'), { principal: null, access: null });
+    const { token } = hosted.issueToken(ALICE, parseScopes(['repository:acme/x:pull']));
+    await assert.rejects(hosted.caller(`Bearer ${token}`, 'e'), /only opens the OCI API/);
   });
 });

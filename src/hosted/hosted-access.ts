@@ -1,12 +1,19 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { AccessChanges } from '../identity/access-changes.js';
 import { normalizeUsername, type AuthService } from '../identity/auth.service.js';
+import { formatScope, scopeAllows, type ResourceScope } from '../protocol/oci/token-scope.js';
 import { SYSTEM_SCOPE_KEY, type Principal } from '../shared/context.js';
-import { AuthenticationError, NotFoundError, PermissionError } from '../shared/errors.js';
+import {
+  AuthenticationError,
+  InsufficientScopeError,
+  NotFoundError,
+  PermissionError,
+} from '../shared/errors.js';
 import { TtlCache } from '../shared/ttl-cache.js';
 import type { TenantRepository } from '../tenants/tenant.repository.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import type { HostedRegistryState, HostedRepository } from './hosted.repository.js';
+import { isOciToken, OciTokenSigner } from './oci-token.js';
 
 /** What a caller may do to a hosted registry: read, push (members), delete and force (admins). */
 export type HostedAction = 'pull' | 'push' | 'delete';
@@ -20,6 +27,16 @@ export interface HostedTarget {
   allowed: ReadonlySet<HostedAction>;
 }
 
+/** Who calls the OCI API, and what their OCI token (if that is the credential) lets them do. */
+export interface OciCaller {
+  principal: Principal | null;
+  /**
+   * The scopes of an OCI bearer token; null for Basic credentials and Charthouse tokens, which carry
+   * the user's full rights.
+   */
+  access: readonly ResourceScope[] | null;
+}
+
 /** How long an OCI bearer token from the token endpoint lives (distribution's default is 300 s). */
 export const OCI_TOKEN_SECONDS = 300;
 /** A verified Basic credential is trusted this long: bcrypt-class hashing on every pull would cap throughput. */
@@ -29,12 +46,21 @@ const CREDENTIAL_REFRESH_MS = 1_000;
 /** Registry state (id, public read, revision) is re-read this often; local writes drop it at once. */
 const STATE_CACHE_MS = 1_000;
 const API_TOKEN = /^ch[sp]_[A-Za-z0-9_-]{43}$/;
-const OCI_TOKEN = /^cho_([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/;
 
 const ALL: ReadonlySet<HostedAction> = new Set(['pull', 'push', 'delete']);
 const MEMBER: ReadonlySet<HostedAction> = new Set(['pull', 'push']);
 const READER: ReadonlySet<HostedAction> = new Set(['pull']);
 const NOTHING: ReadonlySet<HostedAction> = new Set();
+/**
+ * The token actions a hosted action needs, as distribution asks them of a token: writes need pull and
+ * push (a push reads too: HEAD before PUT), a delete needs delete.
+ */
+const TOKEN_ACTIONS: Readonly<Record<HostedAction, readonly string[]>> = {
+  pull: ['pull'],
+  push: ['pull', 'push'],
+  delete: ['delete'],
+};
+const CATALOG_SCOPE: ResourceScope = { type: 'registry', name: 'catalog', actions: ['*'] };
 
 /**
  * Who may do what to a hosted registry, for the Helm and OCI protocols (SPEC §3): credentials are
@@ -42,7 +68,8 @@ const NOTHING: ReadonlySet<HostedAction> = new Set();
  * `helm cm-push --access-token`), or an OCI bearer token issued by the token endpoint. Members read and
  * push, tenant admins also delete and force; the system's registry is read by every signed-in user and
  * written by system admins; anonymous callers read only where public read is on. A registry the caller
- * may not see is "not found", exactly like one that does not exist.
+ * may not see is "not found", exactly like one that does not exist. An OCI token narrows the user's
+ * rights to the scopes it was granted, on /v2 only; the rights themselves are decided per request.
  */
 export class HostedAccess {
   private readonly credentials = new TtlCache<{ principal: Principal; checkedAt: number }>(
@@ -50,7 +77,7 @@ export class HostedAccess {
   );
   private readonly checking = new Map<string, Promise<Principal | null>>();
   private readonly states = new TtlCache<HostedRegistryState>(STATE_CACHE_MS);
-  private readonly tokenKey: Buffer;
+  private readonly tokens: OciTokenSigner;
   /** Bumped by every revocation: a check that started before one does not cache what it found. */
   private revocations = 0;
 
@@ -62,7 +89,7 @@ export class HostedAccess {
     secretKey: Buffer,
     changes: AccessChanges,
   ) {
-    this.tokenKey = createHmac('sha256', secretKey).update('charthouse/oci-token/v1').digest();
+    this.tokens = new OciTokenSigner(secretKey);
     // A revoked token may be cached here as a Basic password: forget every credential of that user
     // (the others are re-checked on their next use, which costs one password check each).
     changes.subscribe((change) => {
@@ -79,10 +106,79 @@ export class HostedAccess {
     const [scheme = '', value = ''] = authorization.trim().split(/\s+/, 2);
     if (scheme.toLowerCase() === 'basic') return this.basic(value, clientIp);
     if (scheme.toLowerCase() === 'bearer') {
-      if (OCI_TOKEN.test(value)) return this.verifyToken(value);
+      // An OCI token is scoped to OCI resources: it opens nothing here (ociCaller reads it for /v2), and
+      // the token endpoint does not trade it for a wider one.
+      if (isOciToken(value)) {
+        throw new AuthenticationError(
+          'A registry token from /v2/token only opens the OCI API: send Basic credentials or a Charthouse API token.',
+          'invalid_token',
+        );
+      }
       return this.auth.authenticate(value);
     }
     throw new AuthenticationError('Send "Authorization: Basic" or "Authorization: Bearer" credentials.');
+  }
+
+  /** The caller of an OCI request: an OCI token's user and scopes, or any other credential's user. */
+  async ociCaller(authorization: string | undefined, clientIp: string): Promise<OciCaller> {
+    const [scheme = '', value = ''] = (authorization ?? '').trim().split(/\s+/, 2);
+    if (scheme.toLowerCase() === 'bearer' && isOciToken(value)) {
+      const claims = this.tokens.verify(value);
+      return { principal: claims.principal, access: claims.access };
+    }
+    return { principal: await this.caller(authorization, clientIp), access: null };
+  }
+
+  /**
+   * Opens `repository` (`<slug>/...`) for `action`: the user's rights first (401 / 403 / 404, as for
+   * every credential), then an OCI token's scope (401 insufficient scope, so the client asks for it).
+   */
+  async openOci(caller: OciCaller, repository: string, action: HostedAction): Promise<HostedTarget> {
+    const target = await this.open(caller.principal, repository.split('/')[0] ?? '', action);
+    const needed = TOKEN_ACTIONS[action];
+    const { access } = caller;
+    if (access !== null && !needed.every((a) => scopeAllows(access, 'repository', repository, a))) {
+      throw new InsufficientScopeError(
+        `This registry token does not grant ${needed.join(' and ')} on ${repository}: ask the token endpoint for it.`,
+        formatScope({ type: 'repository', name: repository, actions: [...needed] }),
+      );
+    }
+    return target;
+  }
+
+  /** `/v2/_catalog`: a signed-in caller, whose OCI token (if any) grants `registry:catalog:*`. */
+  openCatalog(caller: OciCaller): Principal {
+    if (caller.principal === null) throw new AuthenticationError('Sign in to list repositories.');
+    const { access } = caller;
+    if (access !== null && !scopeAllows(access, CATALOG_SCOPE.type, CATALOG_SCOPE.name, '*')) {
+      throw new InsufficientScopeError(
+        'This registry token does not grant the catalog: ask the token endpoint for registry:catalog:*.',
+        formatScope(CATALOG_SCOPE),
+      );
+    }
+    return caller.principal;
+  }
+
+  /**
+   * What the token endpoint grants of `requested`: each repository scope cut down to what the caller
+   * may do in its tenant now (`*` only for who may do everything), and the catalog to anyone signed
+   * in (it lists only what they can see). Anything else is left out, not refused (distribution's rule).
+   */
+  async grant(principal: Principal | null, requested: readonly ResourceScope[]): Promise<ResourceScope[]> {
+    const granted: ResourceScope[] = [];
+    for (const scope of requested) {
+      if (scope.type === CATALOG_SCOPE.type && scope.name === CATALOG_SCOPE.name) {
+        if (principal !== null && scope.actions.includes('*')) granted.push(CATALOG_SCOPE);
+        continue;
+      }
+      if (scope.type !== 'repository') continue;
+      const { allowed } = await this.resolve(principal, scope.name.split('/')[0] ?? '');
+      const actions = scope.actions.filter((a) =>
+        a === '*' ? allowed.has('delete') : isHostedAction(a) && allowed.has(a),
+      );
+      if (actions.length > 0) granted.push({ ...scope, actions });
+    }
+    return granted;
   }
 
   /** Opens the hosted registry of `slug` for `action`, or throws 401 / 403 / 404. */
@@ -122,24 +218,21 @@ export class HostedAccess {
     this.states.delete(slug);
   }
 
-  /** An OCI bearer token for `principal` (null: anonymous), valid {@link OCI_TOKEN_SECONDS}. */
+  /**
+   * An OCI bearer token for `principal` (null: anonymous) carrying `access` (what {@link grant}
+   * returned), valid {@link OCI_TOKEN_SECONDS}.
+   */
   issueToken(
     principal: Principal | null,
+    access: readonly ResourceScope[],
     now = Date.now(),
   ): { token: string; expiresIn: number; issuedAt: string } {
-    const payload = Buffer.from(
-      JSON.stringify({
-        u: principal?.userId ?? null,
-        n: principal?.username ?? null,
-        a: principal?.isSystemAdmin ? 1 : 0,
-        e: Math.floor(now / 1000) + OCI_TOKEN_SECONDS,
-      }),
-    ).toString('base64url');
-    return {
-      token: `cho_${payload}.${this.sign(payload)}`,
-      expiresIn: OCI_TOKEN_SECONDS,
-      issuedAt: new Date(now).toISOString(),
-    };
+    const token = this.tokens.sign({
+      principal,
+      expires: Math.floor(now / 1000) + OCI_TOKEN_SECONDS,
+      access: [...access],
+    });
+    return { token, expiresIn: OCI_TOKEN_SECONDS, issuedAt: new Date(now).toISOString() };
   }
 
   private async basic(value: string, clientIp: string): Promise<Principal> {
@@ -196,29 +289,6 @@ export class HostedAccess {
     return checking;
   }
 
-  private verifyToken(token: string): Principal | null {
-    const [, payload = '', signature = ''] = OCI_TOKEN.exec(token) ?? [];
-    const expected = Buffer.from(this.sign(payload), 'base64url');
-    const given = Buffer.from(signature, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new AuthenticationError('The registry token is not valid: log in again.', 'invalid_token');
-    }
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
-      u: string | null;
-      n: string | null;
-      a: number;
-      e: number;
-    };
-    if (claims.e * 1000 <= Date.now())
-      throw new AuthenticationError('The registry token has expired: ask for a new one.', 'invalid_token');
-    if (claims.u === null || claims.n === null) return null;
-    return { userId: claims.u, username: claims.n, isSystemAdmin: claims.a === 1 };
-  }
-
-  private sign(payload: string): string {
-    return createHmac('sha256', this.tokenKey).update(payload).digest('base64url');
-  }
-
   private async state(slug: string): Promise<HostedRegistryState | null> {
     const cached = this.states.get(slug);
     if (cached) return cached;
@@ -251,6 +321,8 @@ export class HostedAccess {
     }
   }
 }
+
+const isHostedAction = (action: string): action is HostedAction => Object.hasOwn(TOKEN_ACTIONS, action);
 
 function unknownRegistry(slug: string): HostedRegistryState {
   return { id: '', scope: '', name: slug, publicRead: false, revision: 0, lastWrite: null };

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { BlobInfo, BlobStore, ByteRange } from '../blobs/blob-store.js';
 import { BlobDigestMismatchError, BlobTooLargeError } from '../blobs/blob-store.js';
 import { DistributionError } from '../protocol/oci/distribution-error.js';
-import { readHelmManifest, sha256Digest } from '../protocol/oci/helm-artifact.js';
+import { readHelmManifest, sha256Digest, type ParsedManifest } from '../protocol/oci/helm-artifact.js';
 import { DOCKER_MANIFEST_LIST_MEDIA_TYPE, OCI_INDEX_MEDIA_TYPE } from '../protocol/oci/media-types.js';
 import { isDigest, isTag } from '../protocol/oci/reference.js';
 import { AppError } from '../shared/errors.js';
@@ -219,38 +219,32 @@ export class OciRegistry {
         `The manifest's digest is ${digest}, not ${reference} as the URL says.`,
       );
     }
-    // An index refers to manifests, not blobs; registries may accept it before its children.
-    const isIndex =
-      parsed.mediaType === OCI_INDEX_MEDIA_TYPE || parsed.mediaType === DOCKER_MANIFEST_LIST_MEDIA_TYPE;
-    const blobRefs = isIndex ? [] : parsed.references.map((d) => d.digest);
-    const missing = await this.oci.missingBlobs(target.registry.id, [...new Set(blobRefs)]);
-    if (missing.length > 0) {
-      throw new DistributionError(
-        400,
-        'MANIFEST_BLOB_UNKNOWN',
-        `Push these blobs before the manifest: ${missing.join(', ')}.`,
-        {
-          digests: missing,
-        },
-      );
-    }
-    if (parsed.helm !== null && !byDigest) {
+    await this.checkBlobs(target, parsed);
+    if (parsed.helm !== null) {
       const { helm } = parsed;
+      const manifest = {
+        repository,
+        digest,
+        mediaType: parsed.mediaType,
+        bytes: body,
+        chart: helm.chart,
+        config: helm.config,
+        provenance: helm.provenance ?? null,
+      };
       try {
-        await this.publisher.publishManifest(baseUrl, target.slug, target.registry, {
-          repository,
-          tag: reference,
-          digest,
-          mediaType: parsed.mediaType,
-          bytes: body,
-          chart: helm.chart,
-          config: helm.config,
-          provenance: helm.provenance ?? null,
-        });
+        if (!byDigest) {
+          await this.publisher.publishManifest(baseUrl, target.slug, target.registry, {
+            ...manifest,
+            tag: reference,
+          });
+          return digest;
+        }
+        // Helm >= 3.18 pushes by digest, then tags: the chart is checked here already, so a push of
+        // other content under an existing version is refused before anything is stored.
+        await this.publisher.checkUntagged(target.slug, target.registry, manifest);
       } catch (err) {
         throw asManifestError(err);
       }
-      return digest;
     }
     const now = new Date().toISOString();
     await this.oci.db.transaction().execute(async (trx) => {
@@ -274,7 +268,7 @@ export class OciRegistry {
           throw new DistributionError(
             409,
             'DENIED',
-            `Tag ${reference} is a chart version and versions are immutable: push another version.`,
+            `Tag ${reference} is a chart version and versions are immutable: push another tag, or delete the version as a tenant administrator first.`,
           );
         }
         await this.oci.setTag(trx, target.registry.id, repository, reference, digest, now);
@@ -333,6 +327,40 @@ export class OciRegistry {
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Every blob a manifest names must be one the tenant holds, of the size the descriptor says: a
+   * client reading the manifest trusts that size (oras refuses a blob whose length differs), and a
+   * chart version's manifest must describe its blobs truly. An index names manifests, which need not
+   * exist yet (clients push an index's children in any order), so it is not checked here.
+   */
+  private async checkBlobs(target: HostedTarget, parsed: ParsedManifest): Promise<void> {
+    const isIndex =
+      parsed.mediaType === OCI_INDEX_MEDIA_TYPE || parsed.mediaType === DOCKER_MANIFEST_LIST_MEDIA_TYPE;
+    if (isIndex) return;
+    const digests = [...new Set(parsed.references.map((d) => d.digest))];
+    const held = await this.oci.blobSizes(target.registry.id, digests);
+    const missing = digests.filter((d) => !held.has(d));
+    if (missing.length > 0) {
+      throw new DistributionError(
+        400,
+        'MANIFEST_BLOB_UNKNOWN',
+        `Push these blobs before the manifest: ${missing.join(', ')}.`,
+        { digests: missing },
+      );
+    }
+    for (const ref of parsed.references) {
+      const size = held.get(ref.digest);
+      if (size !== ref.size) {
+        throw new DistributionError(
+          400,
+          'MANIFEST_INVALID',
+          `${ref.field} says ${ref.size} bytes but blob ${ref.digest} has ${size}: describe each blob with its real size.`,
+          { field: ref.field, digest: ref.digest, size: ref.size, actual: size },
+        );
+      }
+    }
+  }
 
   private async upload(target: HostedTarget, repository: string, id: string) {
     const upload = /^[0-9a-f-]{36}$/.test(id)

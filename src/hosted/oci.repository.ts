@@ -56,16 +56,16 @@ export class OciRepository {
     return row === undefined ? undefined : Number(row.size);
   }
 
-  async missingBlobs(registryId: string, digests: string[]): Promise<string[]> {
-    if (digests.length === 0) return [];
+  /** The sizes of those of `digests` the registry holds (a manifest's blobs, checked in one query). */
+  async blobSizes(registryId: string, digests: string[]): Promise<Map<string, number>> {
+    if (digests.length === 0) return new Map();
     const rows = await this.db
       .selectFrom('hosted_blobs')
-      .select('digest')
+      .select(['digest', 'size'])
       .where('registry_id', '=', registryId)
       .where('digest', 'in', digests)
       .execute();
-    const held = new Set(rows.map((r) => r.digest));
-    return digests.filter((d) => !held.has(d));
+    return new Map(rows.map((r) => [r.digest, Number(r.size)]));
   }
 
   async unlinkBlob(registryId: string, digest: string): Promise<boolean> {
@@ -101,8 +101,9 @@ export class OciRepository {
     registryId: string,
     repository: string,
     digest: string,
+    trx: Db = this.db,
   ): Promise<HostedManifestRow | undefined> {
-    return this.db
+    return trx
       .selectFrom('hosted_manifests')
       .selectAll()
       .where('registry_id', '=', registryId)
@@ -197,6 +198,27 @@ export class OciRepository {
       .where('registry_id', '=', registryId)
       .execute();
     return rows.map((r) => r.repository);
+  }
+
+  /** The repository's manifests that no tag names (a chart version's re-pushes are kept so). */
+  async untaggedManifests(
+    trx: Db,
+    registryId: string,
+    repository: string,
+  ): Promise<Pick<HostedManifestRow, 'digest' | 'media_type' | 'content'>[]> {
+    return trx
+      .selectFrom('hosted_manifests as m')
+      .leftJoin('hosted_tags as t', (j) =>
+        j
+          .onRef('t.registry_id', '=', 'm.registry_id')
+          .onRef('t.repository', '=', 'm.repository')
+          .onRef('t.digest', '=', 'm.digest'),
+      )
+      .select(['m.digest', 'm.media_type', 'm.content'])
+      .where('m.registry_id', '=', registryId)
+      .where('m.repository', '=', repository)
+      .where('t.tag', 'is', null)
+      .execute();
   }
 
   async tagsOf(trx: Db, registryId: string, repository: string, digest: string): Promise<string[]> {

@@ -5,8 +5,8 @@ import { parseContentRange, parseRangeHeader } from '../protocol/oci/byte-ranges
 import { DistributionError, distributionErrorBody } from '../protocol/oci/distribution-error.js';
 import { linkHeader, pageAfter } from '../protocol/oci/paging.js';
 import { isRepositoryName, parseRepositoryPath } from '../protocol/oci/reference.js';
-import { parseScopes, formatScope } from '../protocol/oci/token-scope.js';
-import { AppError } from '../shared/errors.js';
+import { formatScope, parseScopes } from '../protocol/oci/token-scope.js';
+import { AppError, InsufficientScopeError } from '../shared/errors.js';
 import type { HostedAction, HostedTarget } from './hosted-access.js';
 import { bodyStream, closeIfUnread, declaredLength, rawBodies, readBody } from './protocol-http.js';
 
@@ -21,15 +21,15 @@ const MAX_TOKEN_FORM_BYTES = 16 * 1024;
  * helm, oras, skopeo and docker all find a way in.
  */
 export async function ociRoutes(app: Http, s: AppServices): Promise<void> {
-  const challenge = (req: FastifyRequest, scope?: string): string[] => {
+  const bearer = (req: FastifyRequest, scope?: string): string => {
     const base = s.hosted.baseUrl(req);
-    const realm = `${base}/v2/token`;
-    const service = new URL(base).host;
-    return [
-      `Bearer realm="${realm}",service="${service}"${scope ? `,scope="${scope}"` : ''}`,
-      'Basic realm="Charthouse"',
-    ];
+    return `Bearer realm="${base}/v2/token",service="${new URL(base).host}"${scope ? `,scope="${scope}"` : ''}`;
   };
+  const challenge = (req: FastifyRequest, error: unknown): string | string[] =>
+    // A token without the scope: distribution's answer, so the client asks for a token that has it.
+    error instanceof InsufficientScopeError
+      ? `${bearer(req, error.scope)},error="insufficient_scope"`
+      : [bearer(req, scopeOf(req)), 'Basic realm="Charthouse"'];
 
   await app.register(async (scoped: Http) => {
     rawBodies(scoped);
@@ -37,13 +37,14 @@ export async function ociRoutes(app: Http, s: AppServices): Promise<void> {
       closeIfUnread(req, reply, error);
       void reply.headers(API_VERSION_HEADER);
       const e = toDistributionError(error);
-      if (e.status === 401) void reply.header('www-authenticate', challenge(req, scopeOf(req)));
+      if (e.status === 401) void reply.header('www-authenticate', challenge(req, error));
       if (e.status >= 500) req.log.error({ err: error }, 'request failed');
       return reply.status(e.status).send(distributionErrorBody(e));
     });
 
     const base = async (req: FastifyRequest, reply: FastifyReply) => {
-      const principal = await s.hosted.access.caller(req.headers.authorization, req.ip);
+      // Any signed-in credential opens /v2/, an OCI token without access too (helm registry login's ping).
+      const { principal } = await s.hosted.access.ociCaller(req.headers.authorization, req.ip);
       if (principal === null)
         throw new DistributionError(
           401,
@@ -80,32 +81,23 @@ export async function ociRoutes(app: Http, s: AppServices): Promise<void> {
         const q = req.query as Record<string, string | string[] | undefined>;
         scopes = ([] as string[]).concat(q['scope'] ?? []);
       }
-      const granted = [];
-      for (const scope of parseScopes(scopes)) {
-        if (scope.type !== 'repository') continue;
-        const slug = scope.name.split('/')[0] ?? '';
-        const target = await s.hosted.access.resolve(principal, slug);
-        const actions = scope.actions.filter((a) =>
-          a === '*' ? target.allowed.has('delete') : target.allowed.has(actionOf(a)),
-        );
-        if (actions.length > 0) granted.push(formatScope({ ...scope, actions }));
-      }
-      const issued = s.hosted.access.issueToken(principal);
+      const granted = await s.hosted.access.grant(principal, parseScopes(scopes));
+      const issued = s.hosted.access.issueToken(principal, granted);
       return reply.send({
         token: issued.token,
         access_token: issued.token,
         expires_in: issued.expiresIn,
         issued_at: issued.issuedAt,
-        scope: granted.join(' '),
+        scope: granted.map(formatScope).join(' '),
       });
     };
     scoped.get('/v2/token', token);
     scoped.post('/v2/token', token);
 
     scoped.get('/v2/_catalog', async (req, reply) => {
-      const principal = await s.hosted.access.caller(req.headers.authorization, req.ip);
-      if (principal === null)
-        throw new DistributionError(401, 'UNAUTHORIZED', 'Sign in to list repositories.');
+      const principal = s.hosted.access.openCatalog(
+        await s.hosted.access.ociCaller(req.headers.authorization, req.ip),
+      );
       const me = await s.hosted.access.visibleSlugs(principal);
       const names: string[] = [];
       for (const slug of me) {
@@ -173,10 +165,9 @@ async function openRepository(
   repository: string,
   action: HostedAction,
 ): Promise<HostedTarget> {
-  const slug = repository.split('/')[0] ?? '';
-  const principal = await s.hosted.access.caller(req.headers.authorization, req.ip);
+  const caller = await s.hosted.access.ociCaller(req.headers.authorization, req.ip);
   try {
-    return await s.hosted.access.open(principal, slug, action);
+    return await s.hosted.access.openOci(caller, repository, action);
   } catch (err) {
     // Another tenant's repository is "unknown", exactly like one that does not exist.
     if (err instanceof AppError && err.status === 404) {
@@ -420,17 +411,22 @@ function scopeOf(req: FastifyRequest): string | undefined {
   if (path.startsWith('/v2/_catalog')) return 'registry:catalog:*';
   const parsed = parseRepositoryPath(path.replace(/^\/v2\//, ''));
   if (parsed === null) return undefined;
-  const write = req.method !== 'GET' && req.method !== 'HEAD';
-  return `repository:${parsed.repository}:${write ? 'pull,push' : 'pull'}`;
-}
-
-function actionOf(action: string): HostedAction {
-  return action === 'push' ? 'push' : action === 'delete' ? 'delete' : 'pull';
+  // What distribution asks of a token: reads pull, deletes delete, every other write pull and push.
+  const actions =
+    req.method === 'GET' || req.method === 'HEAD' ? 'pull' : req.method === 'DELETE' ? 'delete' : 'pull,push';
+  return `repository:${parsed.repository}:${actions}`;
 }
 
 /** Every error as the distribution spec's shape: ours map by status, with the closest code. */
 function toDistributionError(error: unknown): DistributionError {
   if (error instanceof DistributionError) return error;
+  if (error instanceof InsufficientScopeError) {
+    // distribution's body for it: what the token lacks, one entry per action.
+    const detail = parseScopes([error.scope]).flatMap((scope) =>
+      scope.actions.map((action) => ({ Type: scope.type, Name: scope.name, Action: action })),
+    );
+    return new DistributionError(401, 'UNAUTHORIZED', error.message, detail);
+  }
   if (error instanceof AppError) {
     const code =
       error.status === 401

@@ -39,6 +39,19 @@ export class AuthenticationError extends AppError {
   }
 }
 
+/**
+ * 401: an OCI registry token that does not grant what the request needs, although the user may do it.
+ * `scope` (`repository:acme/x:pull,push`) goes into the challenge, so the client asks for it.
+ */
+export class InsufficientScopeError extends AuthenticationError {
+  constructor(
+    message: string,
+    readonly scope: string,
+  ) {
+    super(message, 'insufficient_scope');
+  }
+}
+
 /** 403: the caller is known and may see the object, but may not do this to it. */
 export class PermissionError extends AppError {
   readonly status = 403;

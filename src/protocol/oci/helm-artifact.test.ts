@@ -6,9 +6,11 @@ import { parseChartYaml, type ChartMetadata } from '../helm/chart-metadata.js';
 import { DistributionError } from './distribution-error.js';
 import {
   helmConfigBytes,
+  helmConfigMismatch,
   helmManifestAnnotations,
   helmManifestBytes,
   readHelmManifest,
+  sameManifestContent,
   sha256Digest,
 } from './helm-artifact.js';
 import {
@@ -206,9 +208,9 @@ describe('readHelmManifest', () => {
     assert.deepEqual(readHelmManifest(manifest(), `${OCI_MANIFEST_MEDIA_TYPE}; charset=utf-8`), {
       mediaType: OCI_MANIFEST_MEDIA_TYPE,
       references: [
-        { digest: d('a'), size: 99 },
-        { digest: d('0'), size: 5 },
-        { digest: d('b'), size: 973 },
+        { digest: d('a'), size: 99, field: 'config' },
+        { digest: d('0'), size: 5, field: 'layers[0]' },
+        { digest: d('b'), size: 973, field: 'layers[1]' },
       ],
       helm: {
         config: { digest: d('a'), size: 99 },
@@ -230,7 +232,7 @@ describe('readHelmManifest', () => {
     );
     assert.deepEqual(readHelmManifest(image, OCI_MANIFEST_MEDIA_TYPE), {
       mediaType: OCI_MANIFEST_MEDIA_TYPE,
-      references: [{ digest: d('c'), size: 10 }],
+      references: [{ digest: d('c'), size: 10, field: 'config' }],
       subject: d('e'),
       helm: null,
     });
@@ -243,7 +245,7 @@ describe('readHelmManifest', () => {
     );
     assert.deepEqual(readHelmManifest(index, OCI_INDEX_MEDIA_TYPE), {
       mediaType: OCI_INDEX_MEDIA_TYPE,
-      references: [{ digest: d('1'), size: 7 }],
+      references: [{ digest: d('1'), size: 7, field: 'manifests[0]' }],
       helm: null,
     });
     // Helm config under a Docker manifest type: not a chart helm can pull.
@@ -307,5 +309,101 @@ describe('readHelmManifest', () => {
       OCI_MANIFEST_MEDIA_TYPE,
       /more than one chart/,
     );
+  });
+});
+
+describe('sameManifestContent', () => {
+  const created = (value: string) => ({
+    annotations: { 'org.opencontainers.image.created': value, 'org.opencontainers.image.title': 'x' },
+  });
+
+  it('ignores only the created annotation', () => {
+    assert.ok(sameManifestContent(manifest(), manifest()));
+    assert.ok(
+      sameManifestContent(
+        manifest(created('2024-01-01T00:00:00Z')),
+        manifest(created('2025-06-07T08:09:10+02:00')),
+      ),
+    );
+    // The manifest a ChartMuseum upload derives has no created annotation at all.
+    assert.ok(
+      sameManifestContent(
+        manifest(created('2024-01-01T00:00:00Z')),
+        manifest({ annotations: { 'org.opencontainers.image.title': 'x' } }),
+      ),
+    );
+    assert.ok(
+      sameManifestContent(
+        manifest({ annotations: { 'org.opencontainers.image.created': 'now' } }),
+        manifest(),
+      ),
+      'annotations left empty count as none',
+    );
+  });
+
+  it('compares JSON values, not bytes: key order and spacing do not matter', () => {
+    const doc = JSON.parse(manifest().toString()) as Record<string, unknown>;
+    const reordered = Buffer.from(
+      JSON.stringify({ layers: doc['layers'], config: doc['config'], schemaVersion: 2 }, null, 2),
+    );
+    assert.ok(sameManifestContent(manifest(), reordered));
+  });
+
+  it('sees every other difference: annotations, config, layers, sizes, layer order', () => {
+    const base = manifest(created('2024-01-01T00:00:00Z'));
+    const others = [
+      manifest({ annotations: { ...created('2024-01-01T00:00:00Z').annotations, extra: 'y' } }),
+      manifest({
+        annotations: { 'org.opencontainers.image.created': 'x', 'org.opencontainers.image.title': 'y' },
+      }),
+      manifest({ ...created('x'), config: { mediaType: HELM_CONFIG_MEDIA_TYPE, digest: d('c'), size: 99 } }),
+      manifest({ ...created('x'), config: { mediaType: HELM_CONFIG_MEDIA_TYPE, digest: d('a'), size: 100 } }),
+      manifest({
+        ...created('x'),
+        layers: [{ mediaType: HELM_CHART_LAYER_MEDIA_TYPE, digest: d('b'), size: 973 }],
+      }),
+      manifest({
+        ...created('x'),
+        layers: [
+          { mediaType: HELM_CHART_LAYER_MEDIA_TYPE, digest: d('b'), size: 973 },
+          { mediaType: HELM_PROVENANCE_LAYER_MEDIA_TYPE, digest: d('0'), size: 5 },
+        ],
+      }),
+      manifest({ ...created('x'), mediaType: OCI_MANIFEST_MEDIA_TYPE }),
+    ];
+    for (const other of others) assert.ok(!sameManifestContent(base, other), other.toString());
+  });
+
+  it('is never true for text that is not JSON', () => {
+    assert.ok(!sameManifestContent(Buffer.from('{'), Buffer.from('{')));
+  });
+});
+
+describe('helmConfigMismatch', () => {
+  const chart = { name: 'cfg', version: '1.0.0' };
+  it('accepts the config helm writes for the chart', () => {
+    assert.equal(
+      helmConfigMismatch(Buffer.from('{"name":"cfg","version":"1.0.0","apiVersion":"v2"}'), chart),
+      null,
+    );
+  });
+  it('names what the config says and what the chart is', () => {
+    assert.match(
+      helmConfigMismatch(Buffer.from('{"name":"cfg","version":"9.9.9"}'), chart) ?? '',
+      /config names chart "cfg" version "9\.9\.9", but the chart inside is "cfg" version "1\.0\.0"/,
+    );
+    assert.match(
+      helmConfigMismatch(Buffer.from('{"name":"other","version":"1.0.0"}'), chart) ?? '',
+      /"other"/,
+    );
+    assert.match(
+      helmConfigMismatch(Buffer.from('{"version":1}'), chart) ?? '',
+      /chart \(none\) version \(none\)/,
+    );
+  });
+  it('refuses a config that is not a JSON object', () => {
+    assert.match(helmConfigMismatch(Buffer.from('{"name":'), chart) ?? '', /not valid JSON/);
+    assert.match(helmConfigMismatch(Buffer.from('["cfg","1.0.0"]'), chart) ?? '', /not a JSON object/);
+    assert.match(helmConfigMismatch(Buffer.from('null'), chart) ?? '', /not a JSON object/);
   });
 });

@@ -24,6 +24,10 @@ import { isDigest } from './reference.js';
  *   manifest digest (Helm puts the push time there; it is informational).
  * - A PUT manifest is kept byte for byte; readHelmManifest only reads what the registry must check
  *   and index. Only an OCI image manifest can be a chart (helm pulls nothing else).
+ * - Two manifests of one chart version are the same content when they are equal as JSON once
+ *   `created` is left out (sameManifestContent): Helm >= 3.15 writes the archive file's mtime there,
+ *   so the same .tgz copied elsewhere gives another manifest, and the manifest a ChartMuseum upload
+ *   derives has none. Every other difference (annotations, config, layers, sizes) is other content.
  */
 
 export interface Descriptor {
@@ -32,7 +36,14 @@ export interface Descriptor {
   size: number;
 }
 
+/** A descriptor of a manifest PUT, with where it sits (`config`, `layers[1]`), for error messages. */
+export interface ManifestReference extends Descriptor {
+  field: string;
+}
+
 const TITLE = 'org.opencontainers.image.title';
+/** The push time (Helm 3.13, 3.14) or the archive's mtime (Helm >= 3.15): informational. */
+export const CREATED_ANNOTATION = 'org.opencontainers.image.created';
 const VERSION = 'org.opencontainers.image.version';
 
 export function sha256Digest(bytes: Buffer): string {
@@ -162,8 +173,8 @@ export interface HelmLayers {
 export interface ParsedManifest {
   /** The manifest's media type (Content-Type without parameters): what GET must answer with. */
   mediaType: string;
-  /** Blobs (config and layers) or, for an index, manifests that must exist in the repository. */
-  references: Descriptor[];
+  /** Blobs (config and layers) or, for an index, the manifests it lists. */
+  references: ManifestReference[];
   /** The `subject` digest (OCI 1.1 referrers), if any. */
   subject?: string;
   /** Set for a Helm chart: an OCI image manifest with Helm's config and one chart layer. */
@@ -206,6 +217,13 @@ function readDescriptorList(value: unknown, field: string, required: boolean): T
 }
 
 const plain = ({ digest, size }: Descriptor): Descriptor => ({ digest, size });
+const at =
+  (field: string) =>
+  ({ digest, size }: Descriptor, i: number): ManifestReference => ({
+    digest,
+    size,
+    field: `${field}[${i}]`,
+  });
 
 /**
  * Checks a manifest PUT (body and Content-Type) and reads what the registry needs from it. Throws
@@ -250,16 +268,16 @@ export function readHelmManifest(bytes: Buffer, contentType: string | undefined)
 
   if (mediaType === OCI_INDEX_MEDIA_TYPE || mediaType === DOCKER_MANIFEST_LIST_MEDIA_TYPE) {
     const manifests = readDescriptorList(doc['manifests'], 'manifests', true);
-    return withSubject({ mediaType, references: manifests.map(plain), helm: null });
+    return withSubject({ mediaType, references: manifests.map(at('manifests')), helm: null });
   }
   if (mediaType === OCI_ARTIFACT_MANIFEST_MEDIA_TYPE) {
     const blobs = readDescriptorList(doc['blobs'], 'blobs', false);
-    return withSubject({ mediaType, references: blobs.map(plain), helm: null });
+    return withSubject({ mediaType, references: blobs.map(at('blobs')), helm: null });
   }
 
   const config = readDescriptor(doc['config'], 'config');
   const layers = readDescriptorList(doc['layers'], 'layers', true);
-  const references = [config, ...layers].map(plain);
+  const references = [{ ...plain(config), field: 'config' }, ...layers.map(at('layers'))];
   let helm: HelmLayers | null = null;
   if (mediaType === OCI_MANIFEST_MEDIA_TYPE && config.mediaType === HELM_CONFIG_MEDIA_TYPE) {
     const charts = layers.filter((l) => l.mediaType === HELM_CHART_LAYER_MEDIA_TYPE);
@@ -275,4 +293,61 @@ export function readHelmManifest(bytes: Buffer, contentType: string | undefined)
     }
   }
   return withSubject({ mediaType, references, helm });
+}
+
+/**
+ * Whether two manifests are the same content: equal as JSON values (key order and spacing aside) once
+ * the `created` annotation is left out of both, an annotations object left empty counting as none.
+ */
+export function sameManifestContent(a: Buffer, b: Buffer): boolean {
+  const left = withoutCreated(a);
+  const right = withoutCreated(b);
+  return left !== undefined && right !== undefined && canonicalJson(left) === canonicalJson(right);
+}
+
+function withoutCreated(bytes: Buffer): unknown {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(doc) || !isRecord(doc['annotations'])) return doc;
+  const { annotations, ...rest } = doc;
+  const kept = Object.entries(annotations).filter(([key]) => key !== CREATED_ANNOTATION);
+  return kept.length === 0 ? rest : { ...rest, annotations: Object.fromEntries(kept) };
+}
+
+/** JSON with object keys sorted at every level: one text per JSON value. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isRecord(value)) {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Why a Helm config blob does not belong to the chart inside the manifest, or null when it does: it
+ * must be a JSON object naming the chart's name and version (helm writes Chart.yaml's metadata
+ * there; registries such as Harbor show it, so a config that lies misleads every reader).
+ */
+export function helmConfigMismatch(config: Buffer, chart: { name: string; version: string }): string | null {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(config.toString('utf8'));
+  } catch {
+    return "The manifest's Helm config blob is not valid JSON: push the config helm writes for this chart (Chart.yaml's metadata as JSON).";
+  }
+  if (!isRecord(doc)) {
+    return "The manifest's Helm config blob is not a JSON object: push the config helm writes for this chart (Chart.yaml's metadata as JSON).";
+  }
+  const { name, version } = doc;
+  if (name === chart.name && version === chart.version) return null;
+  const shown = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v.slice(0, 100)) : '(none)');
+  return (
+    `The manifest's config names chart ${shown(name)} version ${shown(version)}, but the chart inside is ` +
+    `"${chart.name}" version "${chart.version}": push the config helm writes for this chart.`
+  );
 }

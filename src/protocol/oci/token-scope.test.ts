@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatScope, parseScopes } from './token-scope.js';
+import { formatScope, parseScopes, scopeAllows } from './token-scope.js';
 
 describe('parseScopes', () => {
   it('reads repository and registry scopes, several per value', () => {
@@ -44,5 +44,26 @@ describe('formatScope', () => {
   it('writes type:name:actions and round-trips', () => {
     const text = 'repository:acme/x:pull,push';
     assert.equal(formatScope(parseScopes([text])[0]!), text);
+  });
+});
+
+describe('scopeAllows', () => {
+  const granted = parseScopes(['repository:acme/x:pull,push repository:acme/admin:* registry:catalog:*']);
+  it('allows exactly the granted actions on exactly the named resource', () => {
+    assert.ok(scopeAllows(granted, 'repository', 'acme/x', 'pull'));
+    assert.ok(scopeAllows(granted, 'repository', 'acme/x', 'push'));
+    assert.ok(!scopeAllows(granted, 'repository', 'acme/x', 'delete'));
+    assert.ok(!scopeAllows(granted, 'repository', 'acme/y', 'pull'));
+    assert.ok(!scopeAllows(granted, 'repository', 'acme', 'pull'), 'no prefix matching');
+    assert.ok(!scopeAllows(granted, 'registry', 'acme/x', 'pull'), 'the type matters');
+  });
+  it('lets "*" stand for every action', () => {
+    for (const action of ['pull', 'push', 'delete'])
+      assert.ok(scopeAllows(granted, 'repository', 'acme/admin', action));
+    assert.ok(scopeAllows(granted, 'registry', 'catalog', '*'));
+  });
+  it('allows nothing without scopes', () => {
+    assert.ok(!scopeAllows([], 'repository', 'acme/x', 'pull'));
+    assert.ok(!scopeAllows([], 'registry', 'catalog', '*'));
   });
 });

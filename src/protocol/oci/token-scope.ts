@@ -55,3 +55,18 @@ function parseOne(text: string): ResourceScope | null {
 export function formatScope(s: ResourceScope): string {
   return `${s.type}:${s.name}:${s.actions.join(',')}`;
 }
+
+/**
+ * Whether `granted` (a token's access) allows `action` on the resource `type:name`. `*` allows every
+ * action, as distribution's token servers grant it.
+ */
+export function scopeAllows(
+  granted: readonly ResourceScope[],
+  type: string,
+  name: string,
+  action: string,
+): boolean {
+  return granted.some(
+    (s) => s.type === type && s.name === name && (s.actions.includes(action) || s.actions.includes('*')),
+  );
+}
