@@ -21,6 +21,24 @@ import type { Http } from './types.js';
 
 export const API_VERSION = '0.1.0';
 
+/** A registered route: its methods, URL template and declared query keys. */
+export interface RouteRecord {
+  methods: string[];
+  url: string;
+  /** Keys of the route's querystring schema; empty when it has none (the protocol routes). */
+  query: string[];
+}
+
+const routeTables = new WeakMap<Http, RouteRecord[]>();
+
+/**
+ * Every route the server registered, as Fastify saw it. The path-parameter test walks these, so a
+ * route added later is probed with hostile parameters without anyone listing it.
+ */
+export function registeredRoutes(app: Http): readonly RouteRecord[] {
+  return routeTables.get(app) ?? [];
+}
+
 /** Build the HTTP server: plugins, the one error handler, and every capability's routes. */
 export async function buildServer(s: AppServices, metrics: Metrics): Promise<Http> {
   const app = Fastify({
@@ -35,6 +53,18 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
     },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const routes: RouteRecord[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    const query = (route.schema?.querystring as { properties?: Record<string, unknown> } | undefined)
+      ?.properties;
+    routes.push({
+      methods: ([] as string[]).concat(route.method),
+      url: route.url,
+      query: Object.keys(query ?? {}),
+    });
+  });
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
