@@ -1,6 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Page } from '../http/api-shapes.js';
 
+/** A tenant's slug (SPEC §1): in URLs, the tenant API and the hosted registry's paths. */
+export const TENANT_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 export const TenantView = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -14,7 +17,7 @@ export type TenantList = Static<typeof TenantList>;
 
 export const TenantBody = Type.Object(
   {
-    name: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$', minLength: 1, maxLength: 63 }),
+    name: Type.String({ pattern: TENANT_NAME_PATTERN.source, minLength: 1, maxLength: 63 }),
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },
   { additionalProperties: false },
