@@ -1,15 +1,25 @@
 import { Type } from '@sinclair/typebox';
 import type { AppServices } from '../app.services.js';
 import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
+import { TenantParam } from '../http/parameters.js';
 import { requirePrincipal } from '../http/principal.js';
 import type { Http } from '../http/types.js';
-import { MemberBody, MemberList, MemberView, TenantBody, TenantList, TenantView } from './tenant.schema.js';
+import {
+  MemberBody,
+  MemberList,
+  MemberView,
+  TENANT_NAME_PATTERN,
+  TenantBody,
+  TenantList,
+  TenantView,
+} from './tenant.schema.js';
 
-const TenantParams = Type.Object({ t: Type.String({ maxLength: 63 }) });
+const TenantParams = Type.Object({ t: TenantParam });
 const ListQuery = Type.Object(
   {
     limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
-    cursor: Type.Optional(Type.String({ maxLength: 63 })),
+    // The cursor is the last tenant's name.
+    cursor: Type.Optional(Type.String({ pattern: TENANT_NAME_PATTERN.source, maxLength: 63 })),
   },
   { additionalProperties: false },
 );
