@@ -37,7 +37,7 @@ export class AuthService {
 
   /** Exchange a username and password for a session token. The same error for "no such user" and "wrong password". */
   async login(username: string, password: string): Promise<{ token: string; expiresAt: string }> {
-    const user = await this.users.findByUsername(username);
+    const user = await this.findUser(username);
     const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
     if (!user || !user.password_hash || !ok) {
       throw new AuthenticationError('The username or password is wrong.', 'invalid_credentials');
@@ -81,9 +81,17 @@ export class AuthService {
 
   /** Check a username and password without issuing anything (Basic auth for Helm clients, later). */
   async verifyCredentials(username: string, password: string): Promise<Principal | null> {
-    const user = await this.users.findByUsername(username);
+    const user = await this.findUser(username);
     const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
     return user && user.password_hash && ok ? toPrincipal(user) : null;
+  }
+
+  /**
+   * Every stored username matches USERNAME_PATTERN; one that does not (a NUL from a Basic header or a
+   * login body, which PostgreSQL refuses) is unknown without a query. The password check still runs.
+   */
+  private findUser(username: string): Promise<UserRow | undefined> {
+    return USERNAME_PATTERN.test(username) ? this.users.findByUsername(username) : Promise.resolve(undefined);
   }
 
   /** Forget sessions and tokens past their expiry; run at start-up so the table does not only grow. */
