@@ -17,6 +17,8 @@ import { consoleRoutes, findConsoleRoot } from './console.routes.js';
 import { errorHandler } from './error-handler.js';
 import type { Metrics } from './metrics.js';
 import { operationsRoutes } from './operations.routes.js';
+import { MAX_PATH_PARAMETER_LENGTH } from './parameters.js';
+import { frameworkErrors, registerRequestGuard } from './request-guard.js';
 import type { Http } from './types.js';
 
 export const API_VERSION = '0.1.0';
@@ -52,7 +54,10 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
     },
     return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  registerRequestGuard(app);
 
   const routes: RouteRecord[] = [];
   routeTables.set(app, routes);
