@@ -1,14 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import type { AppServices } from '../app.services.js';
 import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
+import { ChartNameParam, ChartVersionParam } from '../http/parameters.js';
 import type { Http } from '../http/types.js';
 import { oneRegistryParams, registryRouteScopes } from '../registries/registry.scopes.js';
 import { ChartDetail, ChartSearchQuery, ChartSearchResult, ChartVersionDetail } from './catalog.schema.js';
 
-const ChartParam = Type.Object({ chart: Type.String({ minLength: 1, maxLength: 255 }) });
-// Versions may hold `+` (SemVer build metadata). Fastify decodes path parameters with
-// decodeURIComponent, which leaves a literal `+` alone and turns `%2B` into `+`: both spellings work.
-const VersionParam = Type.Object({ version: Type.String({ minLength: 1, maxLength: 256 }) });
+const ChartParam = Type.Object({ chart: ChartNameParam });
+const VersionParam = Type.Object({ version: ChartVersionParam });
 
 type ChartParams = { name: string; chart: string };
 type VersionParams = ChartParams & { version: string };

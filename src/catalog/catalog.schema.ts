@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Page } from '../http/api-shapes.js';
+import { cursorQuery, Page, queryText } from '../http/api-shapes.js';
+import { REGISTRY_NAME_PATTERN } from '../registries/registry.schema.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const Text = Nullable(Type.String());
@@ -108,12 +109,12 @@ export type ChartVersionDetail = Static<typeof ChartVersionDetail>;
 
 export const ChartSearchQuery = Type.Object(
   {
-    q: Type.Optional(
-      Type.String({ maxLength: 200, description: 'matches chart name, description, keywords' }),
+    q: Type.Optional(queryText(200, 'matches chart name, description, keywords')),
+    registry: Type.Optional(
+      Type.String({ pattern: REGISTRY_NAME_PATTERN, maxLength: 63, description: 'one registry by name' }),
     ),
-    registry: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: '1 to 200, default 50' })),
-    cursor: Type.Optional(Type.String({ maxLength: 2000 })),
+    cursor: Type.Optional(cursorQuery(2000)),
   },
   { additionalProperties: false },
 );

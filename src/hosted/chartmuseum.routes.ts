@@ -3,7 +3,7 @@ import type { AppServices } from '../app.services.js';
 import type { Http } from '../http/types.js';
 import { parseChartVersion } from '../protocol/helm/semver-sort.js';
 import { InvalidRequestError, NotFoundError } from '../shared/errors.js';
-import { openHosted, type SlugParams } from './helm-repository.routes.js';
+import { helmParams, openHosted, type SlugParams } from './helm-repository.routes.js';
 import { versionsByChart, type ChartVersionJson } from './chart-version-json.js';
 import { readBody } from './protocol-http.js';
 import { readChartUpload } from './upload-body.js';
@@ -40,15 +40,24 @@ export function chartmuseumRoutes(app: Http, s: AppServices): void {
     return { saved: true };
   };
 
-  app.post<{ Params: SlugParams }>('/:t/api/charts', async (req, reply) => {
-    return reply.status(201).send(await upload(req, req.params.t, false));
-  });
-  app.post<{ Params: SlugParams }>('/:t/api/prov', async (req, reply) => {
-    return reply.status(201).send(await upload(req, req.params.t, true));
-  });
+  app.post<{ Params: SlugParams }>(
+    '/:t/api/charts',
+    { schema: { params: helmParams.slug } },
+    async (req, reply) => {
+      return reply.status(201).send(await upload(req, req.params.t, false));
+    },
+  );
+  app.post<{ Params: SlugParams }>(
+    '/:t/api/prov',
+    { schema: { params: helmParams.slug } },
+    async (req, reply) => {
+      return reply.status(201).send(await upload(req, req.params.t, true));
+    },
+  );
 
   app.get<{ Params: SlugParams; Querystring: { offset?: string; limit?: string } }>(
     '/:t/api/charts',
+    { schema: { params: helmParams.slug } },
     async (req) => {
       const target = await openHosted(s, req, req.params.t, 'pull');
       const offset = pagingNumber(req.query.offset, 0, 'offset');
@@ -61,39 +70,51 @@ export function chartmuseumRoutes(app: Http, s: AppServices): void {
     },
   );
 
-  app.get<{ Params: NameParams }>('/:t/api/charts/:name', async (req) => {
-    const target = await openHosted(s, req, req.params.t, 'pull');
-    const versions = (await versionsByName(s, target.registry.id)).get(req.params.name);
-    if (!versions) throw new ChartMuseumNotFound('chart not found');
-    return versions;
-  });
+  app.get<{ Params: NameParams }>(
+    '/:t/api/charts/:name',
+    { schema: { params: helmParams.chart } },
+    async (req) => {
+      const target = await openHosted(s, req, req.params.t, 'pull');
+      const versions = (await versionsByName(s, target.registry.id)).get(req.params.name);
+      if (!versions) throw new ChartMuseumNotFound('chart not found');
+      return versions;
+    },
+  );
 
-  app.get<{ Params: VersionParams }>('/:t/api/charts/:name/:version', async (req) => {
-    const target = await openHosted(s, req, req.params.t, 'pull');
-    const versions = (await versionsByName(s, target.registry.id)).get(req.params.name);
-    if (!versions) throw new ChartMuseumNotFound('no chart name found');
-    const wanted = req.params.version;
-    const found =
-      wanted === 'latest'
-        ? versions.find((v) => isRelease(v.version))
-        : versions.find((v) => v.version === wanted);
-    if (!found) throw new ChartMuseumNotFound(`no chart version found for ${req.params.name}-${wanted}`);
-    return found;
-  });
+  app.get<{ Params: VersionParams }>(
+    '/:t/api/charts/:name/:version',
+    { schema: { params: helmParams.version } },
+    async (req) => {
+      const target = await openHosted(s, req, req.params.t, 'pull');
+      const versions = (await versionsByName(s, target.registry.id)).get(req.params.name);
+      if (!versions) throw new ChartMuseumNotFound('no chart name found');
+      const wanted = req.params.version;
+      const found =
+        wanted === 'latest'
+          ? versions.find((v) => isRelease(v.version))
+          : versions.find((v) => v.version === wanted);
+      if (!found) throw new ChartMuseumNotFound(`no chart version found for ${req.params.name}-${wanted}`);
+      return found;
+    },
+  );
 
-  app.delete<{ Params: VersionParams }>('/:t/api/charts/:name/:version', async (req) => {
-    const target = await openHosted(s, req, req.params.t, 'delete');
-    const deleted = await s.hosted.charts.deleteVersion(
-      target.registry,
-      target.slug,
-      req.params.name,
-      req.params.version,
-    );
-    if (!deleted)
-      throw new ChartMuseumNotFound(`no chart version found for ${req.params.name}-${req.params.version}`);
-    s.hosted.access.forget(target.slug);
-    return { deleted: true };
-  });
+  app.delete<{ Params: VersionParams }>(
+    '/:t/api/charts/:name/:version',
+    { schema: { params: helmParams.version } },
+    async (req) => {
+      const target = await openHosted(s, req, req.params.t, 'delete');
+      const deleted = await s.hosted.charts.deleteVersion(
+        target.registry,
+        target.slug,
+        req.params.name,
+        req.params.version,
+      );
+      if (!deleted)
+        throw new ChartMuseumNotFound(`no chart version found for ${req.params.name}-${req.params.version}`);
+      s.hosted.access.forget(target.slug);
+      return { deleted: true };
+    },
+  );
 }
 
 /** A 404 with ChartMuseum's own wording (cm-push and scripts match on it). */

@@ -1,5 +1,13 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppServices } from '../app.services.js';
+import {
+  ChartFileParam,
+  ChartNameParam,
+  ChartVersionParam,
+  pathParameterNotFound,
+  TenantParam,
+} from '../http/parameters.js';
 import type { Http } from '../http/types.js';
 import { AppError } from '../shared/errors.js';
 import { chartmuseumRoutes } from './chartmuseum.routes.js';
@@ -8,6 +16,19 @@ import type { HostedAction, HostedTarget } from './hosted-access.js';
 import { closeIfUnread, rawBodies } from './protocol-http.js';
 
 export type SlugParams = { t: string };
+
+/** Path parameters of the /helm routes: checked before a handler runs (404 when they fail). */
+export const helmParams = {
+  slug: Type.Object({ t: TenantParam }),
+  file: Type.Object({ t: TenantParam, file: ChartFileParam }),
+  chart: Type.Object({ t: TenantParam, name: ChartNameParam }),
+  // ChartMuseum's `latest` stands for the newest release.
+  version: Type.Object({
+    t: TenantParam,
+    name: ChartNameParam,
+    version: Type.Union([ChartVersionParam, Type.Literal('latest')], { title: 'Chart version' }),
+  }),
+};
 
 /**
  * The classic chart repository and the ChartMuseum API of every hosted registry, under /helm/{t}. Errors
@@ -18,8 +39,10 @@ export async function helmRepositoryRoutes(app: Http, s: AppServices): Promise<v
   await app.register(
     async (scoped: Http) => {
       rawBodies(scoped);
-      scoped.setErrorHandler((error, req, reply) => {
-        closeIfUnread(req, reply, error);
+      scoped.setErrorHandler((thrown, req, reply) => {
+        closeIfUnread(req, reply, thrown);
+        // A path parameter that cannot name anything is ChartMuseum's 404, like a name that names nothing.
+        const error = pathParameterNotFound(thrown, req) ?? thrown;
         if (error instanceof AppError) {
           if (error.status === 401) void reply.header('www-authenticate', 'Basic realm="Charthouse"');
           if (error.status >= 500) req.log.error({ err: error }, 'request failed');

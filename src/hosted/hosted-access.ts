@@ -11,6 +11,7 @@ import {
 } from '../shared/errors.js';
 import { TtlCache } from '../shared/ttl-cache.js';
 import type { TenantRepository } from '../tenants/tenant.repository.js';
+import { TENANT_NAME_PATTERN } from '../tenants/tenant.schema.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import type { HostedRegistryState, HostedRepository } from './hosted.repository.js';
 import { isOciToken, OciTokenSigner } from './oci-token.js';
@@ -295,6 +296,9 @@ export class HostedAccess {
     let scope: string;
     if (slug === SYSTEM_SCOPE_KEY) scope = SYSTEM_SCOPE_KEY;
     else {
+      // Slugs also come from token scopes and forms, not only checked paths: one that cannot exist
+      // (a NUL, which PostgreSQL refuses) names no registry and is never looked up.
+      if (!TENANT_NAME_PATTERN.test(slug)) return null;
       const tenant = await this.tenantRows.findByName(slug);
       if (!tenant) return null;
       scope = tenant.id;

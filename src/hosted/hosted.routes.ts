@@ -1,11 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { AppServices } from '../app.services.js';
 import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
+import { TenantParam } from '../http/parameters.js';
 import { requirePrincipal } from '../http/principal.js';
 import type { Http } from '../http/types.js';
 import { HostedPatchBody, HostedView } from './hosted.schema.js';
 
-const Params = Type.Object({ t: Type.String({ minLength: 1, maxLength: 63 }) });
+const Params = Type.Object({ t: TenantParam });
 
 /** The JSON API of a tenant's hosted registry: where to push and pull, and who may read it. */
 export function hostedRoutes(app: Http, s: AppServices): void {

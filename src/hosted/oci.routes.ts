@@ -4,7 +4,12 @@ import type { Http } from '../http/types.js';
 import { parseContentRange, parseRangeHeader } from '../protocol/oci/byte-ranges.js';
 import { DistributionError, distributionErrorBody } from '../protocol/oci/distribution-error.js';
 import { linkHeader, pageAfter } from '../protocol/oci/paging.js';
-import { isRepositoryName, parseRepositoryPath } from '../protocol/oci/reference.js';
+import {
+  checkRepositoryPath,
+  digestInvalid,
+  isDigest,
+  parseRepositoryPath,
+} from '../protocol/oci/reference.js';
 import { formatScope, parseScopes } from '../protocol/oci/token-scope.js';
 import { AppError, InsufficientScopeError } from '../shared/errors.js';
 import type { HostedAction, HostedTarget } from './hosted-access.js';
@@ -113,22 +118,10 @@ export async function ociRoutes(app: Http, s: AppServices): Promise<void> {
       url: '/v2/*',
       exposeHeadRoute: false,
       handler: async (req, reply) => {
-        const path = (req.params as { '*': string })['*'];
-        const parsed = parseRepositoryPath(path);
-        if (parsed === null)
-          throw new DistributionError(
-            404,
-            'UNSUPPORTED',
-            `${req.method} /v2/${path.slice(0, 200)} is not an endpoint of this registry.`,
-          );
-        const { repository, kind, rest } = parsed;
-        if (!isRepositoryName(repository)) {
-          throw new DistributionError(
-            400,
-            'NAME_INVALID',
-            `"${repository.slice(0, 200)}" is not a valid repository name (lowercase letters, digits, separators).`,
-          );
-        }
+        // Name, reference, digest and upload id are checked before anything is looked up.
+        const checked = checkRepositoryPath((req.params as { '*': string })['*'], req.method);
+        if (checked instanceof DistributionError) throw checked;
+        const { repository, kind, rest } = checked;
         void reply.headers(API_VERSION_HEADER);
         const open = (action: HostedAction) => openRepository(s, req, repository, action);
         switch (kind) {
@@ -289,7 +282,9 @@ async function uploads(
   id: string,
   open: Open,
 ) {
-  const q = req.query as Record<string, string | undefined>;
+  const q = singleValues(req, ['mount', 'from', 'digest']);
+  const closing = req.method === 'PUT' || (req.method === 'POST' && id === '');
+  if (closing && q['digest'] !== undefined && !isDigest(q['digest'])) throw digestInvalid(q['digest']);
   const location = (uploadId: string) => `/v2/${repository}/blobs/uploads/${uploadId}`;
   const created = (digest: string) =>
     reply
@@ -381,7 +376,7 @@ function sendPage(
   all: string[],
   body: (items: string[]) => unknown,
 ) {
-  const q = req.query as Record<string, string | undefined>;
+  const q = singleValues(req, ['n', 'last']);
   let n: number | undefined;
   if (q['n'] !== undefined) {
     n = Number(q['n']);
@@ -397,6 +392,22 @@ function sendPage(
   if (page.nextLast !== undefined)
     void reply.header('link', linkHeader(path, Math.min(n ?? MAX_PAGE, MAX_PAGE), page.nextLast));
   return reply.type('application/json').send(body(page.items));
+}
+
+/**
+ * The query values a handler reads, each given at most once: a repeated key arrives as an array,
+ * which no handler expects (`?from=a&from=b` was a TypeError, so a 500).
+ */
+function singleValues(req: FastifyRequest, keys: readonly string[]): Record<string, string | undefined> {
+  const query = req.query as Record<string, string | string[] | undefined>;
+  const values: Record<string, string | undefined> = {};
+  for (const key of keys) {
+    const value = query[key];
+    if (Array.isArray(value))
+      throw new DistributionError(400, 'UNSUPPORTED', `Give the query parameter "${key}" once.`);
+    values[key] = value;
+  }
+  return values;
 }
 
 function unsupported(req: FastifyRequest): DistributionError {

@@ -6,6 +6,7 @@ import {
   type TSchema,
   type TString,
 } from '@sinclair/typebox';
+import { PRINTABLE_TEXT_PATTERN } from '../shared/text.js';
 
 /** The SPEC §3 error body, documented on every route. */
 export const ErrorBody = Type.Object({
@@ -37,3 +38,15 @@ export function Page<T extends TSchema>(
 ): TObject<{ items: TArray<T>; nextCursor: TOptional<TString> }> {
   return Type.Object({ items: Type.Array(item), nextCursor: Type.Optional(Type.String()) });
 }
+
+/** Free text in a query (a search): anything printable, so no control character reaches a query. */
+export const queryText = (maxLength: number, description?: string): TString =>
+  Type.String({
+    maxLength,
+    pattern: PRINTABLE_TEXT_PATTERN,
+    ...(description === undefined ? {} : { description }),
+  });
+
+/** An opaque cursor this server handed out: base64url, decoded and checked again by its service. */
+export const cursorQuery = (maxLength: number): TString =>
+  Type.String({ maxLength, pattern: '^[A-Za-z0-9_-]*$' });

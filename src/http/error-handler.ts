@@ -7,6 +7,7 @@ import {
   PayloadTooLargeError,
   RateLimitedError,
 } from '../shared/errors.js';
+import { pathParameterNotFound } from './parameters.js';
 
 /** Fields the server owns: a client sending one is told so, not just "unknown field". */
 const SERVER_OWNED_FIELDS = new Set([
@@ -86,7 +87,7 @@ export function errorHandler(
   request: FastifyRequest,
   reply: FastifyReply,
 ): void {
-  const known = toAppError(error);
+  const known = pathParameterNotFound(error, request) ?? toAppError(error);
   if (known) {
     if (known instanceof RateLimitedError) void reply.header('retry-after', String(known.retryAfterSeconds));
     const body: { error: { code: string; message: string; details?: ErrorDetail[] } } = {

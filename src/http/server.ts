@@ -17,9 +17,29 @@ import { consoleRoutes, findConsoleRoot } from './console.routes.js';
 import { errorHandler } from './error-handler.js';
 import type { Metrics } from './metrics.js';
 import { operationsRoutes } from './operations.routes.js';
+import { MAX_PATH_PARAMETER_LENGTH } from './parameters.js';
+import { frameworkErrors, registerRequestGuard } from './request-guard.js';
 import type { Http } from './types.js';
 
 export const API_VERSION = '0.1.0';
+
+/** A registered route: its methods, URL template and declared query keys. */
+export interface RouteRecord {
+  methods: string[];
+  url: string;
+  /** Keys of the route's querystring schema; empty when it has none (the protocol routes). */
+  query: string[];
+}
+
+const routeTables = new WeakMap<Http, RouteRecord[]>();
+
+/**
+ * Every route the server registered, as Fastify saw it. The path-parameter test walks these, so a
+ * route added later is probed with hostile parameters without anyone listing it.
+ */
+export function registeredRoutes(app: Http): readonly RouteRecord[] {
+  return routeTables.get(app) ?? [];
+}
 
 /** Build the HTTP server: plugins, the one error handler, and every capability's routes. */
 export async function buildServer(s: AppServices, metrics: Metrics): Promise<Http> {
@@ -34,7 +54,22 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
     },
     return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  registerRequestGuard(app);
+
+  const routes: RouteRecord[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    const query = (route.schema?.querystring as { properties?: Record<string, unknown> } | undefined)
+      ?.properties;
+    routes.push({
+      methods: ([] as string[]).concat(route.method),
+      url: route.url,
+      query: Object.keys(query ?? {}),
+    });
+  });
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

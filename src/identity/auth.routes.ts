@@ -1,16 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { AppServices } from '../app.services.js';
 import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
+import { idParam } from '../http/parameters.js';
 import { bearerToken, requirePrincipal } from '../http/principal.js';
 import type { Http } from '../http/types.js';
-import {
-  IssuedTokenView,
-  LoginBody,
-  SessionView,
-  TokenBody,
-  TokenIdParams,
-  TokenList,
-} from './auth.schema.js';
+import { IssuedTokenView, LoginBody, SessionView, TokenBody, TokenList } from './auth.schema.js';
+
+const TokenIdParams = Type.Object({ id: idParam('API token') });
 
 export function authRoutes(app: Http, s: AppServices): void {
   app.post(

@@ -42,5 +42,3 @@ export type TokenView = Static<typeof TokenView>;
 
 export const TokenList = Type.Object({ items: Type.Array(TokenView) });
 export type TokenList = Static<typeof TokenList>;
-
-export const TokenIdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) });

@@ -168,9 +168,18 @@ export class AuthService {
    * Callers count the attempt first ({@link limiter}); the login route does it itself.
    */
   async verifyCredentials(username: string, password: string): Promise<Principal | null> {
-    const user = await this.users.findByUsername(normalizeUsername(username));
+    const user = await this.findUser(username);
     const ok = await verifyPassword(password, user?.password_hash ?? (await dummyPasswordHash()));
     return user && user.password_hash && ok ? toPrincipal(user) : null;
+  }
+
+  /**
+   * Every stored username matches USERNAME_PATTERN; one that does not (a NUL from a Basic header or a
+   * login body, which PostgreSQL refuses) is unknown without a query. The password check still runs.
+   */
+  private findUser(username: string): Promise<UserRow | undefined> {
+    const name = normalizeUsername(username);
+    return USERNAME_PATTERN.test(name) ? this.users.findByUsername(name) : Promise.resolve(undefined);
   }
 
   /** Forget sessions and tokens past their expiry; run at start-up so the table does not only grow. */

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Page } from '../http/api-shapes.js';
+import { cursorQuery, Page } from '../http/api-shapes.js';
 
 /** Registry names end up in URLs and CLI arguments: keep them to a URL-safe slug. */
 export const REGISTRY_NAME_PATTERN = '^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$';
@@ -125,7 +125,7 @@ export type RegistryList = Static<typeof RegistryList>;
 export const ListQuery = Type.Object(
   {
     limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: '1 to 500, default 100' })),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    cursor: Type.Optional(cursorQuery(200)),
   },
   { additionalProperties: false },
 );

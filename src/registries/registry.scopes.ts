@@ -1,6 +1,7 @@
 import { Type, type TObject } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { AppServices } from '../app.services.js';
+import { RegistryNameParam, TenantParam } from '../http/parameters.js';
 import { requirePrincipal } from '../http/principal.js';
 import type { RequestContext } from '../shared/context.js';
 import { PermissionError } from '../shared/errors.js';
@@ -22,7 +23,7 @@ export function registryRouteScopes(s: AppServices): RegistryRouteScope[] {
     {
       prefix: '/api/v1/tenants/:t/registries/helm',
       tag: 'registries',
-      params: Type.Object({ t: Type.String({ maxLength: 63 }) }),
+      params: Type.Object({ t: TenantParam }),
       context: async (req) => {
         const principal = await requirePrincipal(s.auth, req);
         return { principal, scope: await s.tenants.enter(principal, (req.params as { t: string }).t) };
@@ -45,4 +46,4 @@ export function registryRouteScopes(s: AppServices): RegistryRouteScope[] {
 
 /** The path parameters of one registry under a scope's prefix. */
 export const oneRegistryParams = (scope: RegistryRouteScope): TObject =>
-  Type.Composite([scope.params, Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }) })]);
+  Type.Composite([scope.params, Type.Object({ name: RegistryNameParam })]);

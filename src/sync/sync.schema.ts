@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Page } from '../http/api-shapes.js';
+import { cursorQuery, Page } from '../http/api-shapes.js';
 
 const Warning = Type.Object({
   chart: Type.Optional(Type.String()),
@@ -48,7 +48,7 @@ export const StartSyncQuery = Type.Object(
 export const RunsQuery = Type.Object(
   {
     limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: '1 to 100, default 20' })),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    cursor: Type.Optional(cursorQuery(200)),
   },
   { additionalProperties: false },
 );

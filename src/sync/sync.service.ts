@@ -1,6 +1,7 @@
 import type { RegistryService } from '../registries/registry.service.js';
 import type { RequestContext } from '../shared/context.js';
 import { ConflictError, InvalidRequestError } from '../shared/errors.js';
+import { ID_PATTERN } from '../shared/ids.js';
 import type { SyncEngine } from './sync.engine.js';
 import type { SyncRun, SyncRunRepository } from './sync-run.repository.js';
 import type { SyncRunList, SyncRunView } from './sync.schema.js';
@@ -67,10 +68,19 @@ export class SyncService {
   }
 }
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+
 function decodeRunCursor(cursor: string): { startedAt: string; id: string } {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string') {
+    // Both go into a query: a forged cursor must hold a time and an id as this server writes them.
+    if (
+      Array.isArray(value) &&
+      typeof value[0] === 'string' &&
+      ISO_TIME.test(value[0]) &&
+      typeof value[1] === 'string' &&
+      ID_PATTERN.test(value[1])
+    ) {
       return { startedAt: value[0], id: value[1] };
     }
   } catch {

@@ -1,11 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { AppServices } from '../app.services.js';
 import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
+import { idParam } from '../http/parameters.js';
 import { requirePrincipal } from '../http/principal.js';
 import type { Http } from '../http/types.js';
-import { InvitationId, InvitationList, JoinedView, MeView } from './tenant.schema.js';
+import { InvitationList, JoinedView, MeView } from './tenant.schema.js';
 
-const Params = Type.Object({ id: InvitationId });
+const Params = Type.Object({ id: idParam('Invitation') });
 
 /** The signed-in user's own view: who they are, their tenants, and the invitations waiting for them. */
 export function meRoutes(app: Http, s: AppServices): void {

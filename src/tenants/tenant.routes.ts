@@ -1,29 +1,30 @@
 import { Type } from '@sinclair/typebox';
 import type { AppServices } from '../app.services.js';
 import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
+import { idParam, TenantParam, UsernameParam } from '../http/parameters.js';
 import { requirePrincipal } from '../http/principal.js';
 import type { Http } from '../http/types.js';
 import {
-  InvitationId,
   InvitationList,
   InvitationView,
   MemberBody,
   MemberList,
   MemberView,
   RoleBody,
+  TENANT_NAME_PATTERN,
   TenantBody,
   TenantList,
   TenantView,
-  UsernameParam,
 } from './tenant.schema.js';
 
-const TenantParams = Type.Object({ t: Type.String({ maxLength: 63 }) });
-const MemberParams = Type.Object({ t: Type.String({ maxLength: 63 }), username: UsernameParam });
-const InvitationParams = Type.Object({ t: Type.String({ maxLength: 63 }), id: InvitationId });
+const TenantParams = Type.Object({ t: TenantParam });
+const MemberParams = Type.Object({ t: TenantParam, username: UsernameParam });
+const InvitationParams = Type.Object({ t: TenantParam, id: idParam('Invitation') });
 const ListQuery = Type.Object(
   {
     limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$' })),
-    cursor: Type.Optional(Type.String({ maxLength: 63 })),
+    // The cursor is the last tenant's name.
+    cursor: Type.Optional(Type.String({ pattern: TENANT_NAME_PATTERN.source, maxLength: 63 })),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Page } from '../http/api-shapes.js';
 
+/** A tenant's slug (SPEC §1): in URLs, the tenant API and the hosted registry's paths. */
+export const TENANT_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 export const TenantView = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -14,7 +17,7 @@ export type TenantList = Static<typeof TenantList>;
 
 export const TenantBody = Type.Object(
   {
-    name: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$', minLength: 1, maxLength: 63 }),
+    name: Type.String({ pattern: TENANT_NAME_PATTERN.source, minLength: 1, maxLength: 63 }),
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },
   { additionalProperties: false },
@@ -45,15 +48,6 @@ export type MemberList = Static<typeof MemberList>;
 
 export const RoleBody = Type.Object({ role: Role }, { additionalProperties: false });
 export type RoleBody = Static<typeof RoleBody>;
-
-/** A username in a path: any case (usernames compare case-insensitively), the stored form's characters. */
-export const UsernameParam = Type.String({
-  pattern: '^[A-Za-z0-9]([A-Za-z0-9._@-]{0,62}[A-Za-z0-9])?$',
-  maxLength: 64,
-});
-
-/** Invitation ids are UUIDs. */
-export const InvitationId = Type.String({ pattern: '^[0-9a-f-]{36}$' });
 
 export const InvitationView = Type.Object({
   id: Type.String(),

@@ -6,8 +6,7 @@ import { newId, nowIso } from '../shared/ids.js';
 import { TtlCache } from '../shared/ttl-cache.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import type { TenantRepository, TenantRow } from './tenant.repository.js';
-
-export const TENANT_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+import { TENANT_NAME_PATTERN } from './tenant.schema.js';
 
 export interface TenantView {
   id: string;

@@ -30,8 +30,12 @@ export type ChartVersionParse = { ok: true; version: ChartSemver } | { ok: false
 
 export const MAX_VERSION_LENGTH = 256;
 
-// Masterminds/semver v3 `looseSemVerRegex`, anchored; `[0-9]` and not `\d` to stay ASCII-only.
-const LOOSE_SEMVER =
+/**
+ * Masterminds/semver v3 `looseSemVerRegex`, anchored; `[0-9]` and not `\d` to stay ASCII-only. Every
+ * version the catalog holds matches it (parseChartVersion adds only range checks), so it is also the
+ * form of a version in a URL.
+ */
+export const LOOSE_SEMVER =
   /^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
 const STRICT_CORE = /^(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)(?:[-+]|$)/;
 const NUMERIC = /^[0-9]+$/;

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DistributionError } from './distribution-error.js';
 import {
+  checkRepositoryPath,
   isDigest,
   isRepositoryName,
   isTag,
@@ -130,5 +132,55 @@ describe('parseRepositoryPath', () => {
     ]) {
       assert.equal(parseRepositoryPath(path), null, path);
     }
+  });
+});
+
+describe('checkRepositoryPath', () => {
+  const code = (path: string): string | null => {
+    const checked = checkRepositoryPath(path);
+    return checked instanceof DistributionError ? `${checked.status} ${checked.code}` : null;
+  };
+
+  it('passes every endpoint form with valid parts', () => {
+    for (const path of [
+      'acme/demo/tags/list',
+      'acme/demo/manifests/1.0.0',
+      `acme/demo/manifests/${SHA}`,
+      `acme/demo/blobs/${SHA}`,
+      'acme/demo/blobs/uploads/',
+      'acme/demo/blobs/uploads/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b',
+    ]) {
+      assert.equal(code(path), null, path);
+    }
+    assert.deepEqual(checkRepositoryPath('acme/x/y/manifests/v1'), {
+      repository: 'acme/x/y',
+      kind: 'manifests',
+      rest: 'v1',
+    });
+  });
+
+  it('names the part that is wrong with the spec code, before anything is looked up', () => {
+    assert.equal(code('acme\u0000/x/tags/list'), '400 NAME_INVALID');
+    assert.equal(code(`${'a'.repeat(256)}/tags/list`), '400 NAME_INVALID');
+    assert.equal(code('acme/../tags/list'), '400 NAME_INVALID');
+    assert.equal(code('acme/demo/manifests/1.0\u0000'), '400 TAG_INVALID');
+    assert.equal(code(`acme/demo/manifests/${'a'.repeat(129)}`), '400 TAG_INVALID');
+    assert.equal(code('acme/demo/manifests/sha256:%00'), '400 DIGEST_INVALID');
+    assert.equal(code(`acme/demo/manifests/sha512:${'a'.repeat(128)}`), '400 DIGEST_INVALID');
+    assert.equal(code('acme/demo/blobs/sha256:nothex'), '400 DIGEST_INVALID');
+    assert.equal(code('acme/demo/blobs/uploads/x\u0000'), '404 BLOB_UPLOAD_UNKNOWN');
+    assert.equal(code(`acme/demo/blobs/uploads/${'a'.repeat(129)}`), '404 BLOB_UPLOAD_UNKNOWN');
+  });
+
+  it('is 404 UNSUPPORTED for a path that is no endpoint', () => {
+    assert.equal(code('acme\u0000'), '404 UNSUPPORTED');
+    assert.equal(code('tags/list'), '404 UNSUPPORTED');
+  });
+
+  it('echoes names escaped and cut, never raw control characters', () => {
+    const checked = checkRepositoryPath(`${'\u0000'.repeat(300)}/tags/list`);
+    assert.ok(checked instanceof DistributionError);
+    assert.equal(checked.message.includes('\u0000'), false);
+    assert.ok(checked.message.length < 800);
   });
 });

@@ -2,13 +2,19 @@
  * Names, references and request paths of the OCI distribution API (research/protocols.md b.4, c).
  */
 
+import { DistributionError } from './distribution-error.js';
+
 /** distribution's repository name grammar: lowercase components joined by single "/". */
 const REPOSITORY_NAME = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 export const MAX_REPOSITORY_NAME_LENGTH = 255;
 const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
-const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** The one digest algorithm we store; also the form of a digest in a URL or a query. */
+export const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 // The spec's general digest grammar (algorithm ":" encoded), whatever the algorithm.
 const ANY_DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+// Upload ids are the registry's own opaque tokens, sent back as a path segment: URL-unreserved
+// characters only. The registry then looks for its exact form.
+const UPLOAD_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
 // SemVer 2.0.0 exactly, as Masterminds' StrictNewVersion (what helm uses on tag lists) demands it.
 const STRICT_SEMVER =
@@ -54,7 +60,7 @@ export function versionToTag(version: string): string {
 export type RepositoryPathKind = 'manifests' | 'blobs' | 'uploads' | 'tags';
 
 export interface RepositoryPath {
-  /** Not checked: callers answer NAME_INVALID when isRepositoryName refuses it. */
+  /** Not checked by parseRepositoryPath; checkRepositoryPath answers NAME_INVALID for a bad one. */
   repository: string;
   kind: RepositoryPathKind;
   /** The reference, digest or upload id; '' for `blobs/uploads/` and `tags/list`. */
@@ -84,4 +90,70 @@ export function parseRepositoryPath(path: string): RepositoryPath | null {
   if (at(2) === 'blobs' && at(1) !== '') return build('blobs', 2, at(1) ?? '');
   if (at(2) === 'manifests' && at(1) !== '') return build('manifests', 2, at(1) ?? '');
   return null;
+}
+
+/**
+ * The path after `/v2/` checked before anything is looked up: the repository name, then the
+ * reference, digest or upload id, each answered with the spec's code (NAME_INVALID, TAG_INVALID,
+ * DIGEST_INVALID, BLOB_UPLOAD_UNKNOWN), or 404 UNSUPPORTED when the path is no endpoint at all.
+ * `method` only words the message.
+ */
+export function checkRepositoryPath(path: string, method = 'GET'): RepositoryPath | DistributionError {
+  const parsed = parseRepositoryPath(path);
+  if (parsed === null) {
+    return new DistributionError(
+      404,
+      'UNSUPPORTED',
+      `${method} /v2/${shorten(path)} is not an endpoint of this registry.`,
+    );
+  }
+  const { repository, kind, rest } = parsed;
+  if (!isRepositoryName(repository)) {
+    return new DistributionError(
+      400,
+      'NAME_INVALID',
+      `${shorten(repository)} is not a valid repository name (lowercase letters, digits, separators).`,
+    );
+  }
+  switch (kind) {
+    case 'manifests':
+      if (isTag(rest) || isDigest(rest)) break;
+      // Tags cannot hold ":", so a reference with one was meant as a digest.
+      return rest.includes(':')
+        ? digestInvalid(rest)
+        : new DistributionError(
+            400,
+            'TAG_INVALID',
+            `${shorten(rest)} is neither a tag (letters, digits, ".", "_", "-"; at most 128) nor a sha256 digest.`,
+          );
+    case 'blobs':
+      if (!isDigest(rest)) return digestInvalid(rest);
+      break;
+    case 'uploads':
+      if (rest !== '' && !UPLOAD_ID.test(rest)) {
+        return new DistributionError(
+          404,
+          'BLOB_UPLOAD_UNKNOWN',
+          `Upload ${shorten(rest)} is unknown or finished: start a new one with POST.`,
+        );
+      }
+      break;
+    case 'tags':
+      break;
+  }
+  return parsed;
+}
+
+/** DIGEST_INVALID for a digest (in the path or the `digest` query) that is not sha256:<64 hex>. */
+export function digestInvalid(digest: string): DistributionError {
+  return new DistributionError(
+    400,
+    'DIGEST_INVALID',
+    `${shorten(digest)} is not a sha256 digest ("sha256:" and 64 lowercase hex digits).`,
+  );
+}
+
+/** A name from the request, safe to echo: quoted with control characters escaped, and cut. */
+function shorten(text: string): string {
+  return JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}…` : text);
 }
