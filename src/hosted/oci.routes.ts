@@ -445,9 +445,11 @@ function toDistributionError(error: unknown): DistributionError {
                 ? 'SIZE_INVALID'
                 : error.status === 429
                   ? 'TOOMANYREQUESTS'
-                  : error.code === 'digest_invalid'
-                    ? 'DIGEST_INVALID'
-                    : 'UNSUPPORTED';
+                  : error.status === 503
+                    ? 'UNAVAILABLE'
+                    : error.code === 'digest_invalid'
+                      ? 'DIGEST_INVALID'
+                      : 'UNSUPPORTED';
     return new DistributionError(error.status, code, error.message);
   }
   const status = (error as { statusCode?: number }).statusCode;
