@@ -33,13 +33,14 @@ export interface TestServer {
 
 /**
  * Start the real server on a random port over a fresh database (SQLite file in a temp folder, or a
- * new PostgreSQL database), exactly as `charthouse serve` wires it. Private endpoints are allowed
+ * new PostgreSQL database unless `env` names one), exactly as `charthouse serve` wires it. Private endpoints are allowed
  * because every upstream in the tests listens on 127.0.0.1.
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'charthouse-test-'));
   let pg: TestDatabase | undefined;
-  if (TEST_DB === 'postgres') pg = await createTestDatabase();
+  // A test that brings its own database (its own PostgreSQL cluster) names it in `env`.
+  if (TEST_DB === 'postgres' && env.CHARTHOUSE_DATABASE_URL === undefined) pg = await createTestDatabase();
   const config = loadConfig({
     CHARTHOUSE_PORT: '0',
     CHARTHOUSE_HOST: '127.0.0.1',
