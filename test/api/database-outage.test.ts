@@ -22,23 +22,33 @@ import {
   search,
   type HostedClient,
 } from '../support/outage.js';
-import { startPostgresCluster, type PostgresCluster } from '../support/postgres.js';
-import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
+import {
+  createTestDatabase,
+  startPostgresCluster,
+  type PostgresCluster,
+  type TestDatabase,
+} from '../support/postgres.js';
+import {
+  createTenant,
+  startServerProcess,
+  startTestServer,
+  TEST_DB,
+  type ServerProcess,
+  type TestServer,
+} from '../support/server.js';
 
 /*
  * The database going away under a running server (issue 10): a PostgreSQL backend terminated while a
  * request, a push or a sync uses it, PostgreSQL restarted, SQLite locked by another process. The
  * server must stay up, answer 503 in each protocol's dialect meanwhile, and afterwards every view of
- * the registry must agree (nothing half-written). The server runs in this process: an unhandled
- * 'error' event or rejection ends the test run, which is how the original bug showed.
+ * the registry must agree (nothing half-written). On PostgreSQL the server is `charthouse serve` in a
+ * process of its own, so an unhandled 'error' ends it as it would in production.
  */
 
 type Run = { id: string; status: string; errorCode: string | null };
+type Server = Pick<TestServer, 'url' | 'api'>;
 
-async function hostedClient(
-  server: TestServer,
-  tenant: string,
-): Promise<HostedClient & { adminToken: string }> {
+async function hostedClient(server: Server, tenant: string): Promise<HostedClient & { adminToken: string }> {
   const t = await createTenant(server, tenant);
   return {
     url: server.url,
@@ -51,7 +61,7 @@ async function hostedClient(
 
 /** Versions of `registry` in the tenant's catalog, summed over its charts (the search pages through). */
 async function catalogVersions(
-  server: TestServer,
+  server: Server,
   tenant: string,
   registry: string,
   token: string,
@@ -72,7 +82,7 @@ async function catalogVersions(
 }
 
 async function findRun(
-  server: TestServer,
+  server: Server,
   registry: string,
   token: string,
   id: string,
@@ -82,7 +92,7 @@ async function findRun(
 }
 
 /** "Sync now" and wait until the run ends (a generous bound: the first sync starts the workers). */
-async function syncToEnd(server: TestServer, registry: string, token: string): Promise<Run> {
+async function syncToEnd(server: Server, registry: string, token: string): Promise<Run> {
   const started = await server.api<{ run: Run }>('POST', `${registry}/sync`, { token });
   assert.equal(started.status, 202, JSON.stringify(started.body));
   let run: Run | undefined;
@@ -95,6 +105,16 @@ async function syncToEnd(server: TestServer, registry: string, token: string): P
     180_000,
   );
   return run!;
+}
+
+/** The server process has not exited, and answers. */
+async function assertAlive(server: ServerProcess): Promise<void> {
+  const { exitCode, signalCode } = server.child;
+  assert.ok(
+    exitCode === null && signalCode === null,
+    `the server exited (${exitCode ?? signalCode}):\n${server.output()}`,
+  );
+  assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
 }
 
 /** Pushes `name` at versions `<major>.0.<n>` until stopped, remembering those that were confirmed. */
@@ -119,11 +139,11 @@ if (TEST_DB === 'postgres') {
     // so the registry holds A's count or B's, never one between.
     const A = { charts: 100, versions: 50, total: 5_000 };
     const B = { charts: 120, versions: 50, total: 6_000 };
-    let server: TestServer;
+    let server: ServerProcess;
     let upstream: FixtureServer;
     let admin: pg.Client;
     let dir: string;
-    let database: string;
+    let db: TestDatabase;
     const served: { body: Buffer } = { body: Buffer.alloc(0) };
     const indexes: Record<'A' | 'B', Buffer> = { A: Buffer.alloc(0), B: Buffer.alloc(0) };
 
@@ -152,22 +172,22 @@ if (TEST_DB === 'postgres') {
           res.writeHead(200, { 'content-type': 'text/yaml', 'content-length': body.length, etag }).end(body);
         },
       });
-      server = await startTestServer({
+      db = await createTestDatabase();
+      server = await startServerProcess({
+        CHARTHOUSE_DATABASE_URL: db.url,
+        CHARTHOUSE_DATA_DIR: path.join(dir, 'data'),
         CHARTHOUSE_UPSTREAM_TIMEOUT_MS: '120000',
         CHARTHOUSE_UPSTREAM_IDLE_TIMEOUT_MS: '60000',
       });
-      const row = await server.app.storage.db
-        .selectNoFrom((eb) => eb.fn<string>('current_database').as('name'))
-        .executeTakeFirstOrThrow();
-      database = row.name;
       // The test's own connection, to the administrative database: never one of the server's.
       admin = new pg.Client({ connectionString: process.env.CHARTHOUSE_TEST_DATABASE_URL });
       await admin.connect();
     });
     after(async () => {
       await admin?.end();
-      await server?.close();
+      await server?.stop();
       await upstream?.close();
+      await db?.drop();
       await rm(dir, { recursive: true, force: true });
     });
 
@@ -213,12 +233,13 @@ if (TEST_DB === 'postgres') {
       for (const until = Date.now() + 6_000; Date.now() < until;) {
         const killed = await admin.query(
           'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-          [database],
+          [new URL(db.url).pathname.slice(1)],
         );
         terminated += killed.rowCount ?? 0;
         await sleep(300);
       }
       await Promise.all(load.map((l) => l.stop()));
+      await assertAlive(server);
       assert.ok(terminated > 0, 'the server had connections to terminate');
       t.diagnostic(`${terminated} backends terminated; answers: ${o.summary()}`);
 
@@ -274,22 +295,26 @@ if (TEST_DB === 'postgres') {
 
   describe('PostgreSQL restarted under load (a cluster of its own)', () => {
     let cluster: PostgresCluster | undefined;
-    let server: TestServer | undefined;
+    let server: ServerProcess | undefined;
+    let dir: string;
 
     before(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'charthouse-restart-'));
       cluster = await startPostgresCluster();
       const setup = new pg.Client({ connectionString: cluster.url });
       await setup.connect();
       await setup.query('CREATE DATABASE charthouse');
       await setup.end();
-      server = await startTestServer({
+      server = await startServerProcess({
         CHARTHOUSE_DATABASE_URL: cluster.url.replace(/\/postgres$/, '/charthouse'),
+        CHARTHOUSE_DATA_DIR: dir,
       });
     });
     after(async () => {
       // Whatever happened: the server first (its pool), then the cluster and its files.
-      await server?.close().catch(() => undefined);
+      await server?.stop();
       await cluster?.destroy();
+      await rm(dir, { recursive: true, force: true });
     });
 
     it('answers 503 and /readyz 503 while PostgreSQL is down, then works again with consistent views', async (t) => {
@@ -314,6 +339,7 @@ if (TEST_DB === 'postgres') {
       assert.deepEqual(down.problems, [], down.summary());
       assert.equal(down.unavailable, 3, down.summary());
       await sleep(1_000);
+      await assertAlive(s);
 
       await cluster!.start();
       await eventually(
@@ -321,6 +347,7 @@ if (TEST_DB === 'postgres') {
         async () => (await readyz(o, s.url)) === 200,
       );
       await Promise.all(load.map((l) => l.stop()));
+      await assertAlive(s);
 
       const next = new Observations();
       assert.ok(await pushArchive(next, c, 'restartcm', '9.0.0'), next.problems.join('\n'));
