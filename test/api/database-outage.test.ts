@@ -230,15 +230,17 @@ if (TEST_DB === 'postgres') {
       // Every 300 ms, every backend of the server's database (and only of that database) is ended:
       // the server's pool, and the index writer's own connection in its worker thread.
       let terminated = 0;
-      for (const until = Date.now() + 6_000; Date.now() < until;) {
-        const killed = await admin.query(
-          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-          [new URL(db.url).pathname.slice(1)],
-        );
-        terminated += killed.rowCount ?? 0;
-        await sleep(300);
+      try {
+        for (const until = Date.now() + 6_000; Date.now() < until; await sleep(300)) {
+          const killed = await admin.query(
+            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+            [new URL(db.url).pathname.slice(1)],
+          );
+          terminated += killed.rowCount ?? 0;
+        }
+      } finally {
+        await Promise.all(load.map((l) => l.stop()));
       }
-      await Promise.all(load.map((l) => l.stop()));
       await assertAlive(server);
       assert.ok(terminated > 0, 'the server had connections to terminate');
       t.diagnostic(`${terminated} backends terminated; answers: ${o.summary()}`);
@@ -326,27 +328,30 @@ if (TEST_DB === 'postgres') {
       const load = [cm, oci, loop(() => search(o, c, 'restart')), loop(() => readyz(o, s.url))];
       await eventually('pushes under way', async () => cm.confirmed.length > 0 && oci.confirmed.length > 0);
 
-      await cluster!.stop();
-      await eventually(
-        '/readyz answers 503 while PostgreSQL is down',
-        async () => (await readyz(o, s.url)) === 503,
-      );
-      // Requests while it is down answer (no hang) with 503 in their protocol's shape.
-      const down = new Observations();
-      assert.equal(await pushArchive(down, c, 'restartcm', '8.0.0'), false);
-      assert.equal(await pushOci(down, c, 'restartoci', '8.0.0'), false);
-      assert.equal(await search(down, c, 'restart'), false);
-      assert.deepEqual(down.problems, [], down.summary());
-      assert.equal(down.unavailable, 3, down.summary());
-      await sleep(1_000);
-      await assertAlive(s);
+      try {
+        await cluster!.stop();
+        await eventually(
+          '/readyz answers 503 while PostgreSQL is down',
+          async () => (await readyz(o, s.url)) === 503,
+        );
+        // Requests while it is down answer (no hang) with 503 in their protocol's shape.
+        const down = new Observations();
+        assert.equal(await pushArchive(down, c, 'restartcm', '8.0.0'), false);
+        assert.equal(await pushOci(down, c, 'restartoci', '8.0.0'), false);
+        assert.equal(await search(down, c, 'restart'), false);
+        assert.deepEqual(down.problems, [], down.summary());
+        assert.equal(down.unavailable, 3, down.summary());
+        await sleep(1_000);
+        await assertAlive(s);
 
-      await cluster!.start();
-      await eventually(
-        '/readyz answers 200 after PostgreSQL is back',
-        async () => (await readyz(o, s.url)) === 200,
-      );
-      await Promise.all(load.map((l) => l.stop()));
+        await cluster!.start();
+        await eventually(
+          '/readyz answers 200 after PostgreSQL is back',
+          async () => (await readyz(o, s.url)) === 200,
+        );
+      } finally {
+        await Promise.all(load.map((l) => l.stop()));
+      }
       await assertAlive(s);
 
       const next = new Observations();

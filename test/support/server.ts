@@ -97,7 +97,7 @@ export interface ServerProcess {
   /** A session token for the bootstrap system administrator. */
   adminToken: string;
   api: TestServer['api'];
-  /** The last lines the process wrote (stdout and stderr), for failure messages. */
+  /** The last lines of its log and of its stderr, for failure messages. */
   output(): string;
   /** SIGTERM (a clean shutdown), SIGKILL after 10 s. Safe to call twice. */
   stop(): Promise<void>;
@@ -127,17 +127,20 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The log's last lines, and everything on stderr (where an uncaught error's stack goes).
   const lines: string[] = [];
-  const keep = (chunk: Buffer): void => {
-    lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-    if (lines.length > 200) lines.splice(0, lines.length - 200);
+  const errors: string[] = [];
+  const keep = (into: string[], max: number) => (chunk: Buffer) => {
+    into.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    if (into.length > max) into.splice(0, into.length - max);
   };
-  child.stderr?.on('data', keep);
+  child.stderr?.on('data', keep(errors, 100));
+  const keepLog = keep(lines, 20);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     let out: string | null = '';
     child.stdout?.on('data', (chunk: Buffer) => {
-      keep(chunk);
+      keepLog(chunk);
       if (out === null) return;
       out += chunk.toString('utf8');
       const match = /"address":"(http:\/\/[^"]+)"/.exec(out);
@@ -146,7 +149,9 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
         resolve(match[1]);
       }
     });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${lines.join('\n')}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`serve exited with ${code}: ${[...lines, ...errors].join('\n')}`)),
+    );
   });
   let stopped = false;
   const server: ServerProcess = {
@@ -154,7 +159,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     child,
     adminToken: '',
     api: apiClient(url, () => server.adminToken),
-    output: () => lines.join('\n'),
+    output: () => `${lines.join('\n')}\nstderr:\n${errors.join('\n')}`,
     async stop() {
       if (stopped) return;
       stopped = true;
