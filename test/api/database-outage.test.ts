@@ -107,14 +107,27 @@ async function syncToEnd(server: Server, registry: string, token: string): Promi
   return run!;
 }
 
-/** The server process has not exited, and answers. */
-async function assertAlive(server: ServerProcess): Promise<void> {
+/** The server process has not exited (an unhandled 'error' would have ended it). */
+function assertRunning(server: ServerProcess): void {
   const { exitCode, signalCode } = server.child;
   assert.ok(
     exitCode === null && signalCode === null,
     `the server exited (${exitCode ?? signalCode}):\n${server.output()}`,
   );
+}
+
+/** The server process is running and answers. */
+async function assertAlive(server: ServerProcess): Promise<void> {
+  assertRunning(server);
   assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
+}
+
+/** A probe for {@link eventually}: /readyz answers `status`; fails at once if the process is gone. */
+function readyzIs(o: Observations, server: ServerProcess, status: number): () => Promise<boolean> {
+  return async () => {
+    assertRunning(server);
+    return (await readyz(o, server.url)) === status;
+  };
 }
 
 /** Pushes `name` at versions `<major>.0.<n>` until stopped, remembering those that were confirmed. */
@@ -246,7 +259,7 @@ if (TEST_DB === 'postgres') {
       t.diagnostic(`${terminated} backends terminated; answers: ${o.summary()}`);
 
       // Still here, and ready again once the terminations stop.
-      await eventually('/readyz answers 200 again', async () => (await readyz(o, server.url)) === 200);
+      await eventually('/readyz answers 200 again', readyzIs(o, server, 200));
 
       // The sync that ran through it ended cleanly: done, or failed with the reason recorded.
       let run: Run | undefined;
@@ -330,10 +343,7 @@ if (TEST_DB === 'postgres') {
 
       try {
         await cluster!.stop();
-        await eventually(
-          '/readyz answers 503 while PostgreSQL is down',
-          async () => (await readyz(o, s.url)) === 503,
-        );
+        await eventually('/readyz answers 503 while PostgreSQL is down', readyzIs(o, s, 503));
         // Requests while it is down answer (no hang) with 503 in their protocol's shape.
         const down = new Observations();
         assert.equal(await pushArchive(down, c, 'restartcm', '8.0.0'), false);
@@ -345,10 +355,7 @@ if (TEST_DB === 'postgres') {
         await assertAlive(s);
 
         await cluster!.start();
-        await eventually(
-          '/readyz answers 200 after PostgreSQL is back',
-          async () => (await readyz(o, s.url)) === 200,
-        );
+        await eventually('/readyz answers 200 after PostgreSQL is back', readyzIs(o, s, 200));
       } finally {
         await Promise.all(load.map((l) => l.stop()));
       }
