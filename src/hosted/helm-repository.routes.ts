@@ -5,7 +5,7 @@ import { AppError } from '../shared/errors.js';
 import { chartmuseumRoutes } from './chartmuseum.routes.js';
 import { classicRoutes } from './classic.routes.js';
 import type { HostedAction, HostedTarget } from './hosted-access.js';
-import { closeIfUnread, rawBodies } from './protocol-http.js';
+import { closeIfUnread, dropPayloadHeaders, rawBodies } from './protocol-http.js';
 
 export type SlugParams = { t: string };
 
@@ -19,6 +19,7 @@ export async function helmRepositoryRoutes(app: Http, s: AppServices): Promise<v
     async (scoped: Http) => {
       rawBodies(scoped);
       scoped.setErrorHandler((error, req, reply) => {
+        dropPayloadHeaders(reply);
         closeIfUnread(req, reply, error);
         if (error instanceof AppError) {
           if (error.status === 401) void reply.header('www-authenticate', 'Basic realm="Charthouse"');

@@ -8,7 +8,14 @@ import { isRepositoryName, parseRepositoryPath } from '../protocol/oci/reference
 import { parseScopes, formatScope } from '../protocol/oci/token-scope.js';
 import { AppError } from '../shared/errors.js';
 import type { HostedAction, HostedTarget } from './hosted-access.js';
-import { bodyStream, closeIfUnread, declaredLength, rawBodies, readBody } from './protocol-http.js';
+import {
+  bodyStream,
+  closeIfUnread,
+  declaredLength,
+  dropPayloadHeaders,
+  rawBodies,
+  readBody,
+} from './protocol-http.js';
 
 const API_VERSION_HEADER = { 'docker-distribution-api-version': 'registry/2.0' };
 const MAX_PAGE = 1000;
@@ -34,6 +41,7 @@ export async function ociRoutes(app: Http, s: AppServices): Promise<void> {
   await app.register(async (scoped: Http) => {
     rawBodies(scoped);
     scoped.setErrorHandler((error, req, reply) => {
+      dropPayloadHeaders(reply);
       closeIfUnread(req, reply, error);
       void reply.headers(API_VERSION_HEADER);
       const e = toDistributionError(error);

@@ -54,3 +54,27 @@ export function closeIfUnread(req: FastifyRequest, reply: FastifyReply, error: u
   if (error instanceof AppError && error.retryAfterSeconds !== undefined)
     void reply.header('retry-after', String(error.retryAfterSeconds));
 }
+
+/** Headers that describe a payload (a blob, an archive), never an error body. */
+const PAYLOAD_HEADERS = [
+  'content-type',
+  'content-length',
+  'content-range',
+  'etag',
+  'docker-content-digest',
+  'accept-ranges',
+];
+
+/**
+ * Forgets the headers of a payload that failed before its first byte: a blob streamed from PostgreSQL
+ * whose first piece's query lost its connection. Fastify has copied them to the raw response by then,
+ * so its error path keeps the blob's `Content-Type` and cannot send the JSON error body (a 500
+ * instead of the 503). After the first byte the response is cut off instead, and this is not called.
+ */
+export function dropPayloadHeaders(reply: FastifyReply): void {
+  if (reply.raw.headersSent) return;
+  for (const name of PAYLOAD_HEADERS) {
+    void reply.removeHeader(name);
+    reply.raw.removeHeader(name);
+  }
+}
