@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,7 +16,9 @@ import {
   eventually,
   loop,
   Observations,
+  pullBlob,
   pushArchive,
+  pushBlob,
   pushOci,
   readyz,
   search,
@@ -217,6 +219,12 @@ if (TEST_DB === 'postgres') {
       const first = await syncToEnd(server, registry, c.adminToken);
       assert.equal(first.status, 'succeeded', JSON.stringify(first));
 
+      // A blob of several pieces (1 MiB rows in PostgreSQL), pulled while the terminations go on: a
+      // piece's query failing mid-response must cut that response off, not end the server.
+      const layer = randomBytes(4 * 1024 * 1024 + 12_345);
+      const setup = new Observations();
+      assert.ok(await pushBlob(setup, c, 'outage/layers', layer), setup.problems.join('\n'));
+
       // Now B, synced while the terminations go on.
       served.body = indexes.B;
       const o = new Observations();
@@ -229,6 +237,7 @@ if (TEST_DB === 'postgres') {
         oci,
         loop(() => search(o, c, 'push')),
         loop(() => readyz(o, server.url)),
+        loop(() => pullBlob(o, c, 'outage/layers', layer)),
         loop(() =>
           o.call(
             'json',
@@ -282,6 +291,7 @@ if (TEST_DB === 'postgres') {
       assert.ok(await pushArchive(next, c, 'pushcm', '9.0.0'), next.problems.join('\n'));
       assert.ok(await pushOci(next, c, 'pushoci', '9.0.0'), next.problems.join('\n'));
       assert.ok(await search(next, c, 'push'), next.problems.join('\n'));
+      assert.equal(await pullBlob(next, c, 'outage/layers', layer), 'ok', next.problems.join('\n'));
       const again = await syncToEnd(server, registry, c.adminToken);
       assert.ok(['succeeded', 'unchanged'].includes(again.status), JSON.stringify(again));
       const synced = await server.api<{ versionCount: number }>('GET', registry, { token: c.adminToken });

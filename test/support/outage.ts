@@ -44,8 +44,7 @@ export class Observations {
       this.problems.push(`${what}: no answer (${(err as Error).message})`);
       return null;
     }
-    const key = `${what} ${res.status}`;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.count(`${what} ${res.status}`);
     if (ok.includes(res.status)) return { status: res.status, headers: res.headers, text };
     if (res.status !== 503) {
       this.problems.push(`${what}: HTTP ${res.status} ${text.slice(0, 300)}`);
@@ -55,6 +54,10 @@ export class Observations {
     const problem = unavailableShapeProblem(protocol, init.method ?? 'GET', res.headers, text);
     if (problem) this.problems.push(`${what}: 503 ${problem}: ${text.slice(0, 300)}`);
     return { status: res.status, headers: res.headers, text };
+  }
+
+  count(key: string): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
   summary(): string {
@@ -149,32 +152,10 @@ export async function pushOci(
     chartTgz: chartTgz(name, version),
     chartJson: { apiVersion: 'v2', name, version, description: `${name} for tests` },
   });
-  const authorization = basic(c.username);
   for (const blob of artifact.blobs) {
-    const started = await o.call(
-      'oci',
-      'oci upload start',
-      `${c.url}/v2/${repository}/blobs/uploads/`,
-      { method: 'POST', headers: { authorization } },
-      [202],
-    );
-    const location = started?.status === 202 ? started.headers.get('location') : null;
-    if (!location) return false;
-    const target = new URL(location, c.url);
-    target.searchParams.set('digest', blob.descriptor.digest);
-    const put = await o.call(
-      'oci',
-      'oci blob put',
-      target.toString(),
-      {
-        method: 'PUT',
-        headers: { authorization, 'content-type': 'application/octet-stream' },
-        body: blob.data,
-      },
-      [201],
-    );
-    if (put?.status !== 201) return false;
+    if (!(await pushBlob(o, c, repository, blob.data))) return false;
   }
+  const authorization = basic(c.username);
   const manifest = await o.call(
     'oci',
     'oci manifest put',
@@ -187,6 +168,87 @@ export async function pushOci(
     [201],
   );
   return manifest?.status === 201;
+}
+
+/** A monolithic OCI blob upload (POST for a session, PUT with the digest); true when stored. */
+export async function pushBlob(
+  o: Observations,
+  c: HostedClient,
+  repository: string,
+  data: Buffer,
+): Promise<boolean> {
+  const authorization = basic(c.username);
+  const started = await o.call(
+    'oci',
+    'oci upload start',
+    `${c.url}/v2/${repository}/blobs/uploads/`,
+    { method: 'POST', headers: { authorization } },
+    [202],
+  );
+  const location = started?.status === 202 ? started.headers.get('location') : null;
+  if (!location) return false;
+  const target = new URL(location, c.url);
+  target.searchParams.set('digest', sha256Digest(data));
+  const put = await o.call(
+    'oci',
+    'oci blob put',
+    target.toString(),
+    {
+      method: 'PUT',
+      headers: { authorization, 'content-type': 'application/octet-stream' },
+      body: data,
+    },
+    [201],
+  );
+  return put?.status === 201;
+}
+
+/**
+ * GET an OCI blob. A complete answer must hold exactly `expected`; a 503 must be in the spec's shape;
+ * a response cut off midway (the database connection lost while its pieces stream out of PostgreSQL)
+ * is counted as `aborted`: after the headers that is the only honest way to fail.
+ */
+export async function pullBlob(
+  o: Observations,
+  c: HostedClient,
+  repository: string,
+  expected: Buffer,
+): Promise<'ok' | 'unavailable' | 'aborted' | 'wrong'> {
+  const what = 'oci blob pull';
+  const digest = sha256Digest(expected);
+  let res: Response;
+  try {
+    res = await fetch(`${c.url}/v2/${repository}/blobs/${digest}`, {
+      headers: { authorization: basic(c.username) },
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (err) {
+    o.problems.push(`${what}: no answer (${(err as Error).message})`);
+    return 'wrong';
+  }
+  if (res.status === 200) {
+    let body: Buffer;
+    try {
+      body = Buffer.from(await res.arrayBuffer());
+    } catch {
+      o.count(`${what} aborted`);
+      return 'aborted';
+    }
+    o.count(`${what} 200`);
+    if (body.equals(expected)) return 'ok';
+    o.problems.push(`${what}: 200 with ${body.length} bytes that are not the blob`);
+    return 'wrong';
+  }
+  const text = await res.text();
+  o.count(`${what} ${res.status}`);
+  const problem =
+    res.status === 503 ? unavailableShapeProblem('oci', 'GET', res.headers, text) : `HTTP ${res.status}`;
+  if (problem) {
+    o.problems.push(`${what}: ${problem}: ${text.slice(0, 300)}`);
+    return 'wrong';
+  }
+  o.unavailable += 1;
+  return 'unavailable';
 }
 
 /** A catalog search in the tenant's scope (JSON API). */
