@@ -321,10 +321,26 @@ if (TEST_DB === 'postgres') {
   describe('PostgreSQL restarted under load (a cluster of its own)', () => {
     let cluster: PostgresCluster | undefined;
     let server: ServerProcess | undefined;
+    let upstream: FixtureServer | undefined;
     let dir: string;
+    // The upstream's index.yaml: the first request (the validation when the registry is added) is
+    // answered, later ones wait for the gate, so the scheduler's sync is in flight across the restart
+    // (renewing its lease against a database that is down).
+    const KONG = readFileSync(
+      new URL('../../../shared/corpus/index/kong-charts-index.yaml', import.meta.url),
+    );
+    const gate = { requests: 0, release: (): void => undefined };
+    const opened = new Promise<void>((resolve) => (gate.release = resolve));
 
     before(async () => {
       dir = await mkdtemp(path.join(tmpdir(), 'charthouse-restart-'));
+      upstream = await startFixtureServer({
+        '/kong/index.yaml': async (_req: IncomingMessage, res: ServerResponse) => {
+          gate.requests += 1;
+          if (gate.requests > 1) await opened;
+          res.writeHead(200, { 'content-type': 'text/yaml', 'content-length': KONG.length }).end(KONG);
+        },
+      });
       cluster = await startPostgresCluster();
       const setup = new pg.Client({ connectionString: cluster.url });
       await setup.connect();
@@ -333,18 +349,41 @@ if (TEST_DB === 'postgres') {
       server = await startServerProcess({
         CHARTHOUSE_DATABASE_URL: cluster.url.replace(/\/postgres$/, '/charthouse'),
         CHARTHOUSE_DATA_DIR: dir,
+        // The scheduler runs here (its passes fail while the database is down), and a short lease
+        // is renewed every ~0.7 s during the sync it starts.
+        CHARTHOUSE_SYNC_SCHEDULER: 'true',
+        CHARTHOUSE_SYNC_TICK_SECONDS: '1',
+        CHARTHOUSE_SYNC_LEASE_SECONDS: '2',
+        CHARTHOUSE_UPSTREAM_TIMEOUT_MS: '300000',
+        CHARTHOUSE_UPSTREAM_IDLE_TIMEOUT_MS: '300000',
       });
     });
     after(async () => {
+      gate.release();
       // Whatever happened: the server first (its pool), then the cluster and its files.
       await server?.stop();
       await cluster?.destroy();
+      await upstream?.close();
       await rm(dir, { recursive: true, force: true });
     });
 
     it('answers 503 and /readyz 503 while PostgreSQL is down, then works again with consistent views', async (t) => {
       const s = server!;
       const c = await hostedClient(s, 'restart');
+      // The scheduler syncs the new registry at once; its fetch waits at the gate.
+      const registry = '/api/v1/tenants/restart/registries/helm/kong';
+      const add = await s.api('POST', '/api/v1/tenants/restart/registries/helm', {
+        token: c.adminToken,
+        body: { name: 'kong', endpoint: `${upstream!.url}/kong` },
+      });
+      assert.equal(add.status, 201, JSON.stringify(add.body));
+      let run: Run | undefined;
+      await eventually('the scheduler starts a sync', async () => {
+        const runs = await s.api<{ items: Run[] }>('GET', `${registry}/syncs`, { token: c.adminToken });
+        run = runs.body.items[0];
+        return run !== undefined;
+      });
+
       const o = new Observations();
       const cm = pusher(o, c, pushArchive, 'restartcm', 1);
       const oci = pusher(o, c, pushOci, 'restartoci', 2);
@@ -369,6 +408,15 @@ if (TEST_DB === 'postgres') {
       } finally {
         await Promise.all(load.map((l) => l.stop()));
       }
+      // The sync held across the restart completes once its upstream answers.
+      gate.release();
+      await eventually('the sync across the restart ends', async () => {
+        run = await findRun(s, registry, c.adminToken, run!.id);
+        return run !== undefined && run.status !== 'running';
+      });
+      assert.equal(run?.status, 'succeeded', JSON.stringify(run));
+      const synced = await s.api<{ versionCount: number }>('GET', registry, { token: c.adminToken });
+      assert.equal(synced.body.versionCount, 230);
       await assertAlive(s);
 
       const next = new Observations();
