@@ -53,7 +53,11 @@ export interface App {
 
 /** Wire storage, services and HTTP from a parsed configuration. Migrates and bootstraps on the way. */
 export async function createApp(config: Readonly<Config>, logger: Logger): Promise<App> {
-  const storageOptions = { databaseUrl: config.databaseUrl, dataDir: config.dataDir };
+  const storageOptions = {
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    timeoutMs: config.databaseTimeoutMs,
+  };
   const storage = openStorage(storageOptions);
   try {
     await migrateToLatest(storage);

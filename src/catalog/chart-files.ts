@@ -7,7 +7,7 @@ import {
 } from '../protocol/helm/chart-archive.js';
 import { registryConnection, type RegistryConnection } from '../registries/registry.connection.js';
 import type { RegistryRow } from '../registries/registry.repository.js';
-import { AppError, UpstreamError } from '../shared/errors.js';
+import { AppError, DatabaseUnavailableError, UpstreamError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { classifyManifest } from '../sync/oci-sync.js';
 import { failForStatus, openUpstream, type UpstreamPolicy } from '../upstream/http-client.js';
@@ -114,6 +114,8 @@ export class ChartFilesService {
       }
       return available(await pending);
     } catch (error) {
+      // The database away is the request's failure (503, retry), not a fact about the chart to remember.
+      if (error instanceof DatabaseUnavailableError) throw error;
       const files = this.describeFailure(error, registry, row);
       this.rememberFailure(key, files);
       return unavailable(files);

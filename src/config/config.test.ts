@@ -17,7 +17,18 @@ describe('loadConfig', () => {
     assert.equal(c.logLevel, 'info');
     assert.equal(c.secretKeyFile, path.resolve('./data/secret.key'));
     assert.equal(c.maxIndexBytes, 50 * 1024 * 1024);
+    assert.equal(c.databaseTimeoutMs, 5000);
     assert.ok(Object.isFrozen(c));
+  });
+
+  it('bounds the database timeout: a request must neither fail at once nor wait for ever', () => {
+    assert.equal(loadConfig({ CHARTHOUSE_DATABASE_TIMEOUT_MS: '1500' }).databaseTimeoutMs, 1500);
+    for (const bad of ['50', '600001', 'soon']) {
+      assert.throws(
+        () => loadConfig({ CHARTHOUSE_DATABASE_TIMEOUT_MS: bad }),
+        (err) => err instanceof ConfigError && err.problems[0]!.startsWith('CHARTHOUSE_DATABASE_TIMEOUT_MS'),
+      );
+    }
   });
 
   it('lists every bad key at once, without echoing secrets', () => {

@@ -12,6 +12,8 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | null;
+  /** How long a request waits for the database (a PostgreSQL connection, SQLite's write lock) before a 503. */
+  databaseTimeoutMs: number;
   /** Null: taken from each request (Host, or X-Forwarded-* behind a trusted proxy). */
   publicUrl: string | null;
   adminUsername: string;
@@ -54,6 +56,14 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   { key: 'host', env: 'CHARTHOUSE_HOST', kind: 'string', fallback: '0.0.0.0' },
   { key: 'dataDir', env: 'CHARTHOUSE_DATA_DIR', kind: 'string', fallback: './data' },
   { key: 'databaseUrl', env: 'CHARTHOUSE_DATABASE_URL', kind: 'url', fallback: null, secret: true },
+  {
+    key: 'databaseTimeoutMs',
+    env: 'CHARTHOUSE_DATABASE_TIMEOUT_MS',
+    kind: 'int',
+    fallback: 5000,
+    min: 100,
+    max: 600000,
+  },
   {
     key: 'publicUrl',
     env: 'CHARTHOUSE_PUBLIC_URL',

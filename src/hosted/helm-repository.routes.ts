@@ -13,7 +13,7 @@ import { AppError } from '../shared/errors.js';
 import { chartmuseumRoutes } from './chartmuseum.routes.js';
 import { classicRoutes } from './classic.routes.js';
 import type { HostedAction, HostedTarget } from './hosted-access.js';
-import { closeIfUnread, rawBodies } from './protocol-http.js';
+import { closeIfUnread, dropPayloadHeaders, rawBodies } from './protocol-http.js';
 
 export type SlugParams = { t: string };
 
@@ -40,6 +40,7 @@ export async function helmRepositoryRoutes(app: Http, s: AppServices): Promise<v
     async (scoped: Http) => {
       rawBodies(scoped);
       scoped.setErrorHandler((thrown, req, reply) => {
+        dropPayloadHeaders(reply);
         closeIfUnread(req, reply, thrown);
         // A path parameter that cannot name anything is ChartMuseum's 404, like a name that names nothing.
         const error = pathParameterNotFound(thrown, req) ?? thrown;

@@ -272,6 +272,8 @@ export class HostedAccess {
       .attempt(clientIp, async () => {
         if (API_TOKEN.test(secret)) {
           // An API token in the password field (docker/helm login with a token): it must be the user's own.
+          // Only a token that does not check out is "wrong credentials"; a database outage is a 503 and
+          // must not count as a failed sign-in.
           const owner = await this.auth.authenticate(secret).catch((err: unknown) => {
             if (err instanceof AuthenticationError) return null;
             throw err;

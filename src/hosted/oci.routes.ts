@@ -13,7 +13,14 @@ import {
 import { formatScope, parseScopes } from '../protocol/oci/token-scope.js';
 import { AppError, InsufficientScopeError } from '../shared/errors.js';
 import type { HostedAction, HostedTarget } from './hosted-access.js';
-import { bodyStream, closeIfUnread, declaredLength, rawBodies, readBody } from './protocol-http.js';
+import {
+  bodyStream,
+  closeIfUnread,
+  declaredLength,
+  dropPayloadHeaders,
+  rawBodies,
+  readBody,
+} from './protocol-http.js';
 
 const API_VERSION_HEADER = { 'docker-distribution-api-version': 'registry/2.0' };
 const MAX_PAGE = 1000;
@@ -39,6 +46,7 @@ export async function ociRoutes(app: Http, s: AppServices): Promise<void> {
   await app.register(async (scoped: Http) => {
     rawBodies(scoped);
     scoped.setErrorHandler((error, req, reply) => {
+      dropPayloadHeaders(reply);
       closeIfUnread(req, reply, error);
       void reply.headers(API_VERSION_HEADER);
       const e = toDistributionError(error);
@@ -452,9 +460,11 @@ function toDistributionError(error: unknown): DistributionError {
                 ? 'SIZE_INVALID'
                 : error.status === 429
                   ? 'TOOMANYREQUESTS'
-                  : error.code === 'digest_invalid'
-                    ? 'DIGEST_INVALID'
-                    : 'UNSUPPORTED';
+                  : error.status === 503
+                    ? 'UNAVAILABLE'
+                    : error.code === 'digest_invalid'
+                      ? 'DIGEST_INVALID'
+                      : 'UNSUPPORTED';
     return new DistributionError(error.status, code, error.message);
   }
   const status = (error as { statusCode?: number }).statusCode;

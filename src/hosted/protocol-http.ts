@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { Http } from '../http/types.js';
-import { PayloadTooLargeError, RateLimitedError } from '../shared/errors.js';
+import { AppError, PayloadTooLargeError } from '../shared/errors.js';
 
 /**
  * What the Helm and OCI protocol routes share: bodies are taken as raw streams (never parsed or
@@ -46,10 +46,35 @@ function tooLarge(what: string, max: number): PayloadTooLargeError {
 
 /**
  * Headers every protocol error reply needs: the connection is dropped when the client is still
- * sending a body we will not read (a refused 2 GB upload) instead of draining it, and a rate limit
- * says when to come back.
+ * sending a body we will not read (a refused 2 GB upload) instead of draining it, and a rate limit or
+ * a database outage (503) says when to come back.
  */
 export function closeIfUnread(req: FastifyRequest, reply: FastifyReply, error: unknown): void {
   if (!req.raw.complete) void reply.header('connection', 'close');
-  if (error instanceof RateLimitedError) void reply.header('retry-after', String(error.retryAfterSeconds));
+  if (error instanceof AppError && error.retryAfterSeconds !== undefined)
+    void reply.header('retry-after', String(error.retryAfterSeconds));
+}
+
+/** Headers that describe a payload (a blob, an archive), never an error body. */
+const PAYLOAD_HEADERS = [
+  'content-type',
+  'content-length',
+  'content-range',
+  'etag',
+  'docker-content-digest',
+  'accept-ranges',
+];
+
+/**
+ * Forgets the headers of a payload that failed before its first byte: a blob streamed from PostgreSQL
+ * whose first piece's query lost its connection. Fastify has copied them to the raw response by then,
+ * so its error path keeps the blob's `Content-Type` and cannot send the JSON error body (a 500
+ * instead of the 503). After the first byte the response is cut off instead, and this is not called.
+ */
+export function dropPayloadHeaders(reply: FastifyReply): void {
+  if (reply.raw.headersSent) return;
+  for (const name of PAYLOAD_HEADERS) {
+    void reply.removeHeader(name);
+    reply.raw.removeHeader(name);
+  }
 }

@@ -28,6 +28,7 @@ export const errorResponses = {
   413: ErrorBody,
   422: ErrorBody,
   429: ErrorBody,
+  503: ErrorBody,
 } as const;
 
 export const bearerSecurity = [{ bearer: [] }];

@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  AppError,
-  type ErrorDetail,
-  InvalidRequestError,
-  PayloadTooLargeError,
-  RateLimitedError,
-} from '../shared/errors.js';
+import { AppError, type ErrorDetail, InvalidRequestError, PayloadTooLargeError } from '../shared/errors.js';
 import { pathParameterNotFound } from './parameters.js';
 
 /** Fields the server owns: a client sending one is told so, not just "unknown field". */
@@ -89,7 +83,9 @@ export function errorHandler(
 ): void {
   const known = pathParameterNotFound(error, request) ?? toAppError(error);
   if (known) {
-    if (known instanceof RateLimitedError) void reply.header('retry-after', String(known.retryAfterSeconds));
+    // A rate limit, or the database away for a moment (503): the client may retry after this.
+    if (known.retryAfterSeconds !== undefined)
+      void reply.header('retry-after', String(known.retryAfterSeconds));
     const body: { error: { code: string; message: string; details?: ErrorDetail[] } } = {
       error: { code: known.code, message: known.message },
     };

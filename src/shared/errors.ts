@@ -14,6 +14,8 @@ export abstract class AppError extends Error {
   abstract readonly status: number;
   readonly code: string;
   readonly details: ErrorDetail[] | undefined;
+  /** Seconds after which the same request may succeed, sent as `Retry-After`; unset when waiting will not help. */
+  readonly retryAfterSeconds?: number;
 
   constructor(code: string, message: string, details?: ErrorDetail[]) {
     super(message);
@@ -86,9 +88,33 @@ export class RateLimitedError extends AppError {
   readonly status = 429;
   constructor(
     message: string,
-    readonly retryAfterSeconds: number,
+    override readonly retryAfterSeconds: number,
   ) {
     super('rate_limited', message);
+  }
+}
+
+/** How long a client is asked to wait after a database outage: a pool reconnects within that. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * 503: the database did not answer: its connection was lost, it is restarting, or it is busy beyond the
+ * configured wait (storage/errors.ts `isDatabaseUnavailable` decides which driver errors these are).
+ * The request may be retried as it is. Whatever it wrote in a transaction was rolled back, unless the
+ * connection died just as the commit was acknowledged: then a retry finds the change (an identical
+ * push succeeds).
+ */
+export class DatabaseUnavailableError extends AppError {
+  readonly status = 503;
+  override readonly retryAfterSeconds = DATABASE_RETRY_AFTER_SECONDS;
+  constructor(cause?: unknown) {
+    super(
+      'database_unavailable',
+      'The database is not answering right now (its connection was lost, or it is restarting or overloaded). ' +
+        `Retry in ${DATABASE_RETRY_AFTER_SECONDS} seconds; if this persists, ask the operator to check the database server.`,
+    );
+    // Kept for the server log only: the driver's message never reaches a client.
+    if (cause !== undefined) this.cause = cause;
   }
 }
 

@@ -7,9 +7,16 @@ import {
   PostgresDialect,
   SqliteDialect,
   type MigrationProvider,
+  type PostgresCursor,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
   type SqliteDatabase,
 } from 'kysely';
 import pg from 'pg';
+import { DatabaseUnavailableError } from '../shared/errors.js';
+import { withUnavailableErrors } from './dialect-errors.js';
+import { isDatabaseUnavailable } from './errors.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 import { withSqliteMigrationLock } from './sqlite-migration-lock.js';
@@ -21,7 +28,7 @@ export interface Storage {
   dialect: Dialect;
   /** The SQLite file, or null on PostgreSQL. */
   sqliteFile: string | null;
-  /** Cheap round trip used by /readyz. */
+  /** Cheap round trip used by /readyz; rejects within {@link PING_TIMEOUT_MS} when there is no answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -32,34 +39,71 @@ export interface StorageOptions {
   dataDir: string;
   /** PostgreSQL pool size (default 10); a sync worker's own connection needs one. */
   maxConnections?: number;
+  /**
+   * How long a query waits for the database before failing with DatabaseUnavailableError (default
+   * {@link DEFAULT_DATABASE_TIMEOUT_MS}): on PostgreSQL to connect or to get a pooled connection, on
+   * SQLite for another connection's write lock (busy_timeout).
+   */
+  timeoutMs?: number;
 }
+
+export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
+/** /readyz must answer quickly whatever the database does: an orchestrator's probe has its own deadline. */
+export const PING_TIMEOUT_MS = 2_000;
 
 /** Open the database chosen by configuration. Does not migrate: call `migrateToLatest`. */
 export function openStorage(options: StorageOptions): Storage {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS;
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.maxConnections ?? 10 });
-    // An idle client losing its connection must not crash the process; the next query reconnects.
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.maxConnections ?? 10,
+      // Without it a request during a PostgreSQL restart (or with every connection busy) waits forever.
+      connectionTimeoutMillis: timeoutMs,
+    });
+    // An idle client losing its connection: pg-pool drops it and reports it here; the next query reconnects.
     pool.on('error', () => undefined);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    // A client checked out (inside a query or a transaction) has no listener of the pool's, and pg
+    // emits 'error' on it when its connection dies (pg_terminate_backend, a restart): unhandled, that
+    // ends the process. With this listener on every client the pool ever makes, the error reaches the
+    // query waiting on that client, the client is no longer queryable, and the pool discards it when
+    // it is released. 'connect' is emitted synchronously before a new client is handed out.
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
+    const db = new Kysely<Database>({
+      dialect: withUnavailableErrors(new PostgresDialect({ pool: discardingLostClients(pool) })),
+    });
+    // pg's own read timeout frees the client when the server stops answering mid-query (its types
+    // do not list the per-query setting yet).
+    const pingQuery: pg.QueryConfig & { query_timeout: number } = {
+      text: 'select 1',
+      query_timeout: PING_TIMEOUT_MS,
+    };
     return {
       db,
       dialect: 'postgres',
       sqliteFile: null,
-      ping: async () => {
-        await pool.query('select 1');
-      },
+      ping: () =>
+        withDeadline(
+          pool.query(pingQuery).then(() => undefined),
+          Math.min(PING_TIMEOUT_MS, timeoutMs),
+        ),
       close: () => db.destroy(),
     };
   }
   mkdirSync(options.dataDir, { recursive: true });
   const file = path.join(options.dataDir, 'charthouse.db');
   const sqlite = new SQLite(file);
-  // WAL lets readers run while a writer commits; busy_timeout makes a second writer wait, not fail.
+  // WAL lets readers run while a writer commits; busy_timeout makes a second writer wait, not fail at
+  // once (past it, SQLITE_BUSY becomes DatabaseUnavailableError).
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(timeoutMs))}`);
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({
+    dialect: withUnavailableErrors(new SqliteDialect({ database: withStatementCache(sqlite) })),
+  });
   return {
     db,
     dialect: 'sqlite',
@@ -69,6 +113,62 @@ export function openStorage(options: StorageOptions): Storage {
     },
     close: () => db.destroy(),
   };
+}
+
+/**
+ * The pool as Kysely uses it, except that a client whose connection was lost during a query goes back
+ * to the pool as broken, so the pool closes it instead of handing it to the next request. (The server's
+ * FATAL "terminating connection" reaches the query before the socket's end marks the client unusable;
+ * Kysely's plain `release()` in between would return a dead client to the idle list.)
+ */
+function discardingLostClients(pool: pg.Pool): PostgresPool {
+  return {
+    connect: async () => new DiscardingClient(await pool.connect()),
+    end: () => pool.end(),
+  };
+}
+
+class DiscardingClient implements PostgresPoolClient {
+  private lost: Error | undefined;
+
+  constructor(private readonly client: pg.PoolClient) {}
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(
+    sql: string | PostgresCursor<R>,
+    parameters?: ReadonlyArray<unknown>,
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    // The dialect is configured without a cursor class, so Kysely only ever sends SQL text.
+    if (typeof sql !== 'string') throw new Error('streaming queries are not configured');
+    return this.client.query(sql, parameters === undefined ? [] : [...parameters]).then(
+      (result) => result as unknown as PostgresQueryResult<R>,
+      (err: unknown) => {
+        if (isDatabaseUnavailable(err)) this.lost = err instanceof Error ? err : new Error(String(err));
+        throw err;
+      },
+    );
+  }
+
+  release(): void {
+    this.client.release(this.lost);
+  }
+}
+
+/**
+ * `work`, or a DatabaseUnavailableError once `ms` have passed without an answer. The work itself is
+ * not cancelled (its own timeouts end it); its late failure is ignored.
+ */
+function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DatabaseUnavailableError(new Error(`no answer within ${ms} ms`))),
+      ms,
+    );
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** Prepared statements kept per connection; the application has fewer distinct queries than this. */

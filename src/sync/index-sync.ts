@@ -1,7 +1,7 @@
 import { MessageChannel, Worker, type MessagePort, type WorkerOptions } from 'node:worker_threads';
 import type { NewChartVersion } from '../catalog/chart-version.repository.js';
 import type { SyncWarning } from '../protocol/helm/chart-version.js';
-import { AppError, UpstreamError, type UpstreamFailure } from '../shared/errors.js';
+import { AppError, DatabaseUnavailableError, UpstreamError, type UpstreamFailure } from '../shared/errors.js';
 import type { StorageOptions } from '../storage/database.js';
 import type { CommitRequest, SyncOutcome } from './catalog-commit.js';
 
@@ -86,6 +86,9 @@ class WorkerReportedError extends AppError {
 export function failureToError(reply: JobFailure): Error {
   if (reply.internal !== null) return new Error(reply.internal);
   if (reply.failure !== null) return new UpstreamError(reply.failure as UpstreamFailure, reply.message);
+  // The writer's own connection lost its database: the same error as on this thread, so the run
+  // records it alike and callers can tell an outage from a broken index.
+  if (reply.code === 'database_unavailable') return new DatabaseUnavailableError();
   return new WorkerReportedError(reply.code, reply.message);
 }
 

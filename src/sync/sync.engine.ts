@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ChartVersionRepository } from '../catalog/chart-version.repository.js';
 import { registryConnection } from '../registries/registry.connection.js';
-import { AppError } from '../shared/errors.js';
+import { AppError, DatabaseUnavailableError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { Storage, StorageOptions } from '../storage/database.js';
@@ -45,6 +46,8 @@ export interface SyncObservation {
 }
 
 const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
+/** Waits between attempts to record a failed sync while the database is unavailable (about 30 s in all). */
+const RECORD_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 15_000];
 /** Retry a failing registry after 1, 2, 4, … minutes, never later than its own interval. */
 const BACKOFF_BASE_MS = 60_000;
 
@@ -92,24 +95,43 @@ export class SyncEngine {
       if (!acquired) this.inFlight.delete(row.id);
     }
     if (!acquired) return null;
-    await this.o.leases.markSyncing(row.id, this.owner);
-    const run = await this.o.runs.start(row.id, trigger, now);
+    let run: SyncRun;
+    try {
+      await this.o.leases.markSyncing(row.id, this.owner);
+      run = await this.o.runs.start(row.id, trigger, now);
+    } catch (err) {
+      // The database failed between taking the lease and opening the run: give both back, or this
+      // process would skip the registry for good (in flight) and others until the lease expires.
+      this.inFlight.delete(row.id);
+      await this.releaseLease(row.id);
+      throw err;
+    }
     const done = this.execute(row, run).finally(async () => {
       this.inFlight.delete(row.id);
-      // Never let a failed release reject `done`: nobody awaits a manual sync, and an unhandled
-      // rejection would end the process. An unreleased lease simply expires.
-      await this.o.leases.release(row.id, this.owner).catch((err: unknown) => {
-        this.o.logger.warn({ err, registry: row.id }, 'could not release the sync lease');
-      });
+      await this.releaseLease(row.id);
     });
     return { run, done };
+  }
+
+  /**
+   * Never rejects: nobody awaits a manual sync's `done`, and an unhandled rejection would end the
+   * process. An unreleased lease simply expires.
+   */
+  private async releaseLease(registryId: string): Promise<void> {
+    await this.o.leases.release(registryId, this.owner).catch((err: unknown) => {
+      this.o.logger.warn({ err, registry: registryId }, 'could not release the sync lease');
+    });
   }
 
   private async execute(row: SyncableRegistryRow, run: SyncRun): Promise<void> {
     const started = Date.now();
     const log = this.o.logger.child({ registry: row.id, run: run.id });
     const renew = setInterval(() => {
-      void this.o.leases.renew(row.id, this.owner, this.leaseTtlMs, new Date());
+      // A failed renewal (the database away for a moment) is retried at the next tick; a rejection
+      // left unhandled here would end the process.
+      this.o.leases.renew(row.id, this.owner, this.leaseTtlMs, new Date()).catch((err: unknown) => {
+        log.warn({ err }, 'could not renew the sync lease');
+      });
     }, this.leaseTtlMs / 3);
     renew.unref();
     try {
@@ -136,9 +158,9 @@ export class SyncEngine {
         updated: 0,
         removed: 0,
       });
-      await this.recordFailure(row, run, known ? err.code : 'internal_error', message).catch(
+      await this.recordFailureRetrying(row, run, known ? err.code : 'internal_error', message).catch(
         (recordErr: unknown) => {
-          // The database itself is failing: the run stays `running` until failStale closes it.
+          // The database stayed away: the run stays `running` until failStale closes it.
           log.error({ err: recordErr }, 'could not record the failed sync');
         },
       );
@@ -260,6 +282,28 @@ export class SyncEngine {
   private store(): CommitStore {
     const { storage, versions, runs, leases } = this.o;
     return { storage, versions, runs, leases, owner: this.owner };
+  }
+
+  /**
+   * A sync that failed because the database went away usually cannot record that at once either:
+   * try again for a while (the pool reconnects as soon as the server is back), so the run ends
+   * `failed` with its reason instead of staying `running` until its lease expires.
+   */
+  private async recordFailureRetrying(
+    row: SyncableRegistryRow,
+    run: SyncRun,
+    code: string,
+    message: string,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this.recordFailure(row, run, code, message);
+      } catch (err) {
+        const delay = RECORD_RETRY_DELAYS_MS[attempt];
+        if (!(err instanceof DatabaseUnavailableError) || delay === undefined) throw err;
+        await sleep(delay);
+      }
+    }
   }
 
   private async recordFailure(

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,13 +34,14 @@ export interface TestServer {
 
 /**
  * Start the real server on a random port over a fresh database (SQLite file in a temp folder, or a
- * new PostgreSQL database), exactly as `charthouse serve` wires it. Private endpoints are allowed
+ * new PostgreSQL database unless `env` names one), exactly as `charthouse serve` wires it. Private endpoints are allowed
  * because every upstream in the tests listens on 127.0.0.1.
  */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'charthouse-test-'));
   let pg: TestDatabase | undefined;
-  if (TEST_DB === 'postgres') pg = await createTestDatabase();
+  // A test that brings its own database (its own PostgreSQL cluster) names it in `env`.
+  if (TEST_DB === 'postgres' && env.CHARTHOUSE_DATABASE_URL === undefined) pg = await createTestDatabase();
   const config = loadConfig({
     CHARTHOUSE_PORT: '0',
     CHARTHOUSE_HOST: '127.0.0.1',
@@ -84,6 +86,98 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const login = await api<{ token: string }>('POST', '/api/v1/auth/login', { token: null, body: ADMIN });
   if (login.status !== 200)
     throw new Error(`admin login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  server.adminToken = login.body.token;
+  return server;
+}
+
+/** `charthouse serve` in a process of its own (see {@link startServerProcess}). */
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** A session token for the bootstrap system administrator. */
+  adminToken: string;
+  api: TestServer['api'];
+  /** The last lines of its log and of its stderr, for failure messages. */
+  output(): string;
+  /** SIGTERM (a clean shutdown), SIGKILL after 10 s. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+/**
+ * `charthouse serve` from the sources in a child process, for tests where the question is whether the
+ * process survives (an unhandled 'error' ends it, as in production, instead of being caught by the test
+ * runner). Same settings as {@link startTestServer}; `env` must name the database
+ * (CHARTHOUSE_DATABASE_URL) or a data folder of the caller's.
+ */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      CHARTHOUSE_PORT: '0',
+      CHARTHOUSE_HOST: '127.0.0.1',
+      CHARTHOUSE_ADMIN_PASSWORD: ADMIN.password,
+      CHARTHOUSE_ALLOW_PRIVATE_ENDPOINTS: 'true',
+      CHARTHOUSE_LOG_LEVEL: 'info',
+      CHARTHOUSE_LOGIN_RATE_LIMIT: '1000',
+      CHARTHOUSE_SYNC_SCHEDULER: 'false',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The log's last lines, and everything on stderr (where an uncaught error's stack goes).
+  const lines: string[] = [];
+  const errors: string[] = [];
+  const keep = (into: string[], max: number) => (chunk: Buffer) => {
+    into.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    if (into.length > max) into.splice(0, into.length - max);
+  };
+  child.stderr?.on('data', keep(errors, 100));
+  const keepLog = keep(lines, 20);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out: string | null = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      keepLog(chunk);
+      if (out === null) return;
+      out += chunk.toString('utf8');
+      const match = /"address":"(http:\/\/[^"]+)"/.exec(out);
+      if (match?.[1]) {
+        out = null;
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`serve exited with ${code}: ${[...lines, ...errors].join('\n')}`)),
+    );
+  });
+  let stopped = false;
+  const server: ServerProcess = {
+    url,
+    child,
+    adminToken: '',
+    api: apiClient(url, () => server.adminToken),
+    output: () => `${lines.join('\n')}\nstderr:\n${errors.join('\n')}`,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+  const login = await server.api<{ token: string }>('POST', '/api/v1/auth/login', {
+    token: null,
+    body: ADMIN,
+  });
+  if (login.status !== 200) {
+    await server.stop();
+    throw new Error(`admin login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  }
   server.adminToken = login.body.token;
   return server;
 }

@@ -21,7 +21,10 @@ export type DistributionErrorCode =
   | 'UNSUPPORTED'
   | 'TOOMANYREQUESTS'
   | 'TAG_INVALID'
-  | 'RANGE_INVALID';
+  | 'RANGE_INVALID'
+  // Not in the OCI spec's list (which has no code for a server-side outage), but distribution's own
+  // errcode registry answers 503 with it, and clients print it as "service unavailable".
+  | 'UNAVAILABLE';
 
 export class DistributionError extends Error {
   constructor(
