@@ -1,9 +1,7 @@
 import { useId, useState } from 'react';
 import type { ChartSummary } from '../../../src/client/api-client.js';
 import { useChart } from '../charts/chart-queries';
-import { Button } from '../ui/Button';
-import { describeError } from '../ui/describe-error';
-import { Dialog } from '../ui/Dialog';
+import { ConfirmDialog } from '../ui/ConfirmDialog';
 import { useDeleteChartVersion } from './hosted-queries';
 
 interface DeleteVersionDialogProps {
@@ -24,56 +22,41 @@ export function DeleteVersionDialog({ tenant, chart, onClose, onDeleted }: Delet
   const versionId = useId();
   const versions = detail.data?.versions.map((v) => v.version) ?? [chart.latestVersion];
 
-  const confirm = () => {
-    if (remove.isPending) return;
-    remove.mutate({ chart: chart.name, version }, { onSuccess: () => onDeleted(chart.name, version) });
-  };
-
   return (
-    <Dialog title="Delete chart version" onClose={onClose}>
-      <div className="dialog-body">
-        {remove.isError && (
-          <div className="alert alert-error" role="alert">
-            <div className="alert-body">
-              <strong>The version was not deleted</strong>
-              <p>{describeError(remove.error)}</p>
-            </div>
-          </div>
-        )}
-        <p className="confirm-text">
-          Delete a version of <strong className="break-anywhere">{chart.name}</strong> from the hosted
-          registry?
-        </p>
-        <div className="field">
-          <label htmlFor={versionId} className="field-label">
-            Version
-          </label>
-          <select
-            id={versionId}
-            value={version}
-            disabled={remove.isPending}
-            onChange={(e) => setVersion(e.currentTarget.value)}
-          >
-            {versions.map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
-          </select>
-        </div>
-        <p>
-          helm clients can no longer pull it, over either protocol, and cluster profiles that use it must move
-          to another version. This cannot be undone.
-        </p>
+    <ConfirmDialog
+      title="Delete chart version"
+      confirmLabel={`Delete version ${version}`}
+      busy={remove.isPending}
+      failure={remove.isError ? { title: 'The version was not deleted', error: remove.error } : null}
+      onConfirm={() =>
+        remove.mutate({ chart: chart.name, version }, { onSuccess: () => onDeleted(chart.name, version) })
+      }
+      onClose={onClose}
+    >
+      <p className="confirm-text">
+        Delete a version of <strong className="break-anywhere">{chart.name}</strong> from the hosted registry?
+      </p>
+      <div className="field">
+        <label htmlFor={versionId} className="field-label">
+          Version
+        </label>
+        <select
+          id={versionId}
+          value={version}
+          disabled={remove.isPending}
+          onChange={(e) => setVersion(e.currentTarget.value)}
+        >
+          {versions.map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+        </select>
       </div>
-      <div className="dialog-footer">
-        <Button onClick={onClose} data-autofocus>
-          Cancel
-        </Button>
-        <Button variant="danger" busy={remove.isPending} onClick={confirm}>
-          Delete version {version}
-        </Button>
-      </div>
-    </Dialog>
+      <p>
+        helm clients can no longer pull it, over either protocol, and cluster profiles that use it must move
+        to another version. This cannot be undone.
+      </p>
+    </ConfirmDialog>
   );
 }
