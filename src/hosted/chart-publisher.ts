@@ -3,11 +3,8 @@ import type { Kysely } from 'kysely';
 import type { BlobInfo, BlobStore } from '../blobs/blob-store.js';
 import type { ChartFilesRepository } from '../catalog/chart-files.repository.js';
 import type { ChartVersionRepository } from '../catalog/chart-version.repository.js';
-import { readChartFiles, invalidArchive, type ChartFiles } from '../protocol/helm/chart-archive.js';
-import { CHART_YAML_MAX_DEPTH, parseChartYaml, type ChartMetadata } from '../protocol/helm/chart-metadata.js';
-import { normalizeIndex } from '../protocol/helm/chart-version.js';
-import { loadHelmYaml } from '../protocol/helm/safe-yaml.js';
-import { parseChartVersion } from '../protocol/helm/semver-sort.js';
+import { invalidArchive, type ChartFiles } from '../protocol/helm/chart-archive.js';
+import type { ChartMetadata } from '../protocol/helm/chart-metadata.js';
 import {
   helmConfigBytes,
   helmConfigMismatch,
@@ -17,25 +14,24 @@ import {
   sha256Digest,
 } from '../protocol/oci/helm-artifact.js';
 import { OCI_MANIFEST_MEDIA_TYPE } from '../protocol/oci/media-types.js';
-import { isRepositoryName, versionToTag } from '../protocol/oci/reference.js';
+import { versionToTag } from '../protocol/oci/reference.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../shared/errors.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import type { Database } from '../storage/schema.js';
-import { toCatalogRow } from '../sync/catalog-row.js';
+import {
+  catalogRow,
+  chartFileName,
+  chartRepository,
+  checkProvenance,
+  DEFAULT_HOSTED_LIMITS,
+  provenanceSubject,
+  readChart,
+  versionExists,
+  type ChartSubmission,
+  type HostedLimits,
+} from './chart-submission.js';
 import type { Db, HostedChartRow, HostedRegistryState, HostedRepository } from './hosted.repository.js';
 import type { OciRepository } from './oci.repository.js';
-
-/** Limits of what a hosted registry accepts (SPEC §2; research/perf-security.md C). */
-export interface HostedLimits {
-  /** A chart archive, compressed (Helm's loader and ChartMuseum allow 10-20 MiB). */
-  maxChartBytes: number;
-  maxProvenanceBytes: number;
-}
-
-export const DEFAULT_HOSTED_LIMITS: Readonly<HostedLimits> = {
-  maxChartBytes: 10 * 1024 * 1024,
-  maxProvenanceBytes: 64 * 1024,
-};
 
 /** A Helm config is Chart.yaml's metadata as JSON (a few KiB); one far larger is not a config. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -58,24 +54,6 @@ export interface ChartManifest {
  */
 type ManifestMatch = 'identical' | 'same-content' | 'none';
 
-/** A chart version as it reaches the store: from the ChartMuseum API, or tagged over OCI. */
-interface ChartSubmission {
-  meta: ChartMetadata;
-  chartYaml: Record<string, unknown>;
-  files: ChartFiles;
-  chart: BlobInfo;
-  provenance: BlobInfo | null;
-  config: BlobInfo | null;
-  manifest: { repository: string; tag: string; digest: string; mediaType: string; bytes: Buffer } | null;
-  /**
-   * Replace an existing version with other content (tenant admins; ChartMuseum's `?force`). OCI has no
-   * such flag: a version pushed over OCI is deleted first, then pushed again.
-   */
-  force: boolean;
-  /** How it came: an archive (ChartMuseum API, console, CLI) or a tagged OCI manifest. */
-  via: 'archive' | 'oci';
-}
-
 /** What happened to a chart version, for the server's metrics. */
 export type ChartChange =
   { kind: 'push'; via: 'archive' | 'oci'; outcome: PublishedChart['outcome'] } | { kind: 'delete' };
@@ -88,14 +66,6 @@ export interface PublishedChart {
   manifestDigest: string | null;
   outcome: 'created' | 'unchanged' | 'replaced';
 }
-
-/** The OCI repository of a chart in a hosted registry: `<tenant>/<chart>`, or null if OCI cannot name it. */
-export function chartRepository(slug: string, chartName: string): string | null {
-  const name = `${slug}/${chartName}`;
-  return isRepositoryName(name) ? name : null;
-}
-
-export const chartFileName = (name: string, version: string): string => `${name}-${version}.tgz`;
 
 /**
  * The one write path of hosted chart versions, whichever protocol brings them: verifies the archive
@@ -236,16 +206,7 @@ export class ChartPublisher {
    * one the signed statement names. Served as `<chart>.tgz.prov`; the OCI manifest stays as pushed.
    */
   async attachProvenance(registry: HostedRegistryState, text: Buffer, force: boolean): Promise<void> {
-    const body = text.toString('utf8');
-    const name = /\nname: ['"]?([^\s'"]+)/.exec(body)?.[1];
-    const version = /\nversion: ['"]?([^\s'"]+)/.exec(body)?.[1];
-    if (!body.startsWith(PGP_SIGNED) || name === undefined || version === undefined) {
-      throw new InvalidRequestError(
-        'The provenance file is not a clear-signed statement naming a chart and version (helm package --sign writes one).',
-        undefined,
-        'invalid_provenance',
-      );
-    }
+    const { name, version } = provenanceSubject(text);
     const existing = await this.repo.chart(this.db, registry.id, name, version);
     if (!existing) throw new NotFoundError('Chart version', `${name} ${version}`);
     checkProvenance(text, { name, version } as ChartMetadata, this.limits);
@@ -523,79 +484,4 @@ export class ChartPublisher {
     for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
     return Buffer.concat(chunks);
   }
-}
-
-function versionExists(name: string, version: string, via: ChartSubmission['via']): ConflictError {
-  return new ConflictError(
-    'chart_version_exists',
-    via === 'oci'
-      ? `${name} ${version} exists already with another manifest, and versions are immutable: push a new version, or delete the version as a tenant administrator, then push it again.`
-      : `${name} ${version} exists already with other content, and versions are immutable: push a new version, or overwrite it as a tenant administrator (?force).`,
-  );
-}
-
-async function readChart(
-  archive: Buffer,
-): Promise<{ files: ChartFiles; meta: ChartMetadata; chartYaml: Record<string, unknown> }> {
-  const files = await readChartFiles(archive);
-  const meta = parseChartYaml(files.chartYaml);
-  // SPEC §2: SemVer 2 exactly. Helm's loader takes `v1.2` too, but OCI tags and helm's tag listing
-  // only know strict versions, and one store serves both.
-  const parsed = parseChartVersion(meta.version);
-  if (!parsed.ok || !parsed.version.strict) {
-    throw invalidArchive(
-      `Chart.yaml's version "${meta.version.slice(0, 100)}" is not SemVer 2 (MAJOR.MINOR.PATCH, no "v", no leading zeros).`,
-    );
-  }
-  // The same text parseChartYaml just accepted (so no anchors, bounded depth), as raw fields for the catalog.
-  const chartYaml = loadHelmYaml(files.chartYaml.replace(/^\uFEFF/, ''), CHART_YAML_MAX_DEPTH) as Record<
-    string,
-    unknown
-  >;
-  return { files, meta, chartYaml };
-}
-
-const PGP_SIGNED = '-----BEGIN PGP SIGNED MESSAGE-----';
-
-/** A provenance file is a clear-signed message naming this chart and version (ChartMuseum's check). */
-function checkProvenance(text: Buffer, meta: ChartMetadata, limits: Readonly<HostedLimits>): void {
-  if (text.length > limits.maxProvenanceBytes) {
-    throw new InvalidRequestError(
-      `The provenance file is larger than ${limits.maxProvenanceBytes} bytes.`,
-      undefined,
-      'invalid_provenance',
-    );
-  }
-  const body = text.toString('utf8');
-  const names = new RegExp(`\\nname: ['"]?${escapeRegExp(meta.name)}['"]?\\r?\\n`).test(body);
-  const versions = new RegExp(`\\nversion: ['"]?${escapeRegExp(meta.version)}['"]?\\r?\\n`).test(body);
-  if (!body.startsWith(PGP_SIGNED) || !names || !versions) {
-    throw new InvalidRequestError(
-      `The provenance file is not a clear-signed statement for ${meta.name} ${meta.version} (helm package --sign writes one).`,
-      undefined,
-      'invalid_provenance',
-    );
-  }
-}
-
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** The catalog row of a chart version, normalized exactly as a synced index entry would be. */
-function catalogRow(publicUrl: string, slug: string, c: ChartSubmission) {
-  const { name, version } = c.meta;
-  const entry: Record<string, unknown> = {
-    ...c.chartYaml,
-    urls: [`charts/${chartFileName(name, version)}`],
-    digest: c.chart.digest.slice('sha256:'.length),
-  };
-  const normalized = normalizeIndex(
-    { apiVersion: 'v1', entries: new Map([[name, [entry]]]), chartCount: 1, versionCount: 1, warnings: [] },
-    new URL(`${publicUrl.replace(/\/+$/, '')}/helm/${slug}`),
-  );
-  const record = normalized.versions[0];
-  if (record === undefined) {
-    const reason = normalized.warnings[0]?.message ?? 'Chart.yaml is not valid.';
-    throw invalidArchive(reason);
-  }
-  return toCatalogRow(record);
 }
