@@ -6,6 +6,7 @@ import { Button } from '../ui/Button';
 import { ErrorMessage } from '../ui/ErrorMessage';
 import { Loading } from '../ui/Loading';
 import { Notice } from '../ui/Notice';
+import { ActionTable } from '../ui/ActionTable';
 import { Truncate } from '../ui/Truncate';
 import { CreateTokenForm } from './CreateTokenForm';
 import { NewTokenPanel } from './NewTokenPanel';
@@ -63,47 +64,35 @@ export function ApiTokensPage() {
       ) : tokens.data.items.length === 0 ? (
         <p className="empty">No API tokens yet.</p>
       ) : (
-        <div className="table-scroll" tabIndex={0} role="region" aria-label="API tokens">
-          <table className="data-table">
-            <caption className="visually-hidden">Your API tokens</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.data.items.map((t) => (
-                <tr key={t.id}>
-                  <th scope="row">
-                    <Truncate text={t.name} />
-                  </th>
-                  <td>{formatDate(t.createdAt)}</td>
-                  <td>{t.lastUsedAt ? formatDate(t.lastUsedAt) : 'never'}</td>
-                  <td>{t.expiresAt ? formatDate(t.expiresAt) : 'never'}</td>
-                  <td className="cell-actions">
-                    <Button
-                      className="btn-small"
-                      variant="ghost"
-                      onClick={() => {
-                        setMessage(null);
-                        setRevoking(t);
-                      }}
-                      aria-label={`Revoke ${t.name}`}
-                    >
-                      Revoke
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ActionTable
+          label="API tokens"
+          caption="Your API tokens"
+          columns={['Name', 'Created', 'Last used', 'Expires']}
+        >
+          {tokens.data.items.map((t) => (
+            <tr key={t.id}>
+              <th scope="row">
+                <Truncate text={t.name} />
+              </th>
+              <td>{formatDate(t.createdAt)}</td>
+              <td>{t.lastUsedAt ? formatDate(t.lastUsedAt) : 'never'}</td>
+              <td>{t.expiresAt ? formatDate(t.expiresAt) : 'never'}</td>
+              <td className="cell-actions">
+                <Button
+                  className="btn-small"
+                  variant="ghost"
+                  onClick={() => {
+                    setMessage(null);
+                    setRevoking(t);
+                  }}
+                  aria-label={`Revoke ${t.name}`}
+                >
+                  Revoke
+                </Button>
+              </td>
+            </tr>
+          ))}
+        </ActionTable>
       )}
       {revoking && (
         <RevokeTokenDialog

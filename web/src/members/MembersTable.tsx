@@ -1,6 +1,7 @@
 import type { MemberView } from '../../../src/client/api-client.js';
 import { formatDate } from '../registries/registry-format';
 import { Button } from '../ui/Button';
+import { ActionTable } from '../ui/ActionTable';
 import { Truncate } from '../ui/Truncate';
 
 interface MembersTableProps {
@@ -28,60 +29,43 @@ export function MembersTable({
   onRemove,
 }: MembersTableProps) {
   return (
-    <div className="table-scroll" tabIndex={0} role="region" aria-label="Members">
-      <table className="data-table">
-        <caption className="visually-hidden">Members of {tenant}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Username</th>
-            <th scope="col">Role</th>
-            <th scope="col">Added</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {members.map((m) => (
-            <tr key={m.username}>
-              <th scope="row">
-                <Truncate text={m.username} />
-              </th>
-              <td>
-                {canManage ? (
-                  <select
-                    aria-label={`Role of ${m.username}`}
-                    value={m.role}
-                    disabled={saving !== null}
-                    aria-busy={saving === m.username || undefined}
-                    onChange={(e) =>
-                      onRole(m.username, e.currentTarget.value === 'admin' ? 'admin' : 'member')
-                    }
-                  >
-                    <option value="admin">{roleLabel('admin')}</option>
-                    <option value="member">{roleLabel('member')}</option>
-                  </select>
-                ) : (
-                  roleLabel(m.role)
-                )}
-              </td>
-              <td>{formatDate(m.createdAt)}</td>
-              <td className="cell-actions">
-                {(canManage || m.username === me) && (
-                  <Button
-                    className="btn-small"
-                    variant="ghost"
-                    onClick={() => onRemove(m.username)}
-                    aria-label={m.username === me ? `Leave ${tenant}` : `Remove ${m.username}`}
-                  >
-                    {m.username === me ? 'Leave' : 'Remove'}
-                  </Button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <ActionTable label="Members" caption={`Members of ${tenant}`} columns={['Username', 'Role', 'Added']}>
+      {members.map((m) => (
+        <tr key={m.username}>
+          <th scope="row">
+            <Truncate text={m.username} />
+          </th>
+          <td>
+            {canManage ? (
+              <select
+                aria-label={`Role of ${m.username}`}
+                value={m.role}
+                disabled={saving !== null}
+                aria-busy={saving === m.username || undefined}
+                onChange={(e) => onRole(m.username, e.currentTarget.value === 'admin' ? 'admin' : 'member')}
+              >
+                <option value="admin">{roleLabel('admin')}</option>
+                <option value="member">{roleLabel('member')}</option>
+              </select>
+            ) : (
+              roleLabel(m.role)
+            )}
+          </td>
+          <td>{formatDate(m.createdAt)}</td>
+          <td className="cell-actions">
+            {(canManage || m.username === me) && (
+              <Button
+                className="btn-small"
+                variant="ghost"
+                onClick={() => onRemove(m.username)}
+                aria-label={m.username === me ? `Leave ${tenant}` : `Remove ${m.username}`}
+              >
+                {m.username === me ? 'Leave' : 'Remove'}
+              </Button>
+            )}
+          </td>
+        </tr>
+      ))}
+    </ActionTable>
   );
 }
