@@ -75,22 +75,10 @@ export interface HelmRegistriesTable {
   version_count: number;
   created_at: string;
   updated_at: string;
-  // Sync state (migration 2026-11-21T01-00-catalog). Optional in this type only so that inserts written
-  // before these columns existed still compile: every one has a SQL default (NULL or 0).
-  /** Validators of the last fetched index.yaml, for the next conditional GET. */
-  sync_etag?: string | null;
-  sync_last_modified?: string | null;
-  /** SHA-256 (hex) of the last index body committed, so an unchanged body costs no writes. */
-  sync_content_digest?: string | null;
-  /** Who may sync this registry until `lease_expires_at` (see sync/sync-lease.repository.ts). */
-  lease_owner?: string | null;
-  lease_expires_at?: string | null;
-  next_sync_at?: string | null;
-  /** Consecutive failed syncs, for the retry backoff. */
-  failure_count?: number;
+  // Added by migration 2026-11-21T01-00-catalog. Optional in this type only so that inserts written
+  // before the column existed still compile: it has a SQL default (NULL). A sync's runtime state that
+  // once sat beside it lives in registry_sync_state (migration 2026-12-05T01-00-jobs).
   /** Per-registry override of the index size limit, in bytes. */
-  /** OCI only: tags found not to be charts, as `oci-sync.ts` encodes them. */
-  oci_skipped_tags?: string | null;
   max_index_bytes?: number | null;
   // Hosted registries (migration 2026-11-21T07-00-hosted); optional for the same reason as above.
   /** 1 when anonymous clients may pull from this hosted registry. */
@@ -239,6 +227,49 @@ export interface HostedUploadPartsTable {
   size: number | string;
 }
 
+/**
+ * What the sync engine learns about a registry, apart from its settings (registries/): written only
+ * by sync/sync-state.repository.ts. One row per synced registry, created by its first sync.
+ */
+export interface RegistrySyncStateTable {
+  registry_id: string;
+  /** Validators of the last fetched index.yaml, for the next conditional GET. */
+  etag: string | null;
+  last_modified: string | null;
+  /** SHA-256 (hex) of the last index body committed, so an unchanged body costs no writes. */
+  content_digest: string | null;
+  /** OCI only: tags found not to be charts, as `oci-sync.ts` encodes them. */
+  oci_skipped_tags: string | null;
+  /** Consecutive failed syncs, for the retry backoff. */
+  failure_count: number;
+  next_sync_at: string | null;
+}
+
+/** A server process, alive while `heartbeat_at` is recent (jobs/job-worker.repository.ts). */
+export interface JobWorkersTable {
+  id: string;
+  host: string;
+  pid: number;
+  started_at: string;
+  heartbeat_at: string;
+}
+
+/** Who runs a job now (jobs/job-lease.repository.ts): held while the owner's heartbeat is fresh. */
+export interface JobLeasesTable {
+  key: string;
+  kind: string;
+  owner: string;
+  acquired_at: string;
+}
+
+/** When a process-wide periodic job runs next (jobs/periodic-job.ts). */
+export interface JobScheduleTable {
+  key: string;
+  next_run_at: string;
+  failure_count: number;
+  last_error: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   tenants: TenantsTable;
@@ -248,6 +279,10 @@ export interface Database {
   helm_registries: HelmRegistriesTable;
   chart_versions: ChartVersionsTable;
   sync_runs: SyncRunsTable;
+  registry_sync_state: RegistrySyncStateTable;
+  job_workers: JobWorkersTable;
+  job_leases: JobLeasesTable;
+  job_schedule: JobScheduleTable;
   chart_files: ChartFilesTable;
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;

@@ -7,6 +7,7 @@ import * as dropChartNameIndex from './2026-11-21T05-00-drop-chart-name-index.js
 import * as blobs from './2026-11-21T06-00-blobs.js';
 import * as hosted from './2026-11-21T07-00-hosted.js';
 import * as invitations from './2026-12-05T00-00-invitations.js';
+import * as jobs from './2026-12-05T01-00-jobs.js';
 
 /** Every migration, by name; names sort in the order they must run. Append, never edit. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T06-00-blobs': blobs,
   '2026-11-21T07-00-hosted': hosted,
   '2026-12-05T00-00-invitations': invitations,
+  '2026-12-05T01-00-jobs': jobs,
 };

@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/schema.js';
+
+/** A lease as stored, and whether its owner's heartbeat is fresh. */
+export interface LeaseRow {
+  key: string;
+  owner: string;
+  acquiredAt: string;
+  live: boolean;
+}
+
+export interface TakeOptions {
+  /** Take it whoever holds it (an operator forcing a stuck job); the holder's commit then fails. */
+  force?: boolean;
+  /** A lease still naming `owner` was left behind by this very process (a release that failed). */
+  reclaimOwn?: boolean;
+}
+
+/**
+ * At most one holder per job key across every process sharing the database. A lease has no expiry of
+ * its own: it is held while its owner's heartbeat (job_workers) is newer than `freshSince`. Every
+ * change is one conditional statement whose row count says who won, so neither database needs a lock
+ * of its own; releasing is a delete that callers put in the transaction that records the job's result.
+ */
+export class JobLeaseRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Take `key` for `owner`: free (no row), held by a silent process, or forced. */
+  async take(
+    key: string,
+    kind: string,
+    owner: string,
+    now: Date,
+    freshSince: Date,
+    options: TakeOptions = {},
+  ): Promise<boolean> {
+    const acquiredAt = now.toISOString();
+    const inserted = await this.db
+      .insertInto('job_leases')
+      .values({ key, kind, owner, acquired_at: acquiredAt })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return true;
+    let q = this.db.updateTable('job_leases').set({ owner, acquired_at: acquiredAt }).where('key', '=', key);
+    if (!options.force) {
+      const fresh = freshSince.toISOString();
+      q = q.where((eb) =>
+        eb.or([
+          eb('owner', 'not in', eb.selectFrom('job_workers').select('id').where('heartbeat_at', '>=', fresh)),
+          ...(options.reclaimOwn ? [eb('owner', '=', owner)] : []),
+        ]),
+      );
+    }
+    const res = await q.executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Give `key` up if `owner` still holds it. Pass the transaction that records the job's result, so
+   * the result and the free lease appear together; false means the lease was taken over (the caller
+   * rolls back: the new holder's result wins).
+   */
+  async release(key: string, owner: string, executor: Kysely<Database> = this.db): Promise<boolean> {
+    const res = await executor
+      .deleteFrom('job_leases')
+      .where('key', '=', key)
+      .where('owner', '=', owner)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows) === 1;
+  }
+
+  /** Every lease of `owner` (a process shutting down). */
+  async releaseAll(owner: string): Promise<number> {
+    const res = await this.db.deleteFrom('job_leases').where('owner', '=', owner).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  /** The leases of one kind of job, each with whether its holder is alive. */
+  async list(kind: string, freshSince: Date): Promise<LeaseRow[]> {
+    const fresh = freshSince.toISOString();
+    const rows = await this.db
+      .selectFrom('job_leases as l')
+      .leftJoin('job_workers as w', 'w.id', 'l.owner')
+      .select(['l.key', 'l.owner', 'l.acquired_at', 'w.heartbeat_at'])
+      .where('l.kind', '=', kind)
+      .execute();
+    return rows.map((r) => ({
+      key: r.key,
+      owner: r.owner,
+      acquiredAt: r.acquired_at,
+      live: r.heartbeat_at !== null && r.heartbeat_at >= fresh,
+    }));
+  }
+}
