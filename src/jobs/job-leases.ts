@@ -1,5 +1,4 @@
 import { hostname } from 'node:os';
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { newId } from '../shared/ids.js';
 import type { Kysely } from 'kysely';
