@@ -40,13 +40,17 @@ export const MAX_STORED_WARNINGS = 1_000;
 
 export const INTERRUPTED_CODE = 'sync_interrupted';
 const INTERRUPTED_MESSAGE =
-  'The sync was interrupted: the server running it stopped before it finished. The catalog was left as it was; ' +
-  'the next sync starts over.';
+  'The sync was interrupted: the server running it stopped, or a forced sync took over, before it finished. ' +
+  'The catalog was left as it was; the next sync starts over.';
 
 /** The record of every sync: start, end, outcome, counts, warnings, error. */
 export class SyncRunRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /**
+   * Open a run. Call it holding the registry's lease: a run of the registry still `running` was left by
+   * a process that stopped (or was forced out), and is closed as interrupted first.
+   */
   async start(registryId: string, trigger: SyncTrigger, now: Date): Promise<SyncRun> {
     const row: Selectable<SyncRunsTable> = {
       id: newId(),
@@ -63,7 +67,15 @@ export class SyncRunRepository {
       error: null,
       error_code: null,
     };
-    await this.db.insertInto('sync_runs').values(row).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('sync_runs')
+        .set(interrupted(now))
+        .where('registry_id', '=', registryId)
+        .where('status', '=', 'running')
+        .execute();
+      await trx.insertInto('sync_runs').values(row).execute();
+    });
     return decode(row);
   }
 
@@ -124,28 +136,29 @@ export class SyncRunRepository {
   }
 
   /**
-   * Mark as failed the runs left `running` by a process that died: started before `startedBefore` and
-   * on a registry whose sync lease nobody holds any more (a live lease means its sync may still be
-   * running, however long it takes). Returns how many runs were closed.
+   * Mark as failed the runs left `running` by a process that stopped: started before `startedBefore`
+   * on a registry not in `syncing` (the registries whose sync lease a live process holds, from
+   * jobs/job-leases.ts survey). Returns how many runs were closed.
    */
-  async failStale(startedBefore: Date, now: Date): Promise<number> {
-    const at = now.toISOString();
-    const res = await this.db
+  async failStale(startedBefore: Date, syncing: readonly string[], now = new Date()): Promise<number> {
+    let q = this.db
       .updateTable('sync_runs')
-      .set({ status: 'failed', finished_at: at, error: INTERRUPTED_MESSAGE, error_code: INTERRUPTED_CODE })
+      .set(interrupted(now))
       .where('status', '=', 'running')
-      .where('started_at', '<', startedBefore.toISOString())
-      .where('registry_id', 'not in', (eb) =>
-        eb
-          .selectFrom('helm_registries')
-          .select('id')
-          .where('lease_owner', 'is not', null)
-          .where('lease_expires_at', '>=', at),
-      )
-      .executeTakeFirst();
+      .where('started_at', '<', startedBefore.toISOString());
+    if (syncing.length > 0) q = q.where('registry_id', 'not in', syncing);
+    const res = await q.executeTakeFirst();
     return Number(res.numUpdatedRows);
   }
 }
+
+const interrupted = (now: Date) =>
+  ({
+    status: 'failed',
+    finished_at: now.toISOString(),
+    error: INTERRUPTED_MESSAGE,
+    error_code: INTERRUPTED_CODE,
+  }) as const;
 
 function decode(row: Selectable<SyncRunsTable>): SyncRun {
   return { ...row, warnings: JSON.parse(row.warnings) as SyncWarning[] };

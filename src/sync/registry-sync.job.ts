@@ -1,0 +1,52 @@
+import type { DueJob, JobKind } from '../jobs/job-kind.js';
+import type { JobLeases } from '../jobs/job-leases.js';
+import type { SyncEngine } from './sync.engine.js';
+import type { SyncRunRepository } from './sync-run.repository.js';
+import type { SyncableRegistryRow, SyncStateRepository } from './sync-state.repository.js';
+
+/** The job kind, and the prefix of every registry sync's lease key. */
+export const REGISTRY_SYNC = 'registry-sync';
+
+export const syncLeaseKey = (registryId: string): string => `${REGISTRY_SYNC}:${registryId}`;
+const registryOf = (key: string): string => key.slice(REGISTRY_SYNC.length + 1);
+
+export interface RegistrySyncJobsOptions {
+  engine: SyncEngine;
+  state: SyncStateRepository;
+  runs: SyncRunRepository;
+  leases: JobLeases;
+}
+
+/**
+ * Scheduled registry syncs as a job kind: a registry is due when its (jittered, backed-off) next sync
+ * time has come, or at once when the process syncing it stopped (its lease abandoned), so an
+ * interrupted sync runs again within a minute of the crash, here or on another server.
+ */
+export class RegistrySyncJobs implements JobKind {
+  readonly name = REGISTRY_SYNC;
+  /** Syncs one process runs at a time: indexes are big, and parse and write compete for two cores. */
+  readonly concurrency = 2;
+
+  constructor(private readonly o: RegistrySyncJobsOptions) {}
+
+  /** Close the runs a stopped process left `running`: those of registries nobody is syncing now. */
+  async beforePass(now: Date): Promise<void> {
+    const { busy } = await this.o.leases.survey(REGISTRY_SYNC);
+    await this.o.runs.failStale(now, [...busy].map(registryOf));
+  }
+
+  async due(now: Date, limit: number): Promise<DueJob[]> {
+    const { busy, abandoned } = await this.o.leases.survey(REGISTRY_SYNC);
+    const interrupted = await this.o.state.syncable(abandoned.map(registryOf));
+    const scheduled = await this.o.state.dueForSync(now, limit, new Set([...busy].map(registryOf)));
+    const rows = new Map<string, SyncableRegistryRow>();
+    for (const row of [...interrupted, ...scheduled]) if (rows.size < limit) rows.set(row.id, row);
+    return [...rows.values()].map((row) => ({
+      key: syncLeaseKey(row.id),
+      run: async () => {
+        const started = await this.o.engine.begin(row, 'schedule');
+        await started?.done;
+      },
+    }));
+  }
+}
