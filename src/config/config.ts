@@ -30,8 +30,8 @@ export interface Config {
   upstreamIdleTimeoutMs: number;
   apiBodyLimitBytes: number;
   syncScheduler: boolean;
-  syncLeaseSeconds: number;
-  syncTickSeconds: number;
+  jobsHeartbeatSeconds: number;
+  jobsTickSeconds: number;
 }
 
 type Kind = 'int' | 'string' | 'bool' | 'url' | 'level';
@@ -108,18 +108,19 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
   },
   { key: 'syncScheduler', env: 'CHARTHOUSE_SYNC_SCHEDULER', kind: 'bool', fallback: true },
   {
-    key: 'syncLeaseSeconds',
-    env: 'CHARTHOUSE_SYNC_LEASE_SECONDS',
+    // A process that misses three heartbeats is taken for dead and its jobs (syncs) are taken over.
+    key: 'jobsHeartbeatSeconds',
+    env: 'CHARTHOUSE_JOBS_HEARTBEAT_SECONDS',
     kind: 'int',
-    fallback: 300,
-    min: 2,
-    max: 86400,
+    fallback: 10,
+    min: 1,
+    max: 60,
   },
   {
-    key: 'syncTickSeconds',
-    env: 'CHARTHOUSE_SYNC_TICK_SECONDS',
+    key: 'jobsTickSeconds',
+    env: 'CHARTHOUSE_JOBS_TICK_SECONDS',
     kind: 'int',
-    fallback: 15,
+    fallback: 10,
     min: 1,
     max: 3600,
   },

@@ -80,3 +80,21 @@ export class PeriodicJob implements JobKind {
     }
   }
 }
+
+/** Forgets processes silent for a day (their job_workers rows); hourly. */
+export function workerPruneJob(o: {
+  leases: JobLeases;
+  schedule: JobScheduleRepository;
+  logger: Logger;
+}): PeriodicJob {
+  return new PeriodicJob({
+    name: 'job-workers-prune',
+    intervalMs: 60 * 60 * 1000,
+    leases: o.leases,
+    schedule: o.schedule,
+    work: async (now) => {
+      await o.leases.prune(now);
+    },
+    logger: o.logger,
+  });
+}
