@@ -349,11 +349,10 @@ if (TEST_DB === 'postgres') {
       server = await startServerProcess({
         CHARTHOUSE_DATABASE_URL: cluster.url.replace(/\/postgres$/, '/charthouse'),
         CHARTHOUSE_DATA_DIR: dir,
-        // The scheduler runs here (its passes fail while the database is down), and a short lease
-        // is renewed every ~0.7 s during the sync it starts.
+        // The scheduler runs here (its passes fail while the database is down); the lease of the sync
+        // it starts is held by this process's heartbeat, which resumes when the database is back.
         CHARTHOUSE_SYNC_SCHEDULER: 'true',
-        CHARTHOUSE_SYNC_TICK_SECONDS: '1',
-        CHARTHOUSE_SYNC_LEASE_SECONDS: '2',
+        CHARTHOUSE_JOBS_TICK_SECONDS: '1',
         CHARTHOUSE_UPSTREAM_TIMEOUT_MS: '300000',
         CHARTHOUSE_UPSTREAM_IDLE_TIMEOUT_MS: '300000',
       });

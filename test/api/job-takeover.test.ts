@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { startFixtureServer, type FixtureServer } from '../support/fixture-servers.js';
+import { eventually } from '../support/outage.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import {
+  startServerProcess,
+  startTestServer,
+  syncAndWait,
+  TEST_DB,
+  type ServerProcess,
+  type SyncRunBody,
+  type TestServer,
+} from '../support/server.js';
+
+const INDEX = `apiVersion: v1
+entries:
+  tiny:
+  - apiVersion: v2
+    name: tiny
+    version: 1.0.0
+    digest: ${'a'.repeat(64)}
+    urls: [charts/tiny-1.0.0.tgz]
+`;
+
+/** Answers index.yaml at once, or (while `hang` is set) never: the first request then waits forever. */
+function upstreamRoutes(state: { hang: boolean; requests: number; received: () => void }) {
+  return {
+    '/repo/index.yaml': (_req: IncomingMessage, res: ServerResponse) => {
+      state.requests += 1;
+      if (state.hang) {
+        res.writeHead(200, { 'content-type': 'text/yaml' });
+        res.write('apiVersion: v1\n');
+        state.received();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/yaml' }).end(INDEX);
+    },
+  };
+}
+
+/**
+ * "Sync now" right after a sync's end is visible: the lease is released in the transaction that records
+ * the run, so the next sync is always accepted (it used to answer 409 now and then).
+ */
+describe(`Sync now right after a finished sync (${TEST_DB})`, () => {
+  let server: TestServer;
+  let upstream: FixtureServer;
+  const state = { hang: false, requests: 0, received: () => undefined };
+
+  before(async () => {
+    upstream = await startFixtureServer(upstreamRoutes(state));
+    server = await startTestServer();
+    const add = await server.api('POST', '/api/v1/system/registries/helm', {
+      body: { name: 'tiny', endpoint: `${upstream.url}/repo` },
+    });
+    assert.equal(add.status, 201, JSON.stringify(add.body));
+  });
+  after(async () => {
+    await server?.close();
+    await upstream?.close();
+  });
+
+  it('accepts 50 syncs in a row, each sent the moment the previous one is seen finished', async () => {
+    const path = '/api/v1/system/registries/helm/tiny';
+    for (let round = 0; round < 50; round += 1) {
+      // syncAndWait fails unless Sync now answers 202.
+      const run = await syncAndWait(server, path, server.adminToken);
+      assert.ok(['succeeded', 'unchanged'].includes(run.status), `round ${round}: ${JSON.stringify(run)}`);
+    }
+    const runs = await server.api<{ items: SyncRunBody[] }>('GET', `${path}/syncs?limit=100`);
+    assert.equal(runs.body.items.length, 50);
+  });
+});
+
+/**
+ * Two servers on one PostgreSQL database, one killed (SIGKILL) in the middle of a sync: its lease is
+ * tied to its heartbeat, so the other server takes the registry over within a minute, without force.
+ */
+if (TEST_DB === 'postgres') {
+  describe('a sync taken over from a killed server (postgres)', () => {
+    let pg: TestDatabase;
+    let upstream: FixtureServer;
+    const dirs: string[] = [];
+    const servers: ServerProcess[] = [];
+    let received!: Promise<void>;
+    const state = { hang: true, requests: 0, received: () => undefined as void };
+
+    before(async () => {
+      received = new Promise<void>((resolve) => (state.received = resolve));
+      upstream = await startFixtureServer(upstreamRoutes(state));
+      pg = await createTestDatabase();
+    });
+    after(async () => {
+      for (const s of servers) await s.stop();
+      await upstream?.close();
+      await pg?.drop();
+      for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    });
+
+    async function serve(scheduler: boolean): Promise<ServerProcess> {
+      const dir = await mkdtemp(path.join(tmpdir(), 'charthouse-takeover-'));
+      dirs.push(dir);
+      const s = await startServerProcess({
+        CHARTHOUSE_DATABASE_URL: pg.url,
+        CHARTHOUSE_DATA_DIR: dir,
+        CHARTHOUSE_SYNC_SCHEDULER: String(scheduler),
+        CHARTHOUSE_UPSTREAM_TIMEOUT_MS: '600000',
+        CHARTHOUSE_UPSTREAM_IDLE_TIMEOUT_MS: '600000',
+      });
+      servers.push(s);
+      return s;
+    }
+
+    it('runs the interrupted sync again on the other server within 60 s', async () => {
+      const first = await serve(false);
+      const registry = '/api/v1/system/registries/helm/tiny';
+      const add = await first.api('POST', '/api/v1/system/registries/helm', {
+        body: { name: 'tiny', endpoint: `${upstream.url}/repo` },
+      });
+      assert.equal(add.status, 201, JSON.stringify(add.body));
+      const started = await first.api<{ run: SyncRunBody }>('POST', `${registry}/sync`);
+      assert.equal(started.status, 202);
+      await received; // the first server's sync is in its fetch, holding the lease
+
+      // The second server schedules syncs (default heartbeat and tick): while the first is alive its
+      // lease holds, so the registry is not synced twice.
+      const second = await serve(true);
+      const alive = await second.api<{ items: SyncRunBody[] }>('GET', `${registry}/syncs`);
+      assert.deepEqual(
+        alive.body.items.map((r) => r.status),
+        ['running'],
+      );
+
+      state.hang = false;
+      first.child.kill('SIGKILL');
+      await new Promise((resolve) => first.child.once('exit', resolve));
+      const killedAt = Date.now();
+      let runs: SyncRunBody[] = [];
+      await eventually(
+        'the second server syncs the registry',
+        async () => {
+          runs = (await second.api<{ items: SyncRunBody[] }>('GET', `${registry}/syncs`)).body.items;
+          return runs.some((r) => r.status === 'succeeded');
+        },
+        60_000,
+      );
+      const tookOver = Date.now() - killedAt;
+      const interrupted = runs.find((r) => r.id === started.body.run.id);
+      assert.equal(interrupted?.status, 'failed', JSON.stringify(runs));
+      assert.equal(interrupted?.errorCode, 'sync_interrupted');
+      const resumed = runs.find((r) => r.status === 'succeeded');
+      assert.equal(resumed?.trigger, 'schedule');
+      assert.ok(
+        Date.parse(resumed.startedAt) >= killedAt - 1_000,
+        'not started while the first server lived',
+      );
+      assert.equal(state.requests, 2, 'one hung fetch, one completed');
+      const view = await second.api<{ syncStatus: string; versionCount: number }>('GET', registry);
+      assert.equal(view.body.syncStatus, 'synced');
+      assert.equal(view.body.versionCount, 1);
+      assert.ok(tookOver < 60_000, `took over after ${tookOver} ms`);
+    });
+  });
+}
