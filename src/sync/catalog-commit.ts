@@ -2,7 +2,7 @@ import type { ChartVersionRepository, NewChartVersion } from '../catalog/chart-v
 import type { SyncWarning } from '../protocol/helm/chart-version.js';
 import { AppError } from '../shared/errors.js';
 import type { Storage } from '../storage/database.js';
-import { CatalogDiffer, isSuspectShrink } from './catalog-diff.js';
+import { CatalogDiffer, isSuspectShrink } from '../catalog/catalog-diff.js';
 import type { SyncLeaseRepository, SyncOutcomeRecord } from './sync-lease.repository.js';
 import type { SyncRunRepository } from './sync-run.repository.js';
 

@@ -7,7 +7,7 @@ import { parseHelmIndex } from '../protocol/helm/index-document.js';
 import { AppError, UpstreamError } from '../shared/errors.js';
 import { openStorage, type Storage, type StorageOptions } from '../storage/database.js';
 import { commitCatalogStream, type RowSource } from './catalog-commit.js';
-import { toCatalogRow } from './catalog-row.js';
+import { toCatalogRow } from '../catalog/catalog-row.js';
 import {
   failureToError,
   MAX_BATCHES_IN_FLIGHT,

@@ -15,7 +15,7 @@ import type { UpstreamPolicy } from '../upstream/http-client.js';
 import { classifyManifest } from '../protocol/oci/chart-manifest.js';
 import { tagToVersion } from '../protocol/oci/reference.js';
 import { OciSession, type OciRetryPolicy, type OciTarget } from '../upstream/oci-session.js';
-import { toCatalogRow } from './catalog-row.js';
+import { toCatalogRow } from '../catalog/catalog-row.js';
 
 /*
  * Synchronizing an OCI registry (research/protocols.md b.2–b.6): repositories from the catalog or the
