@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import type { NewChartVersion } from '../catalog/chart-version.repository.js';
 import {
   chartVersionContentHash,
@@ -10,7 +9,6 @@ import type { HelmIndexDocument } from '../protocol/helm/index-document.js';
 import { versionSortKey } from '../protocol/helm/semver-sort.js';
 import { isValidOciRepositoryPath } from '../protocol/registry-endpoint.js';
 import { InvalidRequestError, UpstreamError } from '../shared/errors.js';
-import type { Database } from '../storage/schema.js';
 import type { UpstreamPolicy } from '../upstream/http-client.js';
 import { classifyManifest } from '../protocol/oci/chart-manifest.js';
 import { tagToVersion } from '../protocol/oci/reference.js';
@@ -109,17 +107,13 @@ export type StoredOciRows = Map<string, NewChartVersion>;
 
 const storedKey = (chartUrl: string, version: string): string => `${chartUrl}\u0000${version}`;
 
-/** The registry's stored rows keyed by (chartUrl, version), for reusing unchanged ones. */
-export async function loadStoredOciRows(db: Kysely<Database>, registryId: string): Promise<StoredOciRows> {
-  const rows = await db
-    .selectFrom('chart_versions')
-    .selectAll()
-    .where('registry_id', '=', registryId)
-    .execute();
+/**
+ * The registry's stored rows (ChartVersionRepository.entries) keyed by (chartUrl, version), for reusing
+ * unchanged ones.
+ */
+export function storedOciRows(entries: Iterable<NewChartVersion>): StoredOciRows {
   const stored: StoredOciRows = new Map();
-  for (const row of rows) {
-    const { id: _id, registry_id: _registry, republished: _republished, ...rest } = row;
-    const { first_seen_at: _first, updated_at: _updated, ...version } = rest;
+  for (const version of entries) {
     if (version.chart_url !== null) stored.set(storedKey(version.chart_url, version.version), version);
   }
   return stored;

@@ -12,7 +12,7 @@ import type { OciRetryPolicy } from '../upstream/oci-session.js';
 import { commitCatalog, type CommitStore, type SyncOutcome } from './catalog-commit.js';
 import { fetchIndex, type IndexSource } from './index-fetch.js';
 import { IndexWorkerPool } from './index-sync.js';
-import { decodeSkippedTags, encodeSkippedTags, loadStoredOciRows, readOciRegistry } from './oci-sync.js';
+import { decodeSkippedTags, encodeSkippedTags, readOciRegistry, storedOciRows } from './oci-sync.js';
 import type { SyncableRegistryRow, SyncLeaseRepository } from './sync-lease.repository.js';
 import type { SyncRun, SyncRunRepository, SyncTrigger } from './sync-run.repository.js';
 
@@ -259,7 +259,7 @@ export class SyncEngine {
    * digest stays the same.
    */
   private async syncOci(row: SyncableRegistryRow, run: SyncRun): Promise<SyncOutcome> {
-    const stored = await loadStoredOciRows(this.o.storage.db, row.id);
+    const stored = storedOciRows(await this.o.versions.entries(row.id));
     const result = await readOciRegistry(
       { ...this.sourceOf(row), ociRepositories: JSON.parse(row.oci_repositories) as string[] },
       stored,
