@@ -140,7 +140,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     hostedRepo,
     ociRepo,
     blobs,
-    new ChartVersionRepository(storage.db, storage.dialect),
+    catalogWriter,
     new ChartFilesRepository(storage.db),
   );
   const hosted = new HostedService(
