@@ -21,6 +21,7 @@ import { CatalogRepository } from './catalog/catalog.repository.js';
 import { CatalogService } from './catalog/catalog.service.js';
 import { ChartFilesService } from './catalog/chart-files.js';
 import { ChartFilesRepository } from './catalog/chart-files.repository.js';
+import { CatalogWriter } from './catalog/catalog-writer.js';
 import { ChartVersionRepository } from './catalog/chart-version.repository.js';
 import { openBlobStore } from './blobs/blob-stores.js';
 import { ChartPublisher } from './hosted/chart-publisher.js';
@@ -97,6 +98,8 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   const runs = new SyncRunRepository(storage.db);
   const leases = new SyncLeaseRepository(storage.db);
   const metrics = createMetrics();
+  const versions = new ChartVersionRepository(storage.db, storage.dialect);
+  const catalogWriter = new CatalogWriter(storage.db, versions);
   const engine = new SyncEngine({
     leaseTtlMs: config.syncLeaseSeconds * 1000,
     observe: (e) => {
@@ -107,7 +110,8 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     },
     storage,
     storageOptions,
-    versions: new ChartVersionRepository(storage.db, storage.dialect),
+    versions,
+    catalog: catalogWriter,
     runs,
     leases,
     secrets,
@@ -136,7 +140,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     hostedRepo,
     ociRepo,
     blobs,
-    new ChartVersionRepository(storage.db, storage.dialect),
+    catalogWriter,
     new ChartFilesRepository(storage.db),
   );
   const hosted = new HostedService(

@@ -5,11 +5,11 @@ import {
   readChartFiles,
   type ChartArchiveLimits,
 } from '../protocol/helm/chart-archive.js';
+import { classifyManifest } from '../protocol/oci/chart-manifest.js';
 import { registryConnection, type RegistryConnection } from '../registries/registry.connection.js';
 import type { RegistryRow } from '../registries/registry.repository.js';
 import { AppError, DatabaseUnavailableError, UpstreamError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';
-import { classifyManifest } from '../sync/oci-sync.js';
 import { failForStatus, openUpstream, type UpstreamPolicy } from '../upstream/http-client.js';
 import { OciSession, type OciRetryPolicy } from '../upstream/oci-session.js';
 import type { ChartFilesRepository, ChartFilesRow } from './chart-files.repository.js';

@@ -223,6 +223,39 @@ export class ChartVersionRepository {
     return { inserted, updated, removed };
   }
 
+  /**
+   * Deletes one version of a registry's chart, if there is one; returns how many rows went (0 or 1). The
+   * hosted registry's removals and replacements, in the publisher's transaction.
+   */
+  async deleteVersion(
+    executor: Kysely<Database>,
+    registryId: string,
+    chartName: string,
+    version: string,
+  ): Promise<number> {
+    const res = await executor
+      .deleteFrom('chart_versions')
+      .where('registry_id', '=', registryId)
+      .where('chart_name', '=', chartName)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
+  /** Every version of a registry as a sync hands it over (without the columns storage owns). */
+  async entries(registryId: string, executor: Kysely<Database> = this.db): Promise<NewChartVersion[]> {
+    const rows = await executor
+      .selectFrom('chart_versions')
+      .selectAll()
+      .where('registry_id', '=', registryId)
+      .execute();
+    return rows.map((row) => {
+      const { id: _id, registry_id: _registry, republished: _republished, ...rest } = row;
+      const { first_seen_at: _first, updated_at: _updated, ...entry } = rest;
+      return entry;
+    });
+  }
+
   async countByRegistry(
     registryId: string,
     executor: Kysely<Database> = this.db,

@@ -7,7 +7,7 @@ import { readChartFiles } from '../protocol/helm/chart-archive.js';
 import { parseChartYaml } from '../protocol/helm/chart-metadata.js';
 import { parseHelmIndex } from '../protocol/helm/index-document.js';
 import { versionSortKey } from '../protocol/helm/semver-sort.js';
-import { packageChart } from './chart-package.js';
+import { packageChart } from '../protocol/helm/chart-package.js';
 import { connect } from './cli-config.js';
 import { JSON_OPTION, SERVER_OPTION, type ServerOpts } from './options.js';
 import { action, CliError, formatJson, UsageError } from './output.js';

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { BlobInfo, BlobStore } from '../blobs/blob-store.js';
 import type { ChartFilesRepository } from '../catalog/chart-files.repository.js';
-import type { ChartVersionRepository } from '../catalog/chart-version.repository.js';
+import type { CatalogWriter } from '../catalog/catalog-writer.js';
 import { invalidArchive, type ChartFiles } from '../protocol/helm/chart-archive.js';
 import type { ChartMetadata } from '../protocol/helm/chart-metadata.js';
 import {
@@ -18,6 +18,7 @@ import { versionToTag } from '../protocol/oci/reference.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../shared/errors.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import type { Database } from '../storage/schema.js';
+import { inTransaction } from '../storage/transaction.js';
 import {
   catalogRow,
   chartFileName,
@@ -82,7 +83,7 @@ export class ChartPublisher {
     private readonly repo: HostedRepository,
     private readonly oci: OciRepository,
     private readonly blobs: BlobStore,
-    private readonly versions: ChartVersionRepository,
+    private readonly catalog: CatalogWriter,
     private readonly chartFiles: ChartFilesRepository,
     readonly limits: Readonly<HostedLimits> = DEFAULT_HOSTED_LIMITS,
   ) {}
@@ -218,7 +219,7 @@ export class ChartPublisher {
         `${name} ${version} has a provenance file already: overwrite it as a tenant administrator (?force).`,
       );
     }
-    await this.db.transaction().execute(async (trx) => {
+    await inTransaction(this.db, async (trx) => {
       const now = new Date().toISOString();
       await this.oci.linkBlob(trx, registry.id, blob.digest, blob.size, now);
       await this.repo.saveChart(
@@ -237,10 +238,11 @@ export class ChartPublisher {
     name: string,
     version: string,
   ): Promise<boolean> {
-    const deleted = await this.db.transaction().execute(async (trx) => {
+    const deleted = await inTransaction(this.db, async (trx) => {
       const existing = await this.repo.chart(trx, registry.id, name, version);
       if (!existing) return false;
       await this.repo.deleteChart(trx, registry.id, name, version);
+      await this.catalog.removeVersion(trx, registry.id, name, version);
       const repository = chartRepository(slug, name);
       if (repository !== null) {
         const tag = versionToTag(version);
@@ -283,7 +285,7 @@ export class ChartPublisher {
     row: ReturnType<typeof catalogRow>,
   ): Promise<PublishedChart> {
     const { name, version } = c.meta;
-    const result = await this.db.transaction().execute(async (trx) => {
+    const result = await inTransaction(this.db, async (trx) => {
       const now = new Date().toISOString();
       const existing = await this.repo.chart(trx, registry.id, name, version);
       let outcome: PublishedChart['outcome'] = 'created';
@@ -377,18 +379,7 @@ export class ChartPublisher {
         );
       }
       if (outcome !== 'unchanged') {
-        await trx
-          .deleteFrom('chart_versions')
-          .where('registry_id', '=', registry.id)
-          .where('chart_name', '=', name)
-          .where('version', '=', version)
-          .execute();
-        await this.versions.applyDiff(
-          trx,
-          registry.id,
-          { insert: [{ ...row, created: now }], update: [], remove: [] },
-          new Date(now),
-        );
+        await this.catalog.replaceVersion(trx, registry.id, { ...row, created: now }, new Date(now));
         await this.repo.touch(trx, registry.id, now);
       } else if (changed) {
         await this.repo.touch(trx, registry.id, now);

@@ -6,7 +6,7 @@ import { loadHelmYaml } from '../protocol/helm/safe-yaml.js';
 import { parseChartVersion } from '../protocol/helm/semver-sort.js';
 import { isRepositoryName } from '../protocol/oci/reference.js';
 import { ConflictError, InvalidRequestError } from '../shared/errors.js';
-import { toCatalogRow } from '../sync/catalog-row.js';
+import { toCatalogRow } from '../catalog/catalog-row.js';
 
 /*
  * A chart as it reaches the hosted registry, whichever protocol brings it, and what it must be before

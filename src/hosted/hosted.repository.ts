@@ -160,12 +160,6 @@ export class HostedRepository {
       .where('chart_name', '=', name)
       .where('version', '=', version)
       .execute();
-    await trx
-      .deleteFrom('chart_versions')
-      .where('registry_id', '=', registryId)
-      .where('chart_name', '=', name)
-      .where('version', '=', version)
-      .execute();
   }
 
   /** Every chart version with its catalog row, for index.yaml and the ChartMuseum listing. */

@@ -1,19 +1,17 @@
-import type { ChartVersionRepository, NewChartVersion } from '../catalog/chart-version.repository.js';
+import type { CatalogWriter, RowSource } from '../catalog/catalog-writer.js';
+import type { NewChartVersion } from '../catalog/chart-version.repository.js';
 import type { SyncWarning } from '../protocol/helm/chart-version.js';
 import { AppError } from '../shared/errors.js';
-import type { Storage } from '../storage/database.js';
-import { CatalogDiffer, isSuspectShrink } from './catalog-diff.js';
-import type { SyncLeaseRepository, SyncOutcomeRecord } from './sync-lease.repository.js';
+import type { RunCloser } from './run-closing.js';
+import type { SyncOutcomeRecord } from './sync-lease.repository.js';
 import type { SyncRunRepository } from './sync-run.repository.js';
 
-/** What a commit needs: the database and the repositories over it, and whose lease it writes under. */
+/** What a commit needs: the catalog's write path, the run history, and how to close our run. */
 export interface CommitStore {
-  storage: Storage;
-  versions: ChartVersionRepository;
+  catalog: CatalogWriter;
   runs: SyncRunRepository;
-  leases: SyncLeaseRepository;
-  /** The lease owner (the server process); a commit whose lease was taken over rolls back. */
-  owner: string;
+  /** Closes the run under our lease; a commit whose lease was taken over rolls back. */
+  closer: RunCloser;
 }
 
 export interface CommitRequest {
@@ -47,25 +45,11 @@ export class LeaseLostError extends AppError {
   }
 }
 
-/** Rows arriving batch by batch (a classic index is normalized while it is written), then warnings. */
-export interface RowSource {
-  batches: AsyncIterable<NewChartVersion[]>;
-  /** The parse's and normalization's warnings; read once every batch has arrived. */
-  warnings(): SyncWarning[];
-}
-
-/** Thrown inside the transaction to roll back the writes of a sync found to be a suspect shrink. */
-class SuspectShrink extends Error {
-  constructor(readonly incoming: number) {
-    super('suspect shrink');
-  }
-}
-
 /**
- * Diff `rows` against the stored catalog and write it, the run and the registry in one transaction, so
- * readers see the old catalog or the new one, never half; or hold a suspect shrink. Shared by every kind
- * of registry: the OCI path calls it with all its rows, a classic index streams them
- * ({@link commitCatalogStream}).
+ * Commit a sync's rows through the catalog's write path (catalog/catalog-writer.ts), closing the run
+ * and updating the registry in the same transaction, so readers see the old catalog or the new one,
+ * never half; or hold a suspect shrink. Shared by every kind of registry: the OCI path calls it with
+ * all its rows, a classic index streams them ({@link commitCatalogStream}).
  */
 export async function commitCatalog(store: CommitStore, request: CommitRequest): Promise<SyncOutcome> {
   const { rows, warnings, ...target } = request;
@@ -76,109 +60,81 @@ export async function commitCatalog(store: CommitStore, request: CommitRequest):
 }
 
 /**
- * {@link commitCatalog} for rows that arrive in batches: each batch is diffed and written as it comes,
- * inside the one transaction, and what is gone upstream is removed after the last. A shrink is judged at
- * the end, when the count is known; its writes are then rolled back. On SQLite the transaction holds
- * the write lock while batches arrive (other writers wait, readers do not).
+ * {@link commitCatalog} for rows that arrive in batches (CatalogWriter.commitStream). A suspect shrink
+ * is applied only when the previous run of the registry was held as suspect too: seen twice in a row,
+ * the upstream really dropped those versions.
  */
 export async function commitCatalogStream(
   store: CommitStore,
   request: Omit<CommitRequest, 'rows' | 'warnings'>,
   source: RowSource,
 ): Promise<SyncOutcome> {
-  const { storage, versions, runs, leases, owner } = store;
+  const { catalog, runs, closer } = store;
   const { registryId, runId, what, validators, nextSyncAt } = request;
   const now = new Date();
-  const stored = await versions.fingerprints(registryId);
   const lastRuns = await runs.listForRegistry(registryId, 2);
   const previousRun = lastRuns.find((r) => r.id !== runId);
-  const differ = new CatalogDiffer(stored);
-  const outcome: SyncOutcome = { status: 'succeeded', added: 0, updated: 0, removed: 0 };
-  let warnings: SyncWarning[] = [];
-  try {
-    await storage.db.transaction().execute(async (trx) => {
-      for await (const rows of source.batches) {
-        const diff = differ.add(rows);
-        if (diff.insert.length > 0 || diff.update.length > 0) {
-          await versions.applyDiff(trx, registryId, diff, now);
-        }
-        outcome.added += diff.insert.length;
-        outcome.updated += diff.update.length;
-      }
-      warnings = [...source.warnings(), ...differ.warnings];
-      // A shrink seen twice in a row is confirmed: the upstream really dropped those versions.
-      if (isSuspectShrink(stored.size, differ.rowCount) && previousRun?.status !== 'suspect') {
-        throw new SuspectShrink(differ.rowCount);
-      }
-      const { remove, unchanged } = differ.finish();
-      if (remove.length > 0) {
-        await versions.applyDiff(trx, registryId, { insert: [], update: [], remove }, now);
-      }
-      outcome.removed = remove.length;
-      const counts = await versions.countByRegistry(registryId, trx);
-      // The run's end after the writes, so its duration in the history includes them.
-      const finishedAt = new Date();
-      const closed = await runs.finish(
-        trx,
-        runId,
-        {
-          status: 'succeeded',
-          added: outcome.added,
-          updated: outcome.updated,
-          removed: outcome.removed,
-          unchanged,
-          warnings,
-          error: null,
-          errorCode: null,
-        },
-        finishedAt,
-      );
-      const recorded = await leases.recordOutcome(
-        registryId,
-        owner,
-        {
-          syncStatus: 'synced',
-          lastSyncedAt: finishedAt,
-          lastError: null,
-          chartCount: counts.charts,
-          versionCount: counts.versions,
-          ...validators,
-          failureCount: 0,
-          nextSyncAt,
-        },
-        trx,
-      );
-      if (!closed || !recorded) throw new LeaseLostError();
-    });
-  } catch (error) {
-    if (!(error instanceof SuspectShrink)) throw error;
+  const result = await catalog.commitStream(
+    {
+      registryId,
+      shrinkConfirmed: previousRun?.status === 'suspect',
+      close: (trx, written) => {
+        // The run's end after the writes, so its duration in the history includes them.
+        const finishedAt = new Date();
+        return closer.close(
+          {
+            registryId,
+            runId,
+            finishedAt,
+            run: {
+              status: 'succeeded',
+              added: written.added,
+              updated: written.updated,
+              removed: written.removed,
+              unchanged: written.unchanged,
+              warnings: written.warnings,
+              error: null,
+              errorCode: null,
+            },
+            registry: {
+              syncStatus: 'synced',
+              lastSyncedAt: finishedAt,
+              lastError: null,
+              chartCount: written.charts,
+              versionCount: written.versions,
+              ...validators,
+              failureCount: 0,
+              nextSyncAt,
+            },
+          },
+          trx,
+        );
+      },
+    },
+    source,
+  );
+  if (result.status === 'abandoned') throw new LeaseLostError();
+  if (result.status === 'suspect') {
     const message =
-      `The ${what} lists ${error.incoming} versions where the catalog has ${stored.size}: it looks truncated, ` +
+      `The ${what} lists ${result.incoming} versions where the catalog has ${result.stored}: it looks truncated, ` +
       'so the catalog was kept. The next sync applies it if the upstream still says the same.';
-    await storage.db.transaction().execute(async (trx) => {
-      await runs.finish(
-        trx,
-        runId,
-        {
-          status: 'suspect',
-          added: 0,
-          updated: 0,
-          removed: 0,
-          unchanged: 0,
-          warnings,
-          error: message,
-          errorCode: 'index_suspect',
-        },
-        now,
-      );
-      await leases.recordOutcome(
-        registryId,
-        owner,
-        { syncStatus: 'failed', lastError: message, failureCount: 0, nextSyncAt },
-        trx,
-      );
+    await closer.close({
+      registryId,
+      runId,
+      finishedAt: now,
+      run: {
+        status: 'suspect',
+        added: 0,
+        updated: 0,
+        removed: 0,
+        unchanged: 0,
+        warnings: result.warnings,
+        error: message,
+        errorCode: 'index_suspect',
+      },
+      registry: { syncStatus: 'failed', lastError: message, failureCount: 0, nextSyncAt },
     });
     return { status: 'suspect', added: 0, updated: 0, removed: 0 };
   }
-  return outcome;
+  return { status: 'succeeded', added: result.added, updated: result.updated, removed: result.removed };
 }

@@ -1,13 +1,14 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, type MessagePort } from 'node:worker_threads';
+import { CatalogWriter, type RowSource } from '../catalog/catalog-writer.js';
 import { ChartVersionRepository, type NewChartVersion } from '../catalog/chart-version.repository.js';
 import { normalizeIndex, type SyncWarning } from '../protocol/helm/chart-version.js';
 import { parseHelmIndex } from '../protocol/helm/index-document.js';
 import { AppError, UpstreamError } from '../shared/errors.js';
 import { openStorage, type Storage, type StorageOptions } from '../storage/database.js';
-import { commitCatalogStream, type RowSource } from './catalog-commit.js';
-import { toCatalogRow } from './catalog-row.js';
+import { commitCatalogStream } from './catalog-commit.js';
+import { toCatalogRow } from '../catalog/catalog-row.js';
 import {
   failureToError,
   MAX_BATCHES_IN_FLIGHT,
@@ -17,6 +18,7 @@ import {
   type RowStreamMessage,
   type WorkerCommit,
 } from './index-sync.js';
+import { RunCloser } from './run-closing.js';
 import { SyncLeaseRepository } from './sync-lease.repository.js';
 import { SyncRunRepository } from './sync-run.repository.js';
 
@@ -150,13 +152,12 @@ async function commit(job: Extract<IndexJob, { kind: 'commit' }>): Promise<Index
   const { storage: options, owner, request }: WorkerCommit = job.commit;
   const storage = storageFor(options);
   try {
+    const runs = new SyncRunRepository(storage.db);
     const outcome = await commitCatalogStream(
       {
-        storage,
-        versions: new ChartVersionRepository(storage.db, storage.dialect),
-        runs: new SyncRunRepository(storage.db),
-        leases: new SyncLeaseRepository(storage.db),
-        owner,
+        catalog: new CatalogWriter(storage.db, new ChartVersionRepository(storage.db, storage.dialect)),
+        runs,
+        closer: new RunCloser(storage.db, runs, new SyncLeaseRepository(storage.db), owner),
       },
       request,
       portSource(job.port, new Int32Array(job.inFlight)),

@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import type { NewChartVersion } from '../catalog/chart-version.repository.js';
 import {
   chartVersionContentHash,
@@ -10,21 +9,11 @@ import type { HelmIndexDocument } from '../protocol/helm/index-document.js';
 import { versionSortKey } from '../protocol/helm/semver-sort.js';
 import { isValidOciRepositoryPath } from '../protocol/registry-endpoint.js';
 import { InvalidRequestError, UpstreamError } from '../shared/errors.js';
-import type { Database } from '../storage/schema.js';
 import type { UpstreamPolicy } from '../upstream/http-client.js';
-import {
-  DOCKER_MANIFEST_LIST_MEDIA_TYPE,
-  DOCKER_MANIFEST_MEDIA_TYPE,
-  HELM_CHART_LAYER_MEDIA_TYPE,
-  HELM_CONFIG_MEDIA_TYPE,
-  LEGACY_CHART_LAYER_MEDIA_TYPE,
-  OCI_ARTIFACT_MANIFEST_MEDIA_TYPE,
-  OCI_INDEX_MEDIA_TYPE,
-  OCI_MANIFEST_MEDIA_TYPE,
-} from '../protocol/oci/media-types.js';
+import { classifyManifest } from '../protocol/oci/chart-manifest.js';
 import { tagToVersion } from '../protocol/oci/reference.js';
 import { OciSession, type OciRetryPolicy, type OciTarget } from '../upstream/oci-session.js';
-import { toCatalogRow } from './catalog-row.js';
+import { toCatalogRow } from '../catalog/catalog-row.js';
 
 /*
  * Synchronizing an OCI registry (research/protocols.md b.2–b.6): repositories from the catalog or the
@@ -33,7 +22,7 @@ import { toCatalogRow } from './catalog-row.js';
  * repository.
  *
  * Decisions:
- * - Only Helm >= 3.7 artifacts are charts: an OCI image manifest whose config is
+ * - Only Helm >= 3.7 artifacts are charts (protocol/oci/chart-manifest.ts): an OCI image manifest whose config is
  *   `application/vnd.cncf.helm.config.v1+json` with a `...chart.content.v1.tar+gzip` layer. Anything else
  *   (images, signatures, image indexes, Docker schema 2, Helm < 3.7's `application/tar+gzip` layer) is
  *   skipped with a warning naming repository:tag, never failing the sync.
@@ -56,10 +45,8 @@ import { toCatalogRow } from './catalog-row.js';
  */
 
 export const MANIFEST_DIGEST_ANNOTATION = 'charthouse.io/manifest-digest';
-// Moved to protocol/oci (media-types.ts, reference.ts); re-exported for existing importers.
-export { HELM_CHART_LAYER_MEDIA_TYPE, HELM_CONFIG_MEDIA_TYPE };
+// Moved to protocol/oci/reference.ts; re-exported for existing importers.
 export { tagToVersion, versionToTag } from '../protocol/oci/reference.js';
-const CREATED_ANNOTATION = 'org.opencontainers.image.created';
 
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** Helm configs are a few hundred bytes; a large one is not a chart's. */
@@ -70,94 +57,8 @@ const MAX_TAG_PAGES = 100;
 /** Tags looked at concurrently within one repository: quick, yet polite to the registry. */
 const TAG_CONCURRENCY = 4;
 
-const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
-
-export type ManifestClass =
-  | { kind: 'chart'; configDigest: string; configSize: number; chartDigest: string; created: string | null }
-  | { kind: 'skip'; reason: string };
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/**
- * Whether a manifest is a Helm >= 3.7 chart, and where its config and chart layer are; otherwise why
- * not, in words for a warning. `contentType` is the registry's Content-Type (helm's manifests carry no
- * `mediaType` field, so it is the only statement of their type).
- */
-export function classifyManifest(bytes: Buffer, contentType: string | null): ManifestClass {
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return { kind: 'skip', reason: 'its manifest is not JSON' };
-  }
-  if (!isRecord(manifest)) return { kind: 'skip', reason: 'its manifest is not a JSON object' };
-  const declared = typeof manifest['mediaType'] === 'string' ? manifest['mediaType'] : null;
-  const type = declared ?? contentType ?? OCI_MANIFEST_MEDIA_TYPE;
-  if (type === OCI_INDEX_MEDIA_TYPE || type === DOCKER_MANIFEST_LIST_MEDIA_TYPE) {
-    return { kind: 'skip', reason: 'it is an image index (a multi-platform image), not a Helm chart' };
-  }
-  if (type === DOCKER_MANIFEST_MEDIA_TYPE) {
-    return { kind: 'skip', reason: 'it is a Docker image manifest, which helm cannot pull as a chart' };
-  }
-  if (type === OCI_ARTIFACT_MANIFEST_MEDIA_TYPE) {
-    return { kind: 'skip', reason: 'it is an OCI artifact manifest, which helm cannot pull as a chart' };
-  }
-  // A registry may serve helm's field-less manifest as application/json; the body decides then.
-  if (type !== OCI_MANIFEST_MEDIA_TYPE && declared === null && type !== 'application/json') {
-    return { kind: 'skip', reason: `its manifest type ${JSON.stringify(type)} is not an OCI image manifest` };
-  }
-  if (declared !== null && declared !== OCI_MANIFEST_MEDIA_TYPE) {
-    return {
-      kind: 'skip',
-      reason: `its manifest type ${JSON.stringify(declared)} is not an OCI image manifest`,
-    };
-  }
-  if (manifest['schemaVersion'] !== 2)
-    return { kind: 'skip', reason: 'its manifest is not schema version 2' };
-  const config = manifest['config'];
-  const configType = isRecord(config) ? config['mediaType'] : undefined;
-  if (!isRecord(config) || configType !== HELM_CONFIG_MEDIA_TYPE) {
-    const what = typeof configType === 'string' ? JSON.stringify(configType) : 'missing';
-    return {
-      kind: 'skip',
-      reason: `its config type is ${what}, not a Helm chart's (a container image, signature or other artifact)`,
-    };
-  }
-  const layers = Array.isArray(manifest['layers']) ? manifest['layers'].filter(isRecord) : [];
-  // Select by media type: helm >= 3.18 sorts layers by digest, so the chart is not always first.
-  const chart = layers.find((layer) => layer['mediaType'] === HELM_CHART_LAYER_MEDIA_TYPE);
-  if (chart === undefined) {
-    const legacy = layers.some((layer) => layer['mediaType'] === LEGACY_CHART_LAYER_MEDIA_TYPE);
-    return {
-      kind: 'skip',
-      reason: legacy
-        ? 'it was pushed by Helm before 3.7 (legacy application/tar+gzip layer); push it again with a current helm'
-        : `it has no layer of type ${HELM_CHART_LAYER_MEDIA_TYPE}`,
-    };
-  }
-  const configDigest = config['digest'];
-  const configSize = config['size'];
-  const chartDigest = chart['digest'];
-  if (typeof configDigest !== 'string' || !SHA256_DIGEST.test(configDigest)) {
-    return { kind: 'skip', reason: 'its config digest is not a sha256 digest' };
-  }
-  if (typeof chartDigest !== 'string' || !SHA256_DIGEST.test(chartDigest)) {
-    return { kind: 'skip', reason: 'its chart layer digest is not a sha256 digest' };
-  }
-  if (typeof configSize !== 'number' || !Number.isInteger(configSize) || configSize < 0) {
-    return { kind: 'skip', reason: 'its config size is not a number of bytes' };
-  }
-  const annotations = manifest['annotations'];
-  const created = isRecord(annotations) ? annotations[CREATED_ANNOTATION] : undefined;
-  return {
-    kind: 'chart',
-    configDigest,
-    configSize,
-    chartDigest,
-    created: typeof created === 'string' && created !== '' ? created : null,
-  };
 }
 
 /** `oci://host[:port]/<repository>`: what `helm pull <ref> --version <version>` takes. */
@@ -206,17 +107,13 @@ export type StoredOciRows = Map<string, NewChartVersion>;
 
 const storedKey = (chartUrl: string, version: string): string => `${chartUrl}\u0000${version}`;
 
-/** The registry's stored rows keyed by (chartUrl, version), for reusing unchanged ones. */
-export async function loadStoredOciRows(db: Kysely<Database>, registryId: string): Promise<StoredOciRows> {
-  const rows = await db
-    .selectFrom('chart_versions')
-    .selectAll()
-    .where('registry_id', '=', registryId)
-    .execute();
+/**
+ * The registry's stored rows (ChartVersionRepository.entries) keyed by (chartUrl, version), for reusing
+ * unchanged ones.
+ */
+export function storedOciRows(entries: Iterable<NewChartVersion>): StoredOciRows {
   const stored: StoredOciRows = new Map();
-  for (const row of rows) {
-    const { id: _id, registry_id: _registry, republished: _republished, ...rest } = row;
-    const { first_seen_at: _first, updated_at: _updated, ...version } = rest;
+  for (const version of entries) {
     if (version.chart_url !== null) stored.set(storedKey(version.chart_url, version.version), version);
   }
   return stored;

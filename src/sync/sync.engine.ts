@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import type { CatalogWriter } from '../catalog/catalog-writer.js';
 import type { ChartVersionRepository } from '../catalog/chart-version.repository.js';
 import { registryConnection } from '../registries/registry.connection.js';
 import { AppError, DatabaseUnavailableError } from '../shared/errors.js';
@@ -12,7 +13,8 @@ import type { OciRetryPolicy } from '../upstream/oci-session.js';
 import { commitCatalog, type CommitStore, type SyncOutcome } from './catalog-commit.js';
 import { fetchIndex, type IndexSource } from './index-fetch.js';
 import { IndexWorkerPool } from './index-sync.js';
-import { decodeSkippedTags, encodeSkippedTags, loadStoredOciRows, readOciRegistry } from './oci-sync.js';
+import { decodeSkippedTags, encodeSkippedTags, readOciRegistry, storedOciRows } from './oci-sync.js';
+import { RunCloser } from './run-closing.js';
 import type { SyncableRegistryRow, SyncLeaseRepository } from './sync-lease.repository.js';
 import type { SyncRun, SyncRunRepository, SyncTrigger } from './sync-run.repository.js';
 
@@ -20,7 +22,10 @@ export interface SyncEngineOptions {
   storage: Storage;
   /** How to open the same database again: a classic index is committed by its worker (index-sync.ts). */
   storageOptions: StorageOptions;
+  /** Reads the stored rows an OCI sync reuses. */
   versions: ChartVersionRepository;
+  /** The catalog's write path: every sync's rows are committed through it. */
+  catalog: CatalogWriter;
   runs: SyncRunRepository;
   leases: SyncLeaseRepository;
   secrets: SecretBox;
@@ -54,9 +59,10 @@ const BACKOFF_BASE_MS = 60_000;
 /**
  * Synchronizes one registry into the catalog: a classic Helm repository (conditional fetch here; parse,
  * normalize and write in worker threads, index-sync.ts) or an OCI registry (oci-sync.ts); then, for
- * both, a diff against what is stored, and one transaction (catalog-commit.ts) that writes the catalog,
- * closes the run and updates the registry together, so readers see the old catalog or the new one,
- * never half. At most one sync per registry runs at a time across every process (the lease).
+ * both, a diff against what is stored, and one transaction (catalog-commit.ts, through the catalog's
+ * write path catalog/catalog-writer.ts) that writes the catalog, closes the run and updates the registry
+ * together (run-closing.ts), so readers see the old catalog or the new one, never half. At most one sync
+ * per registry runs at a time across every process (the lease).
  */
 export class SyncEngine {
   /** Identifies this process in leases, so a forced or expired lease is told apart from ours. */
@@ -64,9 +70,11 @@ export class SyncEngine {
   private readonly leaseTtlMs: number;
   private readonly inFlight = new Set<string>();
   private readonly indexWorkers = new IndexWorkerPool();
+  private readonly closer: RunCloser;
 
   constructor(private readonly o: SyncEngineOptions) {
     this.leaseTtlMs = o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    this.closer = new RunCloser(o.storage.db, o.runs, o.leases, this.owner);
   }
 
   /** Ends the index workers (the server is shutting down). */
@@ -175,7 +183,6 @@ export class SyncEngine {
   }
 
   private async syncClassic(row: SyncableRegistryRow, run: SyncRun): Promise<SyncOutcome> {
-    const { db } = this.o.storage;
     const source = this.sourceOf(row);
     const previous = {
       etag: row.sync_etag ?? null,
@@ -199,36 +206,29 @@ export class SyncEngine {
     if (fetched.kind !== 'changed') {
       const now = new Date();
       // Nothing to write but the run and the registry's Last Synced: an unchanged upstream costs no catalog writes.
-      await db.transaction().execute(async (trx) => {
-        await this.o.runs.finish(
-          trx,
-          run.id,
-          {
-            status: 'unchanged',
-            added: 0,
-            updated: 0,
-            removed: 0,
-            unchanged: row.version_count,
-            warnings: [],
-            error: null,
-            errorCode: null,
-          },
-          now,
-        );
-        await this.o.leases.recordOutcome(
-          row.id,
-          this.owner,
-          {
-            syncStatus: 'synced',
-            lastSyncedAt: now,
-            lastError: null,
-            etag: fetched.validators.etag,
-            lastModified: fetched.validators.lastModified,
-            failureCount: 0,
-            nextSyncAt: this.nextSync(row, now),
-          },
-          trx,
-        );
+      await this.closer.close({
+        registryId: row.id,
+        runId: run.id,
+        finishedAt: now,
+        run: {
+          status: 'unchanged',
+          added: 0,
+          updated: 0,
+          removed: 0,
+          unchanged: row.version_count,
+          warnings: [],
+          error: null,
+          errorCode: null,
+        },
+        registry: {
+          syncStatus: 'synced',
+          lastSyncedAt: now,
+          lastError: null,
+          etag: fetched.validators.etag,
+          lastModified: fetched.validators.lastModified,
+          failureCount: 0,
+          nextSyncAt: this.nextSync(row, now),
+        },
       });
       return { status: 'unchanged', added: 0, updated: 0, removed: 0 };
     }
@@ -259,7 +259,7 @@ export class SyncEngine {
    * digest stays the same.
    */
   private async syncOci(row: SyncableRegistryRow, run: SyncRun): Promise<SyncOutcome> {
-    const stored = await loadStoredOciRows(this.o.storage.db, row.id);
+    const stored = storedOciRows(await this.o.versions.entries(row.id));
     const result = await readOciRegistry(
       { ...this.sourceOf(row), ociRepositories: JSON.parse(row.oci_repositories) as string[] },
       stored,
@@ -280,8 +280,7 @@ export class SyncEngine {
   }
 
   private store(): CommitStore {
-    const { storage, versions, runs, leases } = this.o;
-    return { storage, versions, runs, leases, owner: this.owner };
+    return { catalog: this.o.catalog, runs: this.o.runs, closer: this.closer };
   }
 
   /**
@@ -315,33 +314,26 @@ export class SyncEngine {
     const now = new Date();
     const failures = (row.failure_count ?? 0) + 1;
     const backoff = Math.min(BACKOFF_BASE_MS * 2 ** (failures - 1), row.sync_interval_minutes * 60_000);
-    await this.o.storage.db.transaction().execute(async (trx) => {
-      await this.o.runs.finish(
-        trx,
-        run.id,
-        {
-          status: 'failed',
-          added: 0,
-          updated: 0,
-          removed: 0,
-          unchanged: 0,
-          warnings: [],
-          error: message,
-          errorCode: code,
-        },
-        now,
-      );
-      await this.o.leases.recordOutcome(
-        row.id,
-        this.owner,
-        {
-          syncStatus: 'failed',
-          lastError: message,
-          failureCount: failures,
-          nextSyncAt: new Date(now.getTime() + backoff),
-        },
-        trx,
-      );
+    await this.closer.close({
+      registryId: row.id,
+      runId: run.id,
+      finishedAt: now,
+      run: {
+        status: 'failed',
+        added: 0,
+        updated: 0,
+        removed: 0,
+        unchanged: 0,
+        warnings: [],
+        error: message,
+        errorCode: code,
+      },
+      registry: {
+        syncStatus: 'failed',
+        lastError: message,
+        failureCount: failures,
+        nextSyncAt: new Date(now.getTime() + backoff),
+      },
     });
   }
 

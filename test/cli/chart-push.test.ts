@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
-import { packageChart } from '../../src/cli/chart-package.js';
+import { packageChart } from '../../src/protocol/helm/chart-package.js';
 import type { ChartSearchResult } from '../../src/client/api-client.js';
 import { assertCliOk, runCli, type CliRun } from '../support/cli.js';
 import { sendBody, startFixtureServer } from '../support/fixture-servers.js';

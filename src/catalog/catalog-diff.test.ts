@@ -4,7 +4,7 @@ import {
   fingerprintKey,
   type ChartVersionFingerprint,
   type NewChartVersion,
-} from '../catalog/chart-version.repository.js';
+} from './chart-version.repository.js';
 import { CatalogDiffer, diffCatalog, isSuspectShrink } from './catalog-diff.js';
 
 function row(name: string, version: string, hash: string, digest: string | null = null): NewChartVersion {

@@ -1,4 +1,4 @@
-import type { NewChartVersion } from '../catalog/chart-version.repository.js';
+import type { NewChartVersion } from './chart-version.repository.js';
 import type { ChartVersionRecord } from '../protocol/helm/chart-version.js';
 
 /** The stored form of a normalized chart version: JSON columns serialized once, here, in the worker. */

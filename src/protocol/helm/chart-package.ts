@@ -3,9 +3,9 @@ import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
-import { InvalidRequestError } from '../shared/errors.js';
-import { DEFAULT_CHART_ARCHIVE_LIMITS, type ChartArchiveLimits } from '../protocol/helm/chart-archive.js';
-import { parseChartYaml } from '../protocol/helm/chart-metadata.js';
+import { InvalidRequestError } from '../../shared/errors.js';
+import { DEFAULT_CHART_ARCHIVE_LIMITS, type ChartArchiveLimits } from './chart-archive.js';
+import { parseChartYaml } from './chart-metadata.js';
 
 /*
  * `helm package` for a chart folder, made reproducible: the same folder always gives the same bytes, so

@@ -3,7 +3,7 @@ import {
   type CatalogDiff,
   type ChartVersionFingerprint,
   type NewChartVersion,
-} from '../catalog/chart-version.repository.js';
+} from './chart-version.repository.js';
 import type { SyncWarning } from '../protocol/helm/chart-version.js';
 
 export interface CatalogChanges {

@@ -5,8 +5,8 @@ import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { extract } from 'tar-stream';
-import { InvalidRequestError } from '../shared/errors.js';
-import { DEFAULT_CHART_ARCHIVE_LIMITS, readChartFiles } from '../protocol/helm/chart-archive.js';
+import { InvalidRequestError } from '../../shared/errors.js';
+import { DEFAULT_CHART_ARCHIVE_LIMITS, readChartFiles } from './chart-archive.js';
 import { isIgnored, packageChart, parseHelmignore } from './chart-package.js';
 
 const roots: string[] = [];
