@@ -82,7 +82,6 @@ async function createRegistry(storage: Storage, scope: string, name: string): Pr
         last_synced_at: now,
         chart_count: CHARTS_PER_REGISTRY,
         version_count: CHARTS_PER_REGISTRY * VERSIONS_PER_CHART,
-        failure_count: 0,
       }),
     )
     .execute();

@@ -33,9 +33,17 @@ import { HostedIndexCache } from './hosted/index-yaml.js';
 import { OciRegistry } from './hosted/oci-registry.js';
 import { OciRepository } from './hosted/oci.repository.js';
 import { SyncEngine } from './sync/sync.engine.js';
-import { SyncLeaseRepository } from './sync/sync-lease.repository.js';
 import { SyncRunRepository } from './sync/sync-run.repository.js';
-import { SyncScheduler } from './sync/sync.scheduler.js';
+import { RegistrySyncJobs } from './sync/registry-sync.job.js';
+import { SyncStateRepository } from './sync/sync-state.repository.js';
+import { hostedSweepJob } from './hosted/hosted-sweep.job.js';
+import { JobLeaseRepository } from './jobs/job-lease.repository.js';
+import { JobLeases } from './jobs/job-leases.js';
+import { JobScheduleRepository } from './jobs/job-schedule.repository.js';
+import { JobScheduler } from './jobs/job-scheduler.js';
+import { JobWorkerRepository } from './jobs/job-worker.repository.js';
+import type { JobKind } from './jobs/job-kind.js';
+import { workerPruneJob } from './jobs/periodic-job.js';
 import { SyncService } from './sync/sync.service.js';
 import { closeUpstreamDispatchers, createUpstreamPolicy } from './upstream/http-client.js';
 
@@ -96,12 +104,19 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     maxIndexBytes: config.maxIndexBytes,
   });
   const runs = new SyncRunRepository(storage.db);
-  const leases = new SyncLeaseRepository(storage.db);
+  const state = new SyncStateRepository(storage.db);
+  const leaseRows = new JobLeaseRepository(storage.db);
+  const leases = new JobLeases({
+    workers: new JobWorkerRepository(storage.db),
+    leases: leaseRows,
+    heartbeatMs: config.jobsHeartbeatSeconds * 1000,
+    logger: logger.child({ component: 'jobs' }),
+  });
+  await leases.start();
   const metrics = createMetrics();
   const versions = new ChartVersionRepository(storage.db, storage.dialect);
   const catalogWriter = new CatalogWriter(storage.db, versions);
   const engine = new SyncEngine({
-    leaseTtlMs: config.syncLeaseSeconds * 1000,
     observe: (e) => {
       metrics.syncDuration.observe({ kind: e.kind, outcome: e.outcome }, e.seconds);
       metrics.syncVersions.inc({ change: 'added' }, e.added);
@@ -113,7 +128,9 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     versions,
     catalog: catalogWriter,
     runs,
+    state,
     leases,
+    leaseRows,
     secrets,
     policy: upstreamPolicy,
     maxIndexBytes: config.maxIndexBytes,
@@ -165,9 +182,15 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   };
   await hosted.provisionAll();
   tenants.onCreated = (tenant) => hosted.provision(tenant.id, tenant.name);
-  const scheduler = config.syncScheduler
-    ? new SyncScheduler({ engine, leases, runs, logger, tickMs: config.syncTickSeconds * 1000 })
-    : null;
+  const schedule = new JobScheduleRepository(storage.db);
+  const jobsLog = logger.child({ component: 'jobs' });
+  const kinds: JobKind[] = [
+    hostedSweepJob({ sweep: (now) => hosted.sweep(now), leases, schedule, logger: jobsLog }),
+    workerPruneJob({ leases, schedule, logger: jobsLog }),
+  ];
+  // Off (CHARTHOUSE_SYNC_SCHEDULER=false), this process syncs only on "Sync now".
+  if (config.syncScheduler) kinds.push(new RegistrySyncJobs({ engine, state, runs, leases }));
+  const scheduler = new JobScheduler({ kinds, tickMs: config.jobsTickSeconds * 1000, logger: jobsLog });
   const { generatedPassword } = await auth.bootstrapAdmin(config.adminUsername, config.adminPassword);
   await auth.pruneExpiredTokens();
   await members.pruneExpiredInvitations();
@@ -192,16 +215,16 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     generatedAdminPassword: generatedPassword,
     listen: async () => {
       const address = await http.listen({ port: config.port, host: config.host });
-      scheduler?.start();
-      hosted.startJanitor();
+      scheduler.start();
       return address;
     },
     sweep: (now) => hosted.sweep(now),
     close: async () => {
-      await scheduler?.stop();
-      hosted.stopJanitor();
+      await scheduler.stop();
       await http.close();
       await engine.close();
+      // After the syncs recorded how they ended: what is still held goes back for others to take.
+      await leases.close();
       await closeUpstreamDispatchers();
       await accessRelay?.close();
       await storage.close();

@@ -1,10 +1,9 @@
 import type { CatalogWriter, RowSource } from '../catalog/catalog-writer.js';
 import type { NewChartVersion } from '../catalog/chart-version.repository.js';
 import type { SyncWarning } from '../protocol/helm/chart-version.js';
-import { AppError } from '../shared/errors.js';
-import type { RunCloser } from './run-closing.js';
-import type { SyncOutcomeRecord } from './sync-lease.repository.js';
+import { LeaseLostError, type RunCloser } from './run-closing.js';
 import type { SyncRunRepository } from './sync-run.repository.js';
+import type { SyncOutcomeRecord } from './sync-state.repository.js';
 
 /** What a commit needs: the catalog's write path, the run history, and how to close our run. */
 export interface CommitStore {
@@ -35,14 +34,6 @@ export interface SyncOutcome {
   manifestsFetched?: number;
   /** Milliseconds per stage, logged so a slow sync shows where its time went. */
   stages?: Record<string, number>;
-}
-
-/** Our run was declared dead, or a forced sync took the lease: theirs wins, ours rolls back. */
-export class LeaseLostError extends AppError {
-  readonly status = 409;
-  constructor() {
-    super('sync_superseded', 'Another sync of this registry took over; this one was discarded.');
-  }
 }
 
 /**
@@ -118,7 +109,7 @@ export async function commitCatalogStream(
     const message =
       `The ${what} lists ${result.incoming} versions where the catalog has ${result.stored}: it looks truncated, ` +
       'so the catalog was kept. The next sync applies it if the upstream still says the same.';
-    await closer.close({
+    const closed = await closer.close({
       registryId,
       runId,
       finishedAt: now,
@@ -134,6 +125,7 @@ export async function commitCatalogStream(
       },
       registry: { syncStatus: 'failed', lastError: message, failureCount: 0, nextSyncAt },
     });
+    if (!closed) throw new LeaseLostError();
     return { status: 'suspect', added: 0, updated: 0, removed: 0 };
   }
   return { status: 'succeeded', added: result.added, updated: result.updated, removed: result.removed };

@@ -4,11 +4,12 @@ import type { SyncWarning } from '../protocol/helm/chart-version.js';
 import { AppError, DatabaseUnavailableError, UpstreamError, type UpstreamFailure } from '../shared/errors.js';
 import type { StorageOptions } from '../storage/database.js';
 import type { CommitRequest, SyncOutcome } from './catalog-commit.js';
+import type { SyncLeaseRef } from './sync-lease-key.js';
 
-/** Where and under whose lease the writer commits what the parser streams to it. */
+/** Where and under which lease the writer commits what the parser streams to it. */
 export interface WorkerCommit {
   storage: StorageOptions;
-  owner: string;
+  lease: SyncLeaseRef;
   request: Omit<CommitRequest, 'rows' | 'warnings'>;
 }
 

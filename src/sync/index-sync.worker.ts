@@ -6,6 +6,7 @@ import { ChartVersionRepository, type NewChartVersion } from '../catalog/chart-v
 import { normalizeIndex, type SyncWarning } from '../protocol/helm/chart-version.js';
 import { parseHelmIndex } from '../protocol/helm/index-document.js';
 import { AppError, UpstreamError } from '../shared/errors.js';
+import { JobLeaseRepository } from '../jobs/job-lease.repository.js';
 import { openStorage, type Storage, type StorageOptions } from '../storage/database.js';
 import { commitCatalogStream } from './catalog-commit.js';
 import { toCatalogRow } from '../catalog/catalog-row.js';
@@ -19,7 +20,7 @@ import {
   type WorkerCommit,
 } from './index-sync.js';
 import { RunCloser } from './run-closing.js';
-import { SyncLeaseRepository } from './sync-lease.repository.js';
+import { SyncStateRepository } from './sync-state.repository.js';
 import { SyncRunRepository } from './sync-run.repository.js';
 
 // Runs in a worker thread of the pool in index-sync.ts: one job per message, either the parse and
@@ -149,7 +150,7 @@ function portSource(port: MessagePort, inFlight: Int32Array): RowSource {
 
 async function commit(job: Extract<IndexJob, { kind: 'commit' }>): Promise<IndexJobReply> {
   const started = performance.now();
-  const { storage: options, owner, request }: WorkerCommit = job.commit;
+  const { storage: options, lease, request }: WorkerCommit = job.commit;
   const storage = storageFor(options);
   try {
     const runs = new SyncRunRepository(storage.db);
@@ -157,7 +158,13 @@ async function commit(job: Extract<IndexJob, { kind: 'commit' }>): Promise<Index
       {
         catalog: new CatalogWriter(storage.db, new ChartVersionRepository(storage.db, storage.dialect)),
         runs,
-        closer: new RunCloser(storage.db, runs, new SyncLeaseRepository(storage.db), owner),
+        closer: new RunCloser(
+          storage.db,
+          runs,
+          new SyncStateRepository(storage.db),
+          new JobLeaseRepository(storage.db),
+          lease,
+        ),
       },
       request,
       portSource(job.port, new Int32Array(job.inFlight)),

@@ -1,14 +1,9 @@
 import type { DueJob, JobKind } from '../jobs/job-kind.js';
 import type { JobLeases } from '../jobs/job-leases.js';
+import { REGISTRY_SYNC, registryOfLease as registryOf, syncLeaseKey } from './sync-lease-key.js';
 import type { SyncEngine } from './sync.engine.js';
 import type { SyncRunRepository } from './sync-run.repository.js';
 import type { SyncableRegistryRow, SyncStateRepository } from './sync-state.repository.js';
-
-/** The job kind, and the prefix of every registry sync's lease key. */
-export const REGISTRY_SYNC = 'registry-sync';
-
-export const syncLeaseKey = (registryId: string): string => `${REGISTRY_SYNC}:${registryId}`;
-const registryOf = (key: string): string => key.slice(REGISTRY_SYNC.length + 1);
 
 export interface RegistrySyncJobsOptions {
   engine: SyncEngine;

@@ -1,22 +1,28 @@
-import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { CatalogWriter } from '../catalog/catalog-writer.js';
 import type { ChartVersionRepository } from '../catalog/chart-version.repository.js';
 import { registryConnection } from '../registries/registry.connection.js';
 import { AppError, DatabaseUnavailableError } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { Storage, StorageOptions } from '../storage/database.js';
 import type { UpstreamPolicy } from '../upstream/http-client.js';
 import type { OciRetryPolicy } from '../upstream/oci-session.js';
-import { commitCatalog, type CommitStore, type SyncOutcome } from './catalog-commit.js';
+import { commitCatalog, type SyncOutcome } from './catalog-commit.js';
 import { fetchIndex, type IndexSource } from './index-fetch.js';
 import { IndexWorkerPool } from './index-sync.js';
 import { decodeSkippedTags, encodeSkippedTags, readOciRegistry, storedOciRows } from './oci-sync.js';
-import { RunCloser } from './run-closing.js';
-import type { SyncableRegistryRow, SyncLeaseRepository } from './sync-lease.repository.js';
-import type { SyncRun, SyncRunRepository, SyncTrigger } from './sync-run.repository.js';
+import type { JobLeaseRepository } from '../jobs/job-lease.repository.js';
+import type { JobLeases, Lease } from '../jobs/job-leases.js';
+import { LEASE_LOST, LeaseLostError, RunCloser } from './run-closing.js';
+import { REGISTRY_SYNC, syncLeaseKey } from './sync-lease-key.js';
+import {
+  INTERRUPTED_CODE,
+  type SyncRun,
+  type SyncRunRepository,
+  type SyncTrigger,
+} from './sync-run.repository.js';
+import type { SyncableRegistryRow, SyncState, SyncStateRepository } from './sync-state.repository.js';
 
 export interface SyncEngineOptions {
   storage: Storage;
@@ -27,17 +33,27 @@ export interface SyncEngineOptions {
   /** The catalog's write path: every sync's rows are committed through it. */
   catalog: CatalogWriter;
   runs: SyncRunRepository;
-  leases: SyncLeaseRepository;
+  /** Validators, skipped tags and backoff between syncs, and the registry's shown status. */
+  state: SyncStateRepository;
+  /** This process's job leases: a registry's sync holds `registry-sync:<id>`. */
+  leases: JobLeases;
+  /** The same leases' rows, released in the transaction that closes a run (run-closing.ts). */
+  leaseRows: JobLeaseRepository;
   secrets: SecretBox;
   policy: UpstreamPolicy;
   maxIndexBytes: number;
   logger: Logger;
-  /** How long a lease lasts without renewal; a sync longer than this is renewed while it runs. */
-  leaseTtlMs?: number;
   /** How patiently OCI requests answered 429/503 are retried (tests shorten it). */
   ociRetry?: OciRetryPolicy;
   /** Told about every finished sync (Prometheus metrics); keeps metrics libraries out of the engine. */
   observe?: (event: SyncObservation) => void;
+}
+
+/** One sync's registry, what earlier syncs left (validators, skipped tags, failures), and its lease. */
+interface SyncTarget {
+  row: SyncableRegistryRow;
+  state: SyncState;
+  lease: Lease;
 }
 
 export interface SyncObservation {
@@ -50,7 +66,10 @@ export interface SyncObservation {
   removed: number;
 }
 
-const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
+/** How long a shutting-down server waits for its syncs to record how they ended. */
+const CLOSE_GRACE_MS = 5_000;
+const SHUTDOWN_MESSAGE =
+  'The sync was interrupted: its server shut down. The catalog was left as it was; the next sync starts over.';
 /** Waits between attempts to record a failed sync while the database is unavailable (about 30 s in all). */
 const RECORD_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 15_000];
 /** Retry a failing registry after 1, 2, 4, … minutes, never later than its own interval. */
@@ -65,85 +84,69 @@ const BACKOFF_BASE_MS = 60_000;
  * per registry runs at a time across every process (the lease).
  */
 export class SyncEngine {
-  /** Identifies this process in leases, so a forced or expired lease is told apart from ours. */
-  readonly owner = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
-  private readonly leaseTtlMs: number;
-  private readonly inFlight = new Set<string>();
   private readonly indexWorkers = new IndexWorkerPool();
-  private readonly closer: RunCloser;
+  /** Syncs running in this process, awaited (briefly) on shutdown so they record how they ended. */
+  private readonly running = new Set<Promise<void>>();
+  private closing = false;
 
-  constructor(private readonly o: SyncEngineOptions) {
-    this.leaseTtlMs = o.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
-    this.closer = new RunCloser(o.storage.db, o.runs, o.leases, this.owner);
-  }
+  constructor(private readonly o: SyncEngineOptions) {}
 
-  /** Ends the index workers (the server is shutting down). */
+  /**
+   * The server is shutting down: end the index workers (a sync writing in one is rolled back by the
+   * database) and give the running syncs a moment to record themselves interrupted.
+   */
   async close(): Promise<void> {
+    this.closing = true;
     await this.indexWorkers.close();
+    if (this.running.size === 0) return;
+    const grace = sleep(CLOSE_GRACE_MS, undefined, { ref: false });
+    await Promise.race([Promise.allSettled([...this.running]), grace]);
   }
 
   /**
-   * Take the registry's lease and open a run; null when another sync holds the lease. The returned
-   * `done` completes the sync (it never rejects: failures are recorded on the run).
+   * Take the registry's lease and open a run; null when another sync holds the lease. `force` takes it
+   * from another process (its commit then rolls back); a sync running in this process is never doubled.
+   * The returned `done` completes the sync (it never rejects: failures are recorded on the run).
    */
   async begin(
     row: SyncableRegistryRow,
     trigger: SyncTrigger,
     force = false,
   ): Promise<{ run: SyncRun; done: Promise<void> } | null> {
-    // The lease is re-entrant for its owner (so it can be renewed), so syncs within this process are
-    // kept apart here; the lease keeps them apart across processes.
-    if (this.inFlight.has(row.id)) return null;
-    this.inFlight.add(row.id);
-    const now = new Date();
-    let acquired = false;
-    try {
-      acquired = await this.o.leases.acquire(row.id, this.owner, this.leaseTtlMs, now, { force });
-    } finally {
-      if (!acquired) this.inFlight.delete(row.id);
-    }
-    if (!acquired) return null;
+    const lease = await this.o.leases.acquire(syncLeaseKey(row.id), REGISTRY_SYNC, { force });
+    if (!lease) return null;
     let run: SyncRun;
+    let state: SyncState;
     try {
-      await this.o.leases.markSyncing(row.id, this.owner);
-      run = await this.o.runs.start(row.id, trigger, now);
+      await this.o.state.markSyncing(row.id);
+      state = await this.o.state.get(row.id);
+      // Started after the lease was taken: the scheduler's failStale closes only runs started before
+      // it looked at the leases, so it never closes this one.
+      run = await this.o.runs.start(row.id, trigger, new Date());
     } catch (err) {
-      // The database failed between taking the lease and opening the run: give both back, or this
-      // process would skip the registry for good (in flight) and others until the lease expires.
-      this.inFlight.delete(row.id);
-      await this.releaseLease(row.id);
+      // The database failed between taking the lease and opening the run: give the lease back.
+      await this.o.leases.abandon(lease);
       throw err;
     }
-    const done = this.execute(row, run).finally(async () => {
-      this.inFlight.delete(row.id);
-      await this.releaseLease(row.id);
-    });
+    const done = this.execute({ row, state, lease }, run);
+    this.running.add(done);
+    void done.finally(() => this.running.delete(done));
     return { run, done };
   }
 
-  /**
-   * Never rejects: nobody awaits a manual sync's `done`, and an unhandled rejection would end the
-   * process. An unreleased lease simply expires.
-   */
-  private async releaseLease(registryId: string): Promise<void> {
-    await this.o.leases.release(registryId, this.owner).catch((err: unknown) => {
-      this.o.logger.warn({ err, registry: registryId }, 'could not release the sync lease');
-    });
-  }
-
-  private async execute(row: SyncableRegistryRow, run: SyncRun): Promise<void> {
+  private async execute(target: SyncTarget, run: SyncRun): Promise<void> {
+    const { row, lease } = target;
     const started = Date.now();
     const log = this.o.logger.child({ registry: row.id, run: run.id });
-    const renew = setInterval(() => {
-      // A failed renewal (the database away for a moment) is retried at the next tick; a rejection
-      // left unhandled here would end the process.
-      this.o.leases.renew(row.id, this.owner, this.leaseTtlMs, new Date()).catch((err: unknown) => {
-        log.warn({ err }, 'could not renew the sync lease');
-      });
-    }, this.leaseTtlMs / 3);
-    renew.unref();
+    const closer = new RunCloser(this.o.storage.db, this.o.runs, this.o.state, this.o.leaseRows, lease);
+    // Whether the lease is settled: released with the run's outcome, or found taken over.
+    let settled = false;
     try {
-      const outcome = row.kind === 'oci' ? await this.syncOci(row, run) : await this.syncClassic(row, run);
+      const outcome =
+        row.kind === 'oci'
+          ? await this.syncOci(target, run, closer)
+          : await this.syncClassic(target, run, closer);
+      settled = true;
       log.info({ ...outcome, ms: Date.now() - started }, 'sync finished');
       this.o.observe?.({
         kind: row.kind,
@@ -154,10 +157,6 @@ export class SyncEngine {
         removed: outcome.removed,
       });
     } catch (err) {
-      const known = err instanceof AppError;
-      const message = known ? err.message : 'The sync failed unexpectedly; the server log has the details.';
-      if (!known) log.error({ err }, 'sync failed unexpectedly');
-      else log.warn({ code: err.code, ms: Date.now() - started }, 'sync failed');
       this.o.observe?.({
         kind: row.kind,
         outcome: 'failed',
@@ -166,14 +165,31 @@ export class SyncEngine {
         updated: 0,
         removed: 0,
       });
-      await this.recordFailureRetrying(row, run, known ? err.code : 'internal_error', message).catch(
-        (recordErr: unknown) => {
-          // The database stayed away: the run stays `running` until failStale closes it.
-          log.error({ err: recordErr }, 'could not record the failed sync');
-        },
-      );
+      if (err instanceof AppError && err.code === LEASE_LOST) {
+        // Another process owns the registry now; its sync records the outcome.
+        log.warn('sync discarded: another server took the registry over');
+        settled = true;
+        return;
+      }
+      const known = err instanceof AppError;
+      let code = known ? err.code : 'internal_error';
+      let message = known ? err.message : 'The sync failed unexpectedly; the server log has the details.';
+      if (this.closing) {
+        code = INTERRUPTED_CODE;
+        message = SHUTDOWN_MESSAGE;
+      } else if (!known) log.error({ err }, 'sync failed unexpectedly');
+      else log.warn({ code, ms: Date.now() - started }, 'sync failed');
+      try {
+        await this.recordFailureRetrying(target, run, closer, code, message);
+        settled = true;
+      } catch (recordErr) {
+        // The database stayed away: the lease is given back below (or, failing that, found abandoned
+        // by the scheduler), which closes the run and syncs the registry again.
+        log.error({ err: recordErr }, 'could not record the failed sync');
+      }
     } finally {
-      clearInterval(renew);
+      if (settled) this.o.leases.finished(lease);
+      else await this.o.leases.abandon(lease);
     }
   }
 
@@ -182,12 +198,16 @@ export class SyncEngine {
     return registryConnection(row, this.o.secrets);
   }
 
-  private async syncClassic(row: SyncableRegistryRow, run: SyncRun): Promise<SyncOutcome> {
+  private async syncClassic(
+    { row, state, lease }: SyncTarget,
+    run: SyncRun,
+    closer: RunCloser,
+  ): Promise<SyncOutcome> {
     const source = this.sourceOf(row);
     const previous = {
-      etag: row.sync_etag ?? null,
-      lastModified: row.sync_last_modified ?? null,
-      contentDigest: row.sync_content_digest ?? null,
+      etag: state.etag,
+      lastModified: state.lastModified,
+      contentDigest: state.contentDigest,
     };
     let mark = performance.now();
     const stages: Record<string, number> = {};
@@ -206,7 +226,7 @@ export class SyncEngine {
     if (fetched.kind !== 'changed') {
       const now = new Date();
       // Nothing to write but the run and the registry's Last Synced: an unchanged upstream costs no catalog writes.
-      await this.closer.close({
+      const closed = await closer.close({
         registryId: row.id,
         runId: run.id,
         finishedAt: now,
@@ -230,13 +250,14 @@ export class SyncEngine {
           nextSyncAt: this.nextSync(row, now),
         },
       });
+      if (!closed) throw new LeaseLostError();
       return { status: 'unchanged', added: 0, updated: 0, removed: 0 };
     }
 
     lap('fetchMs');
     const outcome = await this.indexWorkers.sync(fetched.body, source.endpoint.baseUrl, {
       storage: this.o.storageOptions,
-      owner: this.owner,
+      lease: { key: lease.key, owner: lease.owner },
       request: {
         registryId: row.id,
         runId: run.id,
@@ -258,29 +279,28 @@ export class SyncEngine {
    * (`oci_skipped_tags`, oci-sync.ts encodeSkippedTags), so they are not fetched again while their
    * digest stays the same.
    */
-  private async syncOci(row: SyncableRegistryRow, run: SyncRun): Promise<SyncOutcome> {
+  private async syncOci({ row, state }: SyncTarget, run: SyncRun, closer: RunCloser): Promise<SyncOutcome> {
     const stored = storedOciRows(await this.o.versions.entries(row.id));
     const result = await readOciRegistry(
       { ...this.sourceOf(row), ociRepositories: JSON.parse(row.oci_repositories) as string[] },
       stored,
-      decodeSkippedTags(row.oci_skipped_tags),
+      decodeSkippedTags(state.ociSkippedTags),
       this.o.policy,
       this.o.ociRetry,
     );
-    const outcome = await commitCatalog(this.store(), {
-      registryId: row.id,
-      runId: run.id,
-      rows: result.rows,
-      warnings: result.warnings,
-      what: 'registry',
-      validators: { ociSkippedTags: encodeSkippedTags(result.skipped) },
-      nextSyncAt: this.nextSync(row, new Date()),
-    });
+    const outcome = await commitCatalog(
+      { catalog: this.o.catalog, runs: this.o.runs, closer },
+      {
+        registryId: row.id,
+        runId: run.id,
+        rows: result.rows,
+        warnings: result.warnings,
+        what: 'registry',
+        validators: { ociSkippedTags: encodeSkippedTags(result.skipped) },
+        nextSyncAt: this.nextSync(row, new Date()),
+      },
+    );
     return { ...outcome, manifestsFetched: result.manifestsFetched };
-  }
-
-  private store(): CommitStore {
-    return { catalog: this.o.catalog, runs: this.o.runs, closer: this.closer };
   }
 
   /**
@@ -289,14 +309,15 @@ export class SyncEngine {
    * `failed` with its reason instead of staying `running` until its lease expires.
    */
   private async recordFailureRetrying(
-    row: SyncableRegistryRow,
+    target: SyncTarget,
     run: SyncRun,
+    closer: RunCloser,
     code: string,
     message: string,
   ): Promise<void> {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await this.recordFailure(row, run, code, message);
+        return await this.recordFailure(target, run, closer, code, message);
       } catch (err) {
         const delay = RECORD_RETRY_DELAYS_MS[attempt];
         if (!(err instanceof DatabaseUnavailableError) || delay === undefined) throw err;
@@ -305,16 +326,18 @@ export class SyncEngine {
     }
   }
 
+  /** A lease found taken over is not an error here: the new holder's sync records the outcome. */
   private async recordFailure(
-    row: SyncableRegistryRow,
+    { row, state }: SyncTarget,
     run: SyncRun,
+    closer: RunCloser,
     code: string,
     message: string,
   ): Promise<void> {
     const now = new Date();
-    const failures = (row.failure_count ?? 0) + 1;
+    const failures = state.failureCount + 1;
     const backoff = Math.min(BACKOFF_BASE_MS * 2 ** (failures - 1), row.sync_interval_minutes * 60_000);
-    await this.closer.close({
+    await closer.close({
       registryId: row.id,
       runId: run.id,
       finishedAt: now,

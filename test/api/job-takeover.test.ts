@@ -88,7 +88,11 @@ if (TEST_DB === 'postgres') {
     const dirs: string[] = [];
     const servers: ServerProcess[] = [];
     let received!: Promise<void>;
-    const state = { hang: true, requests: 0, received: () => undefined as void };
+    const state: { hang: boolean; requests: number; received: () => void } = {
+      hang: true,
+      requests: 0,
+      received: () => undefined,
+    };
 
     before(async () => {
       received = new Promise<void>((resolve) => (state.received = resolve));

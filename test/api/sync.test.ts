@@ -169,14 +169,26 @@ describe(`sync of classic repositories (${TEST_DB})`, () => {
   });
 
   it('lets an admin force a sync that another (stuck) process holds', async () => {
-    const stuck = {
-      lease_owner: 'dead-host:1:abc',
-      lease_expires_at: new Date(Date.now() + 3_600_000).toISOString(),
-    };
-    await server.app.storage.db
-      .updateTable('helm_registries')
-      .set(stuck)
+    const { db } = server.app.storage;
+    const argo = await db
+      .selectFrom('helm_registries')
+      .select('id')
       .where('name', '=', 'argo')
+      .executeTakeFirstOrThrow();
+    // Another server, alive (heartbeating) but stuck in a sync of argo.
+    const now = new Date().toISOString();
+    await db
+      .insertInto('job_workers')
+      .values({ id: 'stuck-host:1:abc', host: 'stuck-host', pid: 1, started_at: now, heartbeat_at: now })
+      .execute();
+    await db
+      .insertInto('job_leases')
+      .values({
+        key: `registry-sync:${argo.id}`,
+        kind: 'registry-sync',
+        owner: 'stuck-host:1:abc',
+        acquired_at: now,
+      })
       .execute();
     const refused = await server.api<Err>('POST', `${base}/argo/sync`, { token: tenant.adminToken });
     assert.equal(refused.status, 409);
@@ -187,12 +199,12 @@ describe(`sync of classic repositories (${TEST_DB})`, () => {
     assert.equal(forced.status, 202, JSON.stringify(forced.body));
     for (let i = 0; i < 200 && (await registry()).syncStatus === 'syncing'; i += 1)
       await new Promise((r) => setTimeout(r, 50));
-    const row = await server.app.storage.db
-      .selectFrom('helm_registries')
-      .select('lease_owner')
-      .where('name', '=', 'argo')
-      .executeTakeFirstOrThrow();
-    assert.equal(row.lease_owner, null, 'the forced sync released the lease when done');
+    const lease = await db
+      .selectFrom('job_leases')
+      .selectAll()
+      .where('key', '=', `registry-sync:${argo.id}`)
+      .executeTakeFirst();
+    assert.equal(lease, undefined, 'the forced sync released the lease when done');
   });
 
   it('exposes sync durations, outcomes and changed versions as Prometheus metrics', async () => {

@@ -99,11 +99,14 @@ describe(`chart catalog storage (${TEST_DB})`, () => {
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
-    assert.equal(row.failure_count, 0);
-    assert.equal(row.lease_owner, null);
-    assert.equal(row.next_sync_at, null);
     assert.equal(row.max_index_bytes, null);
-    assert.equal(row.sync_etag, null);
+    // Its sync state is kept apart (registry_sync_state), made by its first sync.
+    const state = await storage.db
+      .selectFrom('registry_sync_state')
+      .selectAll()
+      .where('registry_id', '=', id)
+      .executeTakeFirst();
+    assert.equal(state, undefined);
   });
 
   it('inserts versions and lists a chart newest first by sort key, not by text', async () => {
