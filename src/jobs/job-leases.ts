@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { newId } from '../shared/ids.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { JobLeaseRepository } from './job-lease.repository.js';
@@ -51,11 +51,14 @@ export class JobLeases {
   readonly owner: string;
   private readonly identity: WorkerIdentity;
   private readonly held = new Map<string, symbol>();
+  /** Keys an acquire of this process is taking right now: a second one at once simply loses. */
+  private readonly taking = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private firstBeat: Promise<void> | undefined;
 
   constructor(private readonly o: JobLeasesOptions) {
-    this.owner = `${hostname()}:${process.pid}:${newId().slice(0, 8)}`;
+    // Random, not time-based: containers often share a hostname and all run as pid 1.
+    this.owner = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
     this.identity = { id: this.owner, host: hostname(), pid: process.pid, startedAt: new Date() };
   }
 
@@ -95,17 +98,24 @@ export class JobLeases {
    * commit then fails and rolls back); a job this process is running is never doubled, forced or not.
    */
   async acquire(key: string, kind: string, options: { force?: boolean } = {}): Promise<Lease | null> {
-    await this.start();
-    const running = this.held.has(key);
-    const now = new Date();
-    const taken = await this.o.leases.take(key, kind, this.owner, now, this.freshSince(now), {
-      force: (options.force ?? false) && !running,
-      reclaimOwn: !running,
-    });
-    if (!taken) return null;
-    const lease: Lease = { key, owner: this.owner, token: Symbol(key) };
-    this.held.set(key, lease.token);
-    return lease;
+    // Two acquires of one key in this process would both see the row as this process's own.
+    if (this.taking.has(key)) return null;
+    this.taking.add(key);
+    try {
+      await this.start();
+      const running = this.held.has(key);
+      const now = new Date();
+      const taken = await this.o.leases.take(key, kind, this.owner, now, this.freshSince(now), {
+        force: (options.force ?? false) && !running,
+        reclaimOwn: !running,
+      });
+      if (!taken) return null;
+      const lease: Lease = { key, owner: this.owner, token: Symbol(key) };
+      this.held.set(key, lease.token);
+      return lease;
+    } finally {
+      this.taking.delete(key);
+    }
   }
 
   /**
