@@ -89,7 +89,7 @@ if (TEST_DB === 'postgres') {
     const servers: ServerProcess[] = [];
     let received!: Promise<void>;
     const state: { hang: boolean; requests: number; received: () => void } = {
-      hang: true,
+      hang: false,
       requests: 0,
       received: () => undefined,
     };
@@ -127,6 +127,9 @@ if (TEST_DB === 'postgres') {
         body: { name: 'tiny', endpoint: `${upstream.url}/repo` },
       });
       assert.equal(add.status, 201, JSON.stringify(add.body));
+      // Adding validated the registry (one request); from now on the upstream hangs.
+      state.hang = true;
+      state.requests = 0;
       const started = await first.api<{ run: SyncRunBody }>('POST', `${registry}/sync`);
       assert.equal(started.status, 202);
       await received; // the first server's sync is in its fetch, holding the lease
