@@ -1,7 +1,7 @@
 import { parseRegistryEndpoint, type ParsedEndpoint } from '../protocol/registry-endpoint.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { HelmRegistriesTable } from '../storage/schema.js';
-import type { UpstreamCredentials, UpstreamTls } from '../upstream/http-client.js';
+import type { UpstreamCredentials, UpstreamTls } from '../upstream/upstream-connection.js';
 
 /** How to reach a registry: what every upstream request for it (index, manifests, chart archives) needs. */
 export interface RegistryConnection {

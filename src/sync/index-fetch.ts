@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
 import { resolveHelmReference, type ParsedEndpoint } from '../protocol/registry-endpoint.js';
-import {
-  failForStatus,
-  headerValue,
-  upstreamFetch,
-  type UpstreamCredentials,
-  type UpstreamPolicy,
-  type UpstreamTls,
-} from '../upstream/http-client.js';
+import { failForStatus, headerValue, upstreamFetch, type UpstreamPolicy } from '../upstream/http-client.js';
+import type { UpstreamCredentials, UpstreamTls } from '../upstream/upstream-connection.js';
 
 /** What the last successful sync saw, so an unchanged upstream costs one request and no writes. */
 export interface IndexValidators {

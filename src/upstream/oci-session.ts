@@ -12,7 +12,8 @@ import type { ParsedEndpoint } from '../protocol/registry-endpoint.js';
 import { UpstreamError } from '../shared/errors.js';
 import type { UpstreamFailure } from '../shared/errors.js';
 import { displayUrl, failForStatus, headerValue, upstreamFetch } from './http-client.js';
-import type { UpstreamCredentials, UpstreamPolicy, UpstreamResponse, UpstreamTls } from './http-client.js';
+import type { UpstreamPolicy, UpstreamResponse } from './http-client.js';
+import type { UpstreamCredentials, UpstreamTls } from './upstream-connection.js';
 
 /**
  * One conversation with an OCI registry (research/protocols.md c.1–c.4), shared by registry validation

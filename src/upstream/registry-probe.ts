@@ -3,7 +3,8 @@ import { isValidOciRepositoryPath, resolveHelmReference } from '../protocol/regi
 import type { ParsedEndpoint } from '../protocol/registry-endpoint.js';
 import { InvalidRequestError, UpstreamError } from '../shared/errors.js';
 import { displayUrl, failForStatus, upstreamFetch } from './http-client.js';
-import type { UpstreamCredentials, UpstreamPolicy, UpstreamTls } from './http-client.js';
+import type { UpstreamPolicy } from './http-client.js';
+import type { UpstreamCredentials, UpstreamTls } from './upstream-connection.js';
 import { needsCredentials, OciSession } from './oci-session.js';
 
 /**
