@@ -3,7 +3,7 @@ import type { AppServices } from '../app.services.js';
 import type { Http } from '../http/types.js';
 import { parseChartVersion } from '../protocol/helm/semver-sort.js';
 import { InvalidRequestError, NotFoundError } from '../shared/errors.js';
-import { helmParams, openHosted, type SlugParams } from './helm-repository.routes.js';
+import { helmParams, openHosted, type SlugParams } from './helm-repository.params.js';
 import { versionsByChart, type ChartVersionJson } from './chart-version-json.js';
 import { readBody } from './protocol-http.js';
 import { readChartUpload } from './upload-body.js';

@@ -1,7 +1,7 @@
 import type { AppServices } from '../app.services.js';
 import type { Http } from '../http/types.js';
 import { NotFoundError } from '../shared/errors.js';
-import { helmParams, openHosted, type SlugParams } from './helm-repository.routes.js';
+import { helmParams, openHosted, type SlugParams } from './helm-repository.params.js';
 
 /**
  * The classic chart repository (`helm repo add t <url>/helm/t`): index.yaml generated from the database
