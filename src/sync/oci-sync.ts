@@ -23,7 +23,8 @@ import {
   OCI_MANIFEST_MEDIA_TYPE,
 } from '../protocol/oci/media-types.js';
 import { tagToVersion } from '../protocol/oci/reference.js';
-import { OciSession, type OciRetryPolicy, type OciTarget } from '../upstream/oci-session.js';
+import { OciSession, type OciRetryPolicy } from '../upstream/oci-session.js';
+import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import { toCatalogRow } from './catalog-row.js';
 
 /*
@@ -232,11 +233,6 @@ function manifestDigestOf(row: NewChartVersion): string | undefined {
   }
 }
 
-export interface OciSyncSource extends OciTarget {
-  /** As stored on the registry: relative to the endpoint's path (a full path is accepted too). */
-  ociRepositories: string[];
-}
-
 export interface OciSyncResult {
   rows: NewChartVersion[];
   warnings: SyncWarning[];
@@ -282,7 +278,7 @@ interface ChartEntry {
 
 /** Reads every chart version of an OCI registry; never writes. */
 export async function readOciRegistry(
-  source: OciSyncSource,
+  source: UpstreamConnection,
   stored: StoredOciRows,
   skippedBefore: SkippedTags,
   policy: UpstreamPolicy,

@@ -9,8 +9,9 @@ import type { SecretBox } from '../shared/secret-box.js';
 import type { Storage, StorageOptions } from '../storage/database.js';
 import type { UpstreamPolicy } from '../upstream/http-client.js';
 import type { OciRetryPolicy } from '../upstream/oci-session.js';
+import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import { commitCatalog, type CommitStore, type SyncOutcome } from './catalog-commit.js';
-import { fetchIndex, type IndexSource } from './index-fetch.js';
+import { fetchIndex } from './index-fetch.js';
 import { IndexWorkerPool } from './index-sync.js';
 import { decodeSkippedTags, encodeSkippedTags, loadStoredOciRows, readOciRegistry } from './oci-sync.js';
 import type { SyncableRegistryRow, SyncLeaseRepository } from './sync-lease.repository.js';
@@ -170,7 +171,7 @@ export class SyncEngine {
   }
 
   /** How to reach the registry, credentials decrypted. */
-  private sourceOf(row: SyncableRegistryRow): IndexSource {
+  private sourceOf(row: SyncableRegistryRow): UpstreamConnection {
     return registryConnection(row, this.o.secrets);
   }
 
@@ -261,7 +262,7 @@ export class SyncEngine {
   private async syncOci(row: SyncableRegistryRow, run: SyncRun): Promise<SyncOutcome> {
     const stored = await loadStoredOciRows(this.o.storage.db, row.id);
     const result = await readOciRegistry(
-      { ...this.sourceOf(row), ociRepositories: JSON.parse(row.oci_repositories) as string[] },
+      this.sourceOf(row),
       stored,
       decodeSkippedTags(row.oci_skipped_tags),
       this.o.policy,
