@@ -160,22 +160,29 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     catalogWriter,
     new ChartFilesRepository(storage.db),
   );
-  const hosted = new HostedService(
-    new HostedAccess(auth, tenants, tenantRows, hostedRepo, key, accessChanges),
-    publisher,
-    new OciRegistry(hostedRepo, ociRepo, blobs, publisher, logger.child({ component: 'oci' })),
-    new HostedIndexCache(
+  const hostedAccess = new HostedAccess(auth, tenants, tenantRows, hostedRepo, key, accessChanges);
+  const hosted = new HostedService({
+    access: hostedAccess,
+    charts: publisher,
+    oci: new OciRegistry(
+      hostedRepo,
+      ociRepo,
+      blobs,
+      publisher,
+      hostedAccess,
+      logger.child({ component: 'oci' }),
+    ),
+    index: new HostedIndexCache(
       hostedRepo,
       config.publicUrl === null ? '' : new URL(config.publicUrl).pathname.replace(/\/+$/, ''),
     ),
-    hostedRepo,
+    repository: hostedRepo,
     blobs,
-    new HostedGarbageCollector(hostedRepo, ociRepo, blobs, logger.child({ component: 'hosted-gc' })),
-    registryRepository,
-    storage.db,
-    config.publicUrl,
-    logger.child({ component: 'hosted' }),
-  );
+    garbage: new HostedGarbageCollector(hostedRepo, ociRepo, blobs, logger.child({ component: 'hosted-gc' })),
+    registries: registryRepository,
+    publicUrl: config.publicUrl,
+    logger: logger.child({ component: 'hosted' }),
+  });
   publisher.onChange = (change) => {
     if (change.kind === 'push') metrics.hostedPushes.inc({ via: change.via, outcome: change.outcome });
     else metrics.hostedDeletions.inc();

@@ -6,12 +6,13 @@ import {
   type ChartArchiveLimits,
 } from '../protocol/helm/chart-archive.js';
 import { classifyManifest } from '../protocol/oci/chart-manifest.js';
-import { registryConnection, type RegistryConnection } from '../registries/registry.connection.js';
+import { registryConnection } from '../registries/registry.connection.js';
 import type { RegistryRow } from '../registries/registry.repository.js';
 import { AppError, DatabaseUnavailableError, UpstreamError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { failForStatus, openUpstream, type UpstreamPolicy } from '../upstream/http-client.js';
 import { OciSession, type OciRetryPolicy } from '../upstream/oci-session.js';
+import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import type { ChartFilesRepository, ChartFilesRow } from './chart-files.repository.js';
 import type { ChartVersionRow } from './chart-version.repository.js';
 
@@ -150,7 +151,7 @@ export class ChartFilesService {
     return stored;
   }
 
-  private async fetchClassic(connection: RegistryConnection, chartUrl: string): Promise<Buffer> {
+  private async fetchClassic(connection: UpstreamConnection, chartUrl: string): Promise<Buffer> {
     let url: URL;
     try {
       url = new URL(chartUrl);
@@ -181,7 +182,7 @@ export class ChartFilesService {
    * must be the registry's own, so a catalog row can never steer credentials elsewhere.
    */
   private async fetchOci(
-    connection: RegistryConnection,
+    connection: UpstreamConnection,
     chartUrl: string,
     version: string,
     digest: string | null,

@@ -3,8 +3,8 @@ import type { AppServices } from '../app.services.js';
 import type { Http } from '../http/types.js';
 import { parseChartVersion } from '../protocol/helm/semver-sort.js';
 import { InvalidRequestError, NotFoundError } from '../shared/errors.js';
-import { helmParams, openHosted, type SlugParams } from './helm-repository.routes.js';
-import { versionsByChart, type ChartVersionJson } from './chart-version-json.js';
+import { helmParams, openHosted, type SlugParams } from './helm-repository.params.js';
+import type { ChartVersionJson } from './chart-version-json.js';
 import { readBody } from './protocol-http.js';
 import { readChartUpload } from './upload-body.js';
 
@@ -23,20 +23,7 @@ export function chartmuseumRoutes(app: Http, s: AppServices): void {
     const body = provOnly
       ? { chart: null, prov: await readProvBody(req, s) }
       : await readChartUpload(req, s.hosted.charts.limits);
-    if (body.chart === null) {
-      if (body.prov === null) throw new InvalidRequestError('Send a chart archive.');
-      await s.hosted.charts.attachProvenance(target.registry, body.prov, force);
-    } else {
-      await s.hosted.charts.publishArchive(
-        s.hosted.baseUrl(req),
-        target.slug,
-        target.registry,
-        body.chart,
-        body.prov,
-        force,
-      );
-    }
-    s.hosted.access.forget(target.slug);
+    await s.hosted.saveUpload(target, s.hosted.baseUrl(req), body, force);
     return { saved: true };
   };
 
@@ -62,7 +49,7 @@ export function chartmuseumRoutes(app: Http, s: AppServices): void {
       const target = await openHosted(s, req, req.params.t, 'pull');
       const offset = pagingNumber(req.query.offset, 0, 'offset');
       const limit = pagingNumber(req.query.limit, Number.MAX_SAFE_INTEGER, 'limit');
-      const all = await versionsByName(s, target.registry.id);
+      const all = await s.hosted.chartVersions(target);
       const names = [...all.keys()].sort();
       const result: Record<string, ChartVersionJson[]> = {};
       for (const name of names.slice(offset, offset + limit)) result[name] = all.get(name)!;
@@ -75,7 +62,7 @@ export function chartmuseumRoutes(app: Http, s: AppServices): void {
     { schema: { params: helmParams.chart } },
     async (req) => {
       const target = await openHosted(s, req, req.params.t, 'pull');
-      const versions = (await versionsByName(s, target.registry.id)).get(req.params.name);
+      const versions = (await s.hosted.chartVersions(target)).get(req.params.name);
       if (!versions) throw new ChartMuseumNotFound('chart not found');
       return versions;
     },
@@ -86,7 +73,7 @@ export function chartmuseumRoutes(app: Http, s: AppServices): void {
     { schema: { params: helmParams.version } },
     async (req) => {
       const target = await openHosted(s, req, req.params.t, 'pull');
-      const versions = (await versionsByName(s, target.registry.id)).get(req.params.name);
+      const versions = (await s.hosted.chartVersions(target)).get(req.params.name);
       if (!versions) throw new ChartMuseumNotFound('no chart name found');
       const wanted = req.params.version;
       const found =
@@ -103,15 +90,9 @@ export function chartmuseumRoutes(app: Http, s: AppServices): void {
     { schema: { params: helmParams.version } },
     async (req) => {
       const target = await openHosted(s, req, req.params.t, 'delete');
-      const deleted = await s.hosted.charts.deleteVersion(
-        target.registry,
-        target.slug,
-        req.params.name,
-        req.params.version,
-      );
+      const deleted = await s.hosted.deleteVersion(target, req.params.name, req.params.version);
       if (!deleted)
         throw new ChartMuseumNotFound(`no chart version found for ${req.params.name}-${req.params.version}`);
-      s.hosted.access.forget(target.slug);
       return { deleted: true };
     },
   );
@@ -136,10 +117,6 @@ function pagingNumber(value: string | undefined, fallback: number, what: string)
     throw new InvalidRequestError(`${what} must be a whole number, not "${value.slice(0, 20)}".`);
   }
   return n;
-}
-
-async function versionsByName(s: AppServices, registryId: string): Promise<Map<string, ChartVersionJson[]>> {
-  return versionsByChart(await s.hosted.repo.chartEntries(registryId));
 }
 
 /** ChartMuseum's `latest`: the newest version that is not a pre-release. */

@@ -1,7 +1,6 @@
 import type { AppServices } from '../app.services.js';
 import type { Http } from '../http/types.js';
-import { NotFoundError } from '../shared/errors.js';
-import { helmParams, openHosted, type SlugParams } from './helm-repository.routes.js';
+import { helmParams, openHosted, type SlugParams } from './helm-repository.params.js';
 
 /**
  * The classic chart repository (`helm repo add t <url>/helm/t`): index.yaml generated from the database
@@ -13,7 +12,7 @@ export function classicRoutes(app: Http, s: AppServices): void {
     { schema: { params: helmParams.slug } },
     async (req, reply) => {
       const target = await openHosted(s, req, req.params.t, 'pull');
-      const index = await s.hosted.index.get(target.registry, target.slug);
+      const index = await s.hosted.indexYaml(target);
       void reply
         .header('etag', index.etag)
         .header('cache-control', 'no-cache')
@@ -32,25 +31,11 @@ export function classicRoutes(app: Http, s: AppServices): void {
     { schema: { params: helmParams.file } },
     async (req, reply) => {
       const target = await openHosted(s, req, req.params.t, 'pull');
-      const { file } = req.params;
-      const provenance = file.endsWith('.tgz.prov');
-      const archive = provenance ? file.slice(0, -'.prov'.length) : file;
-      const chart = archive.endsWith('.tgz')
-        ? await s.hosted.repo.chartByFile(target.registry.id, archive)
-        : undefined;
-      const digest = provenance ? chart?.prov_digest : chart?.chart_digest;
-      const size = provenance ? chart?.prov_size : chart?.chart_size;
-      if (!chart || !digest || size === null || size === undefined)
-        throw new NotFoundError('Chart file', file);
-      const etag = `"${digest}"`;
-      void reply.header('etag', etag).header('cache-control', 'no-cache');
-      if (ifNoneMatch(req.headers['if-none-match'], etag)) return reply.status(304).send();
-      const stream = await s.hosted.blobs.get(digest);
-      if (stream === null) throw new NotFoundError('Chart file', file);
-      return reply
-        .type(provenance ? 'application/pgp-signature' : 'application/x-tar')
-        .header('content-length', String(size))
-        .send(stream);
+      const file = await s.hosted.chartFile(target, req.params.file);
+      void reply.header('etag', file.etag).header('cache-control', 'no-cache');
+      if (ifNoneMatch(req.headers['if-none-match'], file.etag)) return reply.status(304).send();
+      const stream = await file.open();
+      return reply.type(file.contentType).header('content-length', String(file.size)).send(stream);
     },
   );
 }

@@ -1,34 +1,10 @@
-import { Type } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppServices } from '../app.services.js';
-import {
-  ChartFileParam,
-  ChartNameParam,
-  ChartVersionParam,
-  pathParameterNotFound,
-  TenantParam,
-} from '../http/parameters.js';
+import { pathParameterNotFound } from '../http/parameters.js';
 import type { Http } from '../http/types.js';
 import { AppError } from '../shared/errors.js';
 import { chartmuseumRoutes } from './chartmuseum.routes.js';
 import { classicRoutes } from './classic.routes.js';
-import type { HostedAction, HostedTarget } from './hosted-access.js';
 import { closeIfUnread, dropPayloadHeaders, rawBodies } from './protocol-http.js';
-
-export type SlugParams = { t: string };
-
-/** Path parameters of the /helm routes: checked before a handler runs (404 when they fail). */
-export const helmParams = {
-  slug: Type.Object({ t: TenantParam }),
-  file: Type.Object({ t: TenantParam, file: ChartFileParam }),
-  chart: Type.Object({ t: TenantParam, name: ChartNameParam }),
-  // ChartMuseum's `latest` stands for the newest release.
-  version: Type.Object({
-    t: TenantParam,
-    name: ChartNameParam,
-    version: Type.Union([ChartVersionParam, Type.Literal('latest')], { title: 'Chart version' }),
-  }),
-};
 
 /**
  * The classic chart repository and the ChartMuseum API of every hosted registry, under /helm/{t}. Errors
@@ -63,16 +39,3 @@ export async function helmRepositoryRoutes(app: Http, s: AppServices): Promise<v
     { prefix: '/helm' },
   );
 }
-
-/** The caller's hosted registry of `t`, opened for `action` (401 / 403 / 404 otherwise). */
-export async function openHosted(
-  s: AppServices,
-  req: FastifyRequest,
-  slug: string,
-  action: HostedAction,
-): Promise<HostedTarget> {
-  const principal = await s.hosted.access.caller(req.headers.authorization, req.ip);
-  return s.hosted.access.open(principal, slug, action);
-}
-
-export type Reply = FastifyReply;

@@ -1,5 +1,10 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { ChartVersionsTable, Database, HostedChartsTable } from '../storage/schema.js';
+import type {
+  ChartVersionsTable,
+  Database,
+  HelmRegistriesTable,
+  HostedChartsTable,
+} from '../storage/schema.js';
 
 export type HostedChartRow = Selectable<HostedChartsTable>;
 
@@ -22,7 +27,7 @@ export type Db = Kysely<Database> | Transaction<Database>;
  * store is never read through another's.
  */
 export class HostedRepository {
-  constructor(readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Database>) {}
 
   async findRegistry(scope: string): Promise<HostedRegistryState | undefined> {
     const row = await this.db
@@ -41,6 +46,36 @@ export class HostedRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     return row && toState(row);
+  }
+
+  /** The whole registry row, for the console's view of a hosted registry. */
+  async registryRow(id: string): Promise<Selectable<HelmRegistriesTable> | undefined> {
+    return this.db.selectFrom('helm_registries').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Every tenant (id and slug): each has a hosted registry. */
+  async tenants(): Promise<{ id: string; name: string }[]> {
+    return this.db.selectFrom('tenants').select(['id', 'name']).execute();
+  }
+
+  /** Every hosted registry's endpoint, by scope. */
+  async endpoints(): Promise<Map<string, string>> {
+    const rows = await this.db
+      .selectFrom('helm_registries')
+      .select(['scope', 'endpoint'])
+      .where('kind', '=', 'hosted')
+      .execute();
+    return new Map(rows.map((r) => [r.scope, r.endpoint]));
+  }
+
+  /** Re-points a hosted registry at a new endpoint (the public URL changed); a no-op when it is there. */
+  async setEndpoint(id: string, endpoint: string): Promise<void> {
+    await this.db
+      .updateTable('helm_registries')
+      .set({ endpoint })
+      .where('id', '=', id)
+      .where('endpoint', '!=', endpoint)
+      .execute();
   }
 
   async setPublicRead(id: string, publicRead: boolean): Promise<void> {
@@ -131,6 +166,11 @@ export class HostedRepository {
       .where('registry_id', '=', registryId)
       .where('manifest_digest', '=', manifestDigest)
       .executeTakeFirst();
+  }
+
+  /** The chart version whose manifest is `manifestDigest`, outside any transaction. */
+  async chartOfManifest(registryId: string, manifestDigest: string): Promise<HostedChartRow | undefined> {
+    return this.chartByManifest(this.db, registryId, manifestDigest);
   }
 
   /**

@@ -1,29 +1,51 @@
-import type { Kysely } from 'kysely';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { RegistryRepository } from '../registries/registry.repository.js';
 import type { HostedView } from './hosted.schema.js';
 import { toRegistryView } from '../registries/registry.view.js';
 import { SYSTEM_SCOPE_KEY, type Principal } from '../shared/context.js';
-import { NotFoundError, PermissionError } from '../shared/errors.js';
+import { InvalidRequestError, NotFoundError, PermissionError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { isUniqueViolation } from '../storage/errors.js';
-import type { Database } from '../storage/schema.js';
 import type { HostedAccess, HostedTarget } from './hosted-access.js';
 import type { HostedRepository } from './hosted.repository.js';
 import type { ChartPublisher } from './chart-publisher.js';
+import { versionsByChart, type ChartVersionJson } from './chart-version-json.js';
 import type { HostedGarbageCollector } from './garbage-collector.js';
-import type { HostedIndexCache } from './index-yaml.js';
+import type { HostedIndexCache, RenderedIndex } from './index-yaml.js';
 import type { OciRegistry } from './oci-registry.js';
 
 /** The hosted registry's name in a tenant's registry list, and the system's (SPEC §1: `stable`). */
 export const TENANT_HOSTED_NAME = 'hosted';
 export const SYSTEM_HOSTED_NAME = 'stable';
-const JANITOR_INTERVAL_MS = 15 * 60 * 1000;
 /** Longer than any upload takes: a put still running is never swept. */
-const JANITOR_GRACE_MS = 60 * 60 * 1000;
+const SWEEP_GRACE_MS = 60 * 60 * 1000;
 
 export type HostedUrls = HostedView['urls'];
+
+export interface HostedServiceOptions {
+  access: HostedAccess;
+  charts: ChartPublisher;
+  oci: OciRegistry;
+  index: HostedIndexCache;
+  repository: HostedRepository;
+  blobs: BlobStore;
+  garbage: HostedGarbageCollector;
+  registries: RegistryRepository;
+  /** CHARTHOUSE_PUBLIC_URL; null to take every URL from the request. */
+  publicUrl: string | null;
+  logger: Logger;
+}
+
+/** An archive or provenance file of a hosted chart version, opened only when it is sent. */
+export interface HostedChartFile {
+  /** Strong: the file's digest. */
+  etag: string;
+  size: number;
+  contentType: string;
+  open(): Promise<Readable>;
+}
 
 /**
  * The hosted registry capability as the HTTP ring sees it: access, the chart publisher (ChartMuseum,
@@ -31,29 +53,37 @@ export type HostedUrls = HostedView['urls'];
  * for the system, created with the tenant and checked at start-up).
  */
 export class HostedService {
-  constructor(
-    readonly access: HostedAccess,
-    readonly charts: ChartPublisher,
-    readonly oci: OciRegistry,
-    readonly index: HostedIndexCache,
-    readonly repo: HostedRepository,
-    readonly blobs: BlobStore,
-    private readonly garbage: HostedGarbageCollector,
-    private readonly registries: RegistryRepository,
-    private readonly db: Kysely<Database>,
-    private readonly publicUrl: string | null,
-    private readonly logger: Logger,
-  ) {}
+  readonly access: HostedAccess;
+  readonly charts: ChartPublisher;
+  readonly oci: OciRegistry;
+  private readonly index: HostedIndexCache;
+  private readonly repo: HostedRepository;
+  private readonly blobs: BlobStore;
+  private readonly garbage: HostedGarbageCollector;
+  private readonly registries: RegistryRepository;
+  private readonly publicUrl: string | null;
+  private readonly logger: Logger;
 
-  private janitor: NodeJS.Timeout | null = null;
+  constructor(o: HostedServiceOptions) {
+    this.access = o.access;
+    this.charts = o.charts;
+    this.oci = o.oci;
+    this.index = o.index;
+    this.repo = o.repository;
+    this.blobs = o.blobs;
+    this.garbage = o.garbage;
+    this.registries = o.registries;
+    this.publicUrl = o.publicUrl;
+    this.logger = o.logger;
+  }
 
   /**
    * Frees what abandoned uploads left (OCI upload sessions untouched for an hour, blob-store writes a
-   * crash cut short) and blobs nothing has referenced for an hour (garbage-collector.ts). Every server
-   * runs it; the deletes are idempotent.
+   * crash cut short) and blobs nothing has referenced for an hour (garbage-collector.ts). Run by the
+   * hosted-sweep job (hosted-sweep.job.ts) on one server per interval; the deletes are idempotent.
    */
   async sweep(now = Date.now()): Promise<void> {
-    const before = new Date(now - JANITOR_GRACE_MS);
+    const before = new Date(now - SWEEP_GRACE_MS);
     const uploads = await this.oci.sweepUploads(now);
     const partial = await this.blobs.sweepUnfinished(before);
     const { released, freed } = await this.garbage.collectAll(before);
@@ -63,20 +93,6 @@ export class HostedService {
         'swept abandoned uploads and unreferenced blobs',
       );
     }
-  }
-
-  startJanitor(): void {
-    const run = (): void => {
-      this.sweep().catch((err: unknown) => this.logger.warn({ err }, 'upload clean-up failed'));
-    };
-    run();
-    this.janitor = setInterval(run, JANITOR_INTERVAL_MS);
-    this.janitor.unref();
-  }
-
-  stopJanitor(): void {
-    if (this.janitor) clearInterval(this.janitor);
-    this.janitor = null;
   }
 
   /**
@@ -90,13 +106,8 @@ export class HostedService {
   /** Every tenant's hosted registry and the system's exist, with endpoints under the current public URL. */
   async provisionAll(): Promise<void> {
     // Two reads at start-up; only scopes without their registry, or with an old endpoint, are written.
-    const tenants = await this.db.selectFrom('tenants').select(['id', 'name']).execute();
-    const existing = await this.db
-      .selectFrom('helm_registries')
-      .select(['scope', 'endpoint'])
-      .where('kind', '=', 'hosted')
-      .execute();
-    const endpoints = new Map(existing.map((r) => [r.scope, r.endpoint]));
+    const tenants = await this.repo.tenants();
+    const endpoints = await this.repo.endpoints();
     for (const { scope, slug } of [
       { scope: SYSTEM_SCOPE_KEY, slug: SYSTEM_SCOPE_KEY },
       ...tenants.map((t) => ({ scope: t.id, slug: t.name })),
@@ -116,12 +127,7 @@ export class HostedService {
     const existing = await this.repo.findRegistry(scope);
     const now = new Date().toISOString();
     if (existing) {
-      await this.db
-        .updateTable('helm_registries')
-        .set({ endpoint })
-        .where('id', '=', existing.id)
-        .where('endpoint', '!=', endpoint)
-        .execute();
+      await this.repo.setEndpoint(existing.id, endpoint);
       return;
     }
     const wanted = scope === SYSTEM_SCOPE_KEY ? SYSTEM_HOSTED_NAME : TENANT_HOSTED_NAME;
@@ -192,11 +198,7 @@ export class HostedService {
   }
 
   private async viewOf(target: HostedTarget, baseUrl: string): Promise<HostedView> {
-    const row = await this.db
-      .selectFrom('helm_registries')
-      .selectAll()
-      .where('id', '=', target.registry.id)
-      .executeTakeFirst();
+    const row = await this.repo.registryRow(target.registry.id);
     if (!row) throw new NotFoundError('Registry', target.slug);
     return {
       registry: toRegistryView(row),
@@ -206,5 +208,74 @@ export class HostedService {
       canDelete: target.allowed.has('delete'),
       urls: this.urls(baseUrl, target.slug),
     };
+  }
+
+  // The Helm repository (/helm) -------------------------------------------------------------------
+
+  /** index.yaml of the registry's current revision, rendered once per revision. */
+  indexYaml(target: HostedTarget): Promise<RenderedIndex> {
+    return this.index.get(target.registry, target.slug);
+  }
+
+  /** `<name>-<version>.tgz` or its `.tgz.prov`, as `helm pull` fetches them (404 for anything else). */
+  async chartFile(target: HostedTarget, file: string): Promise<HostedChartFile> {
+    const provenance = file.endsWith('.tgz.prov');
+    const archive = provenance ? file.slice(0, -'.prov'.length) : file;
+    const chart = archive.endsWith('.tgz')
+      ? await this.repo.chartByFile(target.registry.id, archive)
+      : undefined;
+    const digest = provenance ? chart?.prov_digest : chart?.chart_digest;
+    const size = provenance ? chart?.prov_size : chart?.chart_size;
+    if (!chart || !digest || size === null || size === undefined) throw new NotFoundError('Chart file', file);
+    return {
+      etag: `"${digest}"`,
+      size: Number(size),
+      contentType: provenance ? 'application/pgp-signature' : 'application/x-tar',
+      open: async () => {
+        const stream = await this.blobs.get(digest);
+        if (stream === null) throw new NotFoundError('Chart file', file);
+        return stream;
+      },
+    };
+  }
+
+  /** Every chart version by chart name, as the ChartMuseum API lists them. */
+  async chartVersions(target: HostedTarget): Promise<Map<string, ChartVersionJson[]>> {
+    return versionsByChart(await this.repo.chartEntries(target.registry.id));
+  }
+
+  /** A ChartMuseum upload: an archive (with its provenance file or not), or a provenance file alone. */
+  async saveUpload(
+    target: HostedTarget,
+    baseUrl: string,
+    body: { chart: Buffer | null; prov: Buffer | null },
+    force: boolean,
+  ): Promise<void> {
+    if (body.chart === null) {
+      if (body.prov === null) throw new InvalidRequestError('Send a chart archive.');
+      await this.charts.attachProvenance(target.registry, body.prov, force);
+    } else {
+      await this.charts.publishArchive(baseUrl, target.slug, target.registry, body.chart, body.prov, force);
+    }
+    this.access.forget(target.slug);
+  }
+
+  /** Deletes one chart version; false when there is none. */
+  async deleteVersion(target: HostedTarget, name: string, version: string): Promise<boolean> {
+    const deleted = await this.charts.deleteVersion(target.registry, target.slug, name, version);
+    if (deleted) this.access.forget(target.slug);
+    return deleted;
+  }
+
+  // OCI (/v2) -----------------------------------------------------------------------------------
+
+  /** `/v2/_catalog`: the repositories of every hosted registry the caller may pull from (unsorted). */
+  async ociCatalog(principal: Principal): Promise<string[]> {
+    const names: string[] = [];
+    for (const slug of await this.access.visibleSlugs(principal)) {
+      const target = await this.access.resolve(principal, slug);
+      if (target.allowed.has('pull')) names.push(...(await this.oci.repositories(target)));
+    }
+    return names;
   }
 }

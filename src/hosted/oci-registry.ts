@@ -8,7 +8,7 @@ import { isDigest, isTag } from '../protocol/oci/reference.js';
 import { AppError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import type { Logger } from 'pino';
-import type { HostedTarget } from './hosted-access.js';
+import type { HostedAccess, HostedTarget } from './hosted-access.js';
 import type { ChartPublisher } from './chart-publisher.js';
 import type { HostedRepository } from './hosted.repository.js';
 import type { HostedManifestRow, OciRepository } from './oci.repository.js';
@@ -40,8 +40,10 @@ export class OciRegistry {
     private readonly oci: OciRepository,
     private readonly blobs: BlobStore,
     private readonly publisher: ChartPublisher,
+    /** A manifest written or deleted drops the registry's cached state, so this server sees it at once. */
+    private readonly access: Pick<HostedAccess, 'forget'>,
     private readonly logger: Logger,
-    private readonly limits: Readonly<OciLimits> = DEFAULT_OCI_LIMITS,
+    readonly limits: Readonly<OciLimits> = DEFAULT_OCI_LIMITS,
   ) {}
 
   // Blobs ---------------------------------------------------------------------------------------
@@ -237,6 +239,7 @@ export class OciRegistry {
             ...manifest,
             tag: reference,
           });
+          this.access.forget(target.slug);
           return digest;
         }
         // Helm >= 3.18 pushes by digest, then tags: the chart is checked here already, so a push of
@@ -246,34 +249,27 @@ export class OciRegistry {
         throw asManifestError(err);
       }
     }
-    const now = new Date().toISOString();
-    await this.oci.db.transaction().execute(async (trx) => {
-      await this.oci.saveManifest(trx, {
+    const saved = await this.oci.saveOciManifest(
+      {
         registry_id: target.registry.id,
         repository,
         digest,
         media_type: parsed.mediaType,
         size: body.length,
         content: body,
-        created_at: now,
-      });
-      if (!byDigest) {
-        // A tag naming a chart version may only move with that version (through the publisher).
-        const held = await this.oci.tag(trx, target.registry.id, repository, reference);
-        if (
-          held !== undefined &&
-          held !== digest &&
-          (await this.repo.chartByManifest(trx, target.registry.id, held))
-        ) {
-          throw new DistributionError(
-            409,
-            'DENIED',
-            `Tag ${reference} is a chart version and versions are immutable: push another tag, or delete the version as a tenant administrator first.`,
-          );
-        }
-        await this.oci.setTag(trx, target.registry.id, repository, reference, digest, now);
-      }
-    });
+        created_at: new Date().toISOString(),
+      },
+      byDigest ? null : reference,
+    );
+    if (saved === 'chart_version_tag') {
+      // A tag naming a chart version may only move with that version (through the publisher).
+      throw new DistributionError(
+        409,
+        'DENIED',
+        `Tag ${reference} is a chart version and versions are immutable: push another tag, or delete the version as a tenant administrator first.`,
+      );
+    }
+    this.access.forget(target.slug);
     return digest;
   }
 
@@ -304,15 +300,15 @@ export class OciRegistry {
   /** DELETE by digest removes the manifest and its tags; by tag, the tag. A chart version goes with either. */
   async deleteManifest(target: HostedTarget, repository: string, reference: string): Promise<void> {
     const row = await this.manifest(target, repository, reference);
-    const chart = await this.repo.chartByManifest(this.oci.db, target.registry.id, row.digest);
+    const chart = await this.repo.chartOfManifest(target.registry.id, row.digest);
     if (chart) {
       await this.publisher.deleteVersion(target.registry, target.slug, chart.chart_name, chart.version);
-      if (!isDigest(reference)) return;
     }
-    await this.oci.db.transaction().execute(async (trx) => {
-      if (isDigest(reference)) await this.oci.deleteManifest(trx, target.registry.id, repository, row.digest);
-      else await this.oci.deleteTag(trx, target.registry.id, repository, reference);
-    });
+    if (!chart || isDigest(reference)) {
+      if (isDigest(reference)) await this.oci.removeManifest(target.registry.id, repository, row.digest);
+      else await this.oci.removeTag(target.registry.id, repository, reference);
+    }
+    this.access.forget(target.slug);
   }
 
   /** The repository's tags in byte order, or null when it has no manifest at all. */
@@ -378,13 +374,7 @@ export class OciRegistry {
 
   /** The tenant now holds the blob: visible in all its repositories. */
   private async link(target: HostedTarget, info: BlobInfo): Promise<void> {
-    await this.oci.linkBlob(
-      this.oci.db,
-      target.registry.id,
-      info.digest,
-      info.size,
-      new Date().toISOString(),
-    );
+    await this.oci.linkBlobNow(target.registry.id, info.digest, info.size, new Date().toISOString());
   }
 
   private checkLength(length: number | null): void {

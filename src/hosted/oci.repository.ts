@@ -10,7 +10,7 @@ export type HostedUploadRow = Selectable<HostedUploadsTable>;
  * blob store), manifests and tags, open uploads and their parts. Every method takes the registry id.
  */
 export class OciRepository {
-  constructor(readonly db: Kysely<Database>) {}
+  constructor(private readonly db: Kysely<Database>) {}
 
   // Blobs ---------------------------------------------------------------------------------------
 
@@ -24,6 +24,11 @@ export class OciRepository {
       .values({ registry_id: registryId, digest, size, created_at: now })
       .onConflict((oc) => oc.columns(['registry_id', 'digest']).doUpdateSet({ created_at: now }))
       .execute();
+  }
+
+  /** {@link linkBlob} on its own, outside any other write (a blob pushed or uploaded). */
+  async linkBlobNow(registryId: string, digest: string, size: number, now: string): Promise<void> {
+    await this.linkBlob(this.db, registryId, digest, size, now);
   }
 
   /** Blobs the registry has held since before `before` (candidates for garbage collection). */
@@ -141,6 +146,37 @@ export class OciRepository {
       .execute();
   }
 
+  /**
+   * Stores a manifest pushed over OCI and, given a tag, points the tag at it, in one transaction. A tag
+   * that names a chart version's manifest only moves with that version (through the publisher): then
+   * nothing is written and the answer is `chart_version_tag`.
+   */
+  async saveOciManifest(row: HostedManifestRow, tag: string | null): Promise<'saved' | 'chart_version_tag'> {
+    const refused = new Error('the tag names a chart version');
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await this.saveManifest(trx, row);
+        if (tag === null) return;
+        const held = await this.tag(trx, row.registry_id, row.repository, tag);
+        if (held !== undefined && held !== row.digest) {
+          const chart = await trx
+            .selectFrom('hosted_charts')
+            .select('version')
+            .where('registry_id', '=', row.registry_id)
+            .where('manifest_digest', '=', held)
+            .executeTakeFirst();
+          // Thrown to roll the manifest back.
+          if (chart) throw refused;
+        }
+        await this.setTag(trx, row.registry_id, row.repository, tag, row.digest, row.created_at);
+      });
+    } catch (err) {
+      if (err === refused) return 'chart_version_tag';
+      throw err;
+    }
+    return 'saved';
+  }
+
   async setTag(
     trx: Db,
     registryId: string,
@@ -256,6 +292,16 @@ export class OciRepository {
       .where('digest', '=', digest)
       .executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
+  }
+
+  /** Deletes a manifest and its tags (DELETE by digest), in one transaction. */
+  async removeManifest(registryId: string, repository: string, digest: string): Promise<boolean> {
+    return this.db.transaction().execute((trx) => this.deleteManifest(trx, registryId, repository, digest));
+  }
+
+  /** Deletes one tag (DELETE by tag); its manifest stays, reachable by digest. */
+  async removeTag(registryId: string, repository: string, tag: string): Promise<boolean> {
+    return this.deleteTag(this.db, registryId, repository, tag);
   }
 
   // Uploads -------------------------------------------------------------------------------------

@@ -111,13 +111,7 @@ export async function ociRoutes(app: Http, s: AppServices): Promise<void> {
       const principal = s.hosted.access.openCatalog(
         await s.hosted.access.ociCaller(req.headers.authorization, req.ip),
       );
-      const me = await s.hosted.access.visibleSlugs(principal);
-      const names: string[] = [];
-      for (const slug of me) {
-        const target = await s.hosted.access.resolve(principal, slug);
-        if (target.allowed.has('pull')) names.push(...(await s.hosted.oci.repositories(target)));
-      }
-      names.sort(byteOrder);
+      const names = (await s.hosted.ociCatalog(principal)).sort(byteOrder);
       return sendPage(req, reply, '/v2/_catalog', names, (items) => ({ repositories: items }));
     });
 
@@ -205,11 +199,13 @@ async function manifests(
     }
     case 'PUT': {
       const target = await open('push');
-      const body = await readBody(req, 4 * 1024 * 1024, 'manifest').catch((err: unknown) => {
-        if (err instanceof AppError && err.status === 413)
-          throw new DistributionError(413, 'SIZE_INVALID', err.message);
-        throw err;
-      });
+      const body = await readBody(req, s.hosted.oci.limits.maxManifestBytes, 'manifest').catch(
+        (err: unknown) => {
+          if (err instanceof AppError && err.status === 413)
+            throw new DistributionError(413, 'SIZE_INVALID', err.message);
+          throw err;
+        },
+      );
       const digest = await s.hosted.oci.putManifest(
         target,
         repository,
@@ -218,7 +214,6 @@ async function manifests(
         req.headers['content-type'],
         s.hosted.baseUrl(req),
       );
-      s.hosted.access.forget(target.slug);
       return reply
         .status(201)
         .header('location', `/v2/${repository}/manifests/${digest}`)
@@ -229,7 +224,6 @@ async function manifests(
     case 'DELETE': {
       const target = await open('delete');
       await s.hosted.oci.deleteManifest(target, repository, reference);
-      s.hosted.access.forget(target.slug);
       return reply.status(202).header('content-length', '0').send();
     }
   }

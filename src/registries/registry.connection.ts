@@ -1,16 +1,7 @@
-import { parseRegistryEndpoint, type ParsedEndpoint } from '../protocol/registry-endpoint.js';
+import { parseRegistryEndpoint } from '../protocol/registry-endpoint.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { HelmRegistriesTable } from '../storage/schema.js';
-import type { UpstreamCredentials, UpstreamTls } from '../upstream/http-client.js';
-
-/** How to reach a registry: what every upstream request for it (index, manifests, chart archives) needs. */
-export interface RegistryConnection {
-  endpoint: ParsedEndpoint;
-  credentials?: UpstreamCredentials;
-  /** Send the credentials to other origins too (Helm's --pass-credentials); off by default. */
-  passCredentials: boolean;
-  tls: UpstreamTls;
-}
+import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 
 type ConnectionColumns = Pick<
   HelmRegistriesTable,
@@ -22,13 +13,15 @@ type ConnectionColumns = Pick<
   | 'pass_credentials'
   | 'tls_ca_cert'
   | 'tls_insecure_skip_verify'
+  | 'oci_repositories'
 >;
 
 /**
- * A registry row's connection settings, password decrypted. One function for the sync engine and the
- * chart-archive fetch, so both apply the same endpoint, credential and TLS rules.
+ * A registry row's connection settings, password decrypted: the one place a connection is built, for
+ * validation (registry.service.ts), sync (classic index and OCI) and chart archive reads alike, so all
+ * of them apply the same endpoint, credential and TLS rules.
  */
-export function registryConnection(row: ConnectionColumns, secrets: SecretBox): RegistryConnection {
+export function registryConnection(row: ConnectionColumns, secrets: SecretBox): UpstreamConnection {
   const endpoint = parseRegistryEndpoint(row.endpoint, { ociPlainHttp: row.plain_http === 1 });
   const password = row.password_enc ? secrets.open(row.password_enc, row.id) : null;
   return {
@@ -41,5 +34,6 @@ export function registryConnection(row: ConnectionColumns, secrets: SecretBox): 
       ...(row.tls_ca_cert ? { caCert: row.tls_ca_cert } : {}),
       insecureSkipVerify: row.tls_insecure_skip_verify === 1,
     },
+    ociRepositories: JSON.parse(row.oci_repositories) as string[],
   };
 }

@@ -20,6 +20,7 @@ import type { SecretBox } from '../shared/secret-box.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import { displayUrl, validateCaCertificate, type UpstreamPolicy } from '../upstream/http-client.js';
 import { probeRegistry } from '../upstream/registry-probe.js';
+import { registryConnection } from './registry.connection.js';
 import { decodeCursor, encodeCursor } from './registry.cursor.js';
 import type { RegistryChanges, RegistryRepository, RegistryRow } from './registry.repository.js';
 import type { RegistryCreateBody, RegistryList, RegistryPatchBody, RegistryView } from './registry.schema.js';
@@ -31,8 +32,12 @@ export interface RegistryServiceOptions {
   maxIndexBytes: number;
 }
 
-/** What the upstream probe needs, in clear text. Lives only for the duration of one call. */
-interface Connection {
+/**
+ * A registry's settings as the form gives them, password in clear text: lives only for the duration of
+ * one call. Stored as columns (connectionColumns); the probe reaches the registry through the
+ * UpstreamConnection those columns make (registry.connection.ts), as the sync will.
+ */
+interface RegistrySettings {
   endpoint: ParsedEndpoint;
   protected: boolean;
   username: string | null;
@@ -94,7 +99,7 @@ export class RegistryService {
         [{ field: 'auth.password', message: 'required when auth.type is "basic"' }],
       );
     }
-    const conn: Connection = {
+    const conn: RegistrySettings = {
       endpoint,
       protected: body.protected ?? false,
       username: auth.type === 'basic' ? auth.username : null,
@@ -108,9 +113,9 @@ export class RegistryService {
     };
     checkForm(conn);
     if (await this.registries.findByName(scope, body.name)) throw duplicateName(body.name);
-    const warnings = await this.validate(conn);
-
     const id = newId();
+    const warnings = await this.validate(conn, id);
+
     const now = nowIso();
     try {
       await this.registries.insert({
@@ -212,7 +217,7 @@ export class RegistryService {
       patch.ociRepositories !== undefined ||
       (patch.protected === false && current.protected === 1);
     let warnings: string[] = [];
-    if (!conn.protected && reconnect) warnings = await this.validate(conn);
+    if (!conn.protected && reconnect) warnings = await this.validate(conn, current.id);
 
     if (conn.protected) {
       changes.sync_status = 'disabled';
@@ -245,7 +250,7 @@ export class RegistryService {
   }
 
   /** The stored form of connection settings: the password sealed to the registry's id. */
-  private connectionColumns(conn: Connection, id: string) {
+  private connectionColumns(conn: RegistrySettings, id: string) {
     return {
       protected: conn.protected ? 1 : 0,
       auth_type: conn.username === null ? ('none' as const) : ('basic' as const),
@@ -260,7 +265,7 @@ export class RegistryService {
   }
 
   /** The clear connection settings of a stored registry, for the probe and later the sync engine. */
-  private connectionOf(row: RegistryRow, endpoint: ParsedEndpoint): Connection {
+  private connectionOf(row: RegistryRow, endpoint: ParsedEndpoint): RegistrySettings {
     return {
       endpoint,
       protected: row.protected === 1,
@@ -275,23 +280,18 @@ export class RegistryService {
     };
   }
 
-  private async validate(conn: Connection): Promise<string[]> {
+  /** Probes the registry `conn` describes, reached exactly as the stored columns will reach it. */
+  private async validate(conn: RegistrySettings, id: string): Promise<string[]> {
     if (conn.protected) return [];
     const started = Date.now();
     const endpoint = displayUrl(conn.endpoint.baseUrl) + conn.endpoint.ociPathPrefix;
-    const result = await probeRegistry(
-      {
-        endpoint: conn.endpoint,
-        ...(conn.username !== null && conn.password !== null
-          ? { credentials: { username: conn.username, password: conn.password } }
-          : {}),
-        passCredentials: conn.passCredentials,
-        tls: { ...(conn.caCert ? { caCert: conn.caCert } : {}), insecureSkipVerify: conn.insecureSkipVerify },
-        ociRepositories: conn.ociRepositories,
-      },
-      this.options.upstreamPolicy,
-      { maxIndexBytes: conn.maxIndexBytes ?? this.options.maxIndexBytes },
-    ).catch((err: unknown) => {
+    const connection = registryConnection(
+      { id, endpoint: conn.endpoint.endpoint, ...this.connectionColumns(conn, id) },
+      this.secrets,
+    );
+    const result = await probeRegistry(connection, this.options.upstreamPolicy, {
+      maxIndexBytes: conn.maxIndexBytes ?? this.options.maxIndexBytes,
+    }).catch((err: unknown) => {
       // The upstream call is a boundary worth a log line; the URL has no query and no credentials.
       const failure = err instanceof UpstreamError ? err.failure : 'error';
       this.options.logger.warn({ endpoint, failure, ms: Date.now() - started }, 'registry validation failed');
@@ -348,7 +348,7 @@ export class RegistryService {
  * Which field of the registry form a validation failure is about, so the console can show it there.
  * Null when no field the user filled in is to blame: credentials are needed but none were given.
  */
-function fieldFor(failure: UpstreamFailure, conn: Connection): string | null {
+function fieldFor(failure: UpstreamFailure, conn: RegistrySettings): string | null {
   switch (failure) {
     case 'unauthorized':
     case 'forbidden':
@@ -411,7 +411,7 @@ function normalizeOciRepositories(list: string[] | undefined, endpoint: ParsedEn
   return out;
 }
 
-function checkForm(conn: Connection): void {
+function checkForm(conn: RegistrySettings): void {
   if (conn.caCert !== null) validateCaCertificate(conn.caCert);
 }
 

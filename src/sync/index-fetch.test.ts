@@ -37,6 +37,7 @@ describe('fetchIndex', () => {
     const source = {
       endpoint: parseRegistryEndpoint(`${server.url}/charts`),
       passCredentials: false,
+      ociRepositories: [],
       tls: { insecureSkipVerify: false },
     };
     const first = await fetchIndex(source, none, policy, 1024 * 1024);
@@ -57,6 +58,7 @@ describe('fetchIndex', () => {
     const source = {
       endpoint: parseRegistryEndpoint(server.url),
       passCredentials: false,
+      ociRepositories: [],
       tls: { insecureSkipVerify: false },
     };
     const first = await fetchIndex(source, none, policy, 1024 * 1024);
@@ -71,6 +73,7 @@ describe('fetchIndex', () => {
     const source = {
       endpoint: parseRegistryEndpoint(server.url),
       passCredentials: false,
+      ociRepositories: [],
       tls: { insecureSkipVerify: false },
     };
     await assert.rejects(fetchIndex(source, none, policy, 1024), { code: 'upstream_not_found' });

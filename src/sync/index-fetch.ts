@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
-import { resolveHelmReference, type ParsedEndpoint } from '../protocol/registry-endpoint.js';
-import {
-  failForStatus,
-  headerValue,
-  upstreamFetch,
-  type UpstreamCredentials,
-  type UpstreamPolicy,
-  type UpstreamTls,
-} from '../upstream/http-client.js';
+import { resolveHelmReference } from '../protocol/registry-endpoint.js';
+import { failForStatus, headerValue, upstreamFetch, type UpstreamPolicy } from '../upstream/http-client.js';
+import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 
 /** What the last successful sync saw, so an unchanged upstream costs one request and no writes. */
 export interface IndexValidators {
@@ -15,13 +9,6 @@ export interface IndexValidators {
   lastModified: string | null;
   /** sha256 of the index bytes: catches servers that send no validators, or change them needlessly. */
   contentDigest: string | null;
-}
-
-export interface IndexSource {
-  endpoint: ParsedEndpoint;
-  credentials?: UpstreamCredentials;
-  passCredentials: boolean;
-  tls: UpstreamTls;
 }
 
 export type IndexFetchResult =
@@ -34,7 +21,7 @@ export type IndexFetchResult =
  * the digest recorded last time, both mean "nothing to do".
  */
 export async function fetchIndex(
-  source: IndexSource,
+  source: UpstreamConnection,
   previous: IndexValidators,
   policy: UpstreamPolicy,
   maxBytes: number,

@@ -12,7 +12,8 @@ import { InvalidRequestError, UpstreamError } from '../shared/errors.js';
 import type { UpstreamPolicy } from '../upstream/http-client.js';
 import { classifyManifest } from '../protocol/oci/chart-manifest.js';
 import { tagToVersion } from '../protocol/oci/reference.js';
-import { OciSession, type OciRetryPolicy, type OciTarget } from '../upstream/oci-session.js';
+import { OciSession, type OciRetryPolicy } from '../upstream/oci-session.js';
+import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import { toCatalogRow } from '../catalog/catalog-row.js';
 
 /*
@@ -129,11 +130,6 @@ function manifestDigestOf(row: NewChartVersion): string | undefined {
   }
 }
 
-export interface OciSyncSource extends OciTarget {
-  /** As stored on the registry: relative to the endpoint's path (a full path is accepted too). */
-  ociRepositories: string[];
-}
-
 export interface OciSyncResult {
   rows: NewChartVersion[];
   warnings: SyncWarning[];
@@ -179,7 +175,7 @@ interface ChartEntry {
 
 /** Reads every chart version of an OCI registry; never writes. */
 export async function readOciRegistry(
-  source: OciSyncSource,
+  source: UpstreamConnection,
   stored: StoredOciRows,
   skippedBefore: SkippedTags,
   policy: UpstreamPolicy,

@@ -8,8 +8,9 @@ import type { SecretBox } from '../shared/secret-box.js';
 import type { Storage, StorageOptions } from '../storage/database.js';
 import type { UpstreamPolicy } from '../upstream/http-client.js';
 import type { OciRetryPolicy } from '../upstream/oci-session.js';
+import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import { commitCatalog, type SyncOutcome } from './catalog-commit.js';
-import { fetchIndex, type IndexSource } from './index-fetch.js';
+import { fetchIndex } from './index-fetch.js';
 import { IndexWorkerPool } from './index-sync.js';
 import { decodeSkippedTags, encodeSkippedTags, readOciRegistry, storedOciRows } from './oci-sync.js';
 import type { JobLeaseRepository } from '../jobs/job-lease.repository.js';
@@ -194,7 +195,7 @@ export class SyncEngine {
   }
 
   /** How to reach the registry, credentials decrypted. */
-  private sourceOf(row: SyncableRegistryRow): IndexSource {
+  private sourceOf(row: SyncableRegistryRow): UpstreamConnection {
     return registryConnection(row, this.o.secrets);
   }
 
@@ -282,7 +283,7 @@ export class SyncEngine {
   private async syncOci({ row, state }: SyncTarget, run: SyncRun, closer: RunCloser): Promise<SyncOutcome> {
     const stored = storedOciRows(await this.o.versions.entries(row.id));
     const result = await readOciRegistry(
-      { ...this.sourceOf(row), ociRepositories: JSON.parse(row.oci_repositories) as string[] },
+      this.sourceOf(row),
       stored,
       decodeSkippedTags(state.ociSkippedTags),
       this.o.policy,

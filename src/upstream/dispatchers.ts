@@ -4,7 +4,8 @@ import type { LookupAddress, LookupOptions } from 'node:dns';
 import { Agent } from 'undici';
 import { InvalidRequestError } from '../shared/errors.js';
 import { checkHostAllowed, isAddressAllowed, refuseResolvedAddress } from './address-policy.js';
-import type { UpstreamPolicy, UpstreamTls } from './http-client.js';
+import type { UpstreamTls } from './upstream-connection.js';
+import type { UpstreamPolicy } from './upstream-policy.js';
 
 type LookupCallback = (
   err: NodeJS.ErrnoException | null,

@@ -7,9 +7,19 @@ import type { Dispatcher } from 'undici';
 import { AppError, UpstreamError } from '../shared/errors.js';
 import { checkHostAllowed } from './address-policy.js';
 import { dispatcherFor } from './dispatchers.js';
+import type { UpstreamCredentials, UpstreamTls } from './upstream-connection.js';
+import type { UpstreamPolicy } from './upstream-policy.js';
 
 // Re-exported so callers keep one import for everything upstream.
 export { closeUpstreamDispatchers, validateCaCertificate } from './dispatchers.js';
+export {
+  charthouseUserAgent,
+  createUpstreamPolicy,
+  DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
+  DEFAULT_UPSTREAM_MAX_REDIRECTS,
+  DEFAULT_UPSTREAM_TIMEOUT_MS,
+  type UpstreamPolicy,
+} from './upstream-policy.js';
 
 /**
  * The one HTTP client for every request Charthouse makes to an upstream registry. It enforces the SSRF
@@ -17,48 +27,6 @@ export { closeUpstreamDispatchers, validateCaCertificate } from './dispatchers.j
  * origin, follows redirects itself, bounds time and bytes, and turns failures into UpstreamErrors with
  * messages that never contain credentials or query strings. It logs nothing: callers log.
  */
-export interface UpstreamPolicy {
-  allowPrivateEndpoints: boolean;
-  /** Deadline for the whole exchange, redirects and body included. */
-  timeoutMs: number;
-  /** Longest wait for response headers or between two body chunks. */
-  idleTimeoutMs: number;
-  maxRedirects: number;
-  userAgent: string;
-}
-
-export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
-export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 15_000;
-export const DEFAULT_UPSTREAM_MAX_REDIRECTS = 5;
-
-export function charthouseUserAgent(version: string): string {
-  return `Charthouse/${version}`;
-}
-
-/** A policy with the documented defaults for what `overrides` leaves out. */
-export function createUpstreamPolicy(
-  overrides: Partial<UpstreamPolicy> & Pick<UpstreamPolicy, 'userAgent'>,
-): UpstreamPolicy {
-  return {
-    allowPrivateEndpoints: false,
-    timeoutMs: DEFAULT_UPSTREAM_TIMEOUT_MS,
-    idleTimeoutMs: DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS,
-    maxRedirects: DEFAULT_UPSTREAM_MAX_REDIRECTS,
-    ...overrides,
-  };
-}
-
-export interface UpstreamCredentials {
-  username: string;
-  password: string;
-}
-
-export interface UpstreamTls {
-  /** PEM bundle that REPLACES the system roots for this registry (Helm's --ca-file). */
-  caCert?: string;
-  insecureSkipVerify: boolean;
-}
-
 export interface UpstreamRequestOptions {
   method?: 'GET' | 'HEAD';
   /** Extra headers (e.g. If-None-Match). Authorization, Cookie and Proxy-Authorization are dropped. */

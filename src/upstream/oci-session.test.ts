@@ -24,7 +24,7 @@ after(async () => {
 function session(url: string): OciSession {
   const endpoint = parseRegistryEndpoint(`oci://${new URL(url).host}`, { ociPlainHttp: true });
   return new OciSession(
-    { endpoint, passCredentials: false, tls: { insecureSkipVerify: false } },
+    { endpoint, passCredentials: false, tls: { insecureSkipVerify: false }, ociRepositories: [] },
     policy,
     fastRetry,
   );

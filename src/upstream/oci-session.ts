@@ -8,24 +8,11 @@ import {
 } from '../protocol/oci/media-types.js';
 import { parseWwwAuthenticateAll } from '../protocol/oci/www-authenticate.js';
 import type { AuthChallenge } from '../protocol/oci/www-authenticate.js';
-import type { ParsedEndpoint } from '../protocol/registry-endpoint.js';
 import { UpstreamError } from '../shared/errors.js';
 import type { UpstreamFailure } from '../shared/errors.js';
 import { displayUrl, failForStatus, headerValue, upstreamFetch } from './http-client.js';
-import type { UpstreamCredentials, UpstreamPolicy, UpstreamResponse, UpstreamTls } from './http-client.js';
-
-/**
- * One conversation with an OCI registry (research/protocols.md c.1–c.4), shared by registry validation
- * (registry-probe.ts) and the OCI sync: Basic and Bearer challenges answered as oras/docker do, tokens
- * cached per scope, paged listings, manifests and size-limited, digest-verified blobs, and 429/503
- * answered politely (Retry-After honoured, but bounded so a sync never hangs on a busy registry).
- */
-export interface OciTarget {
-  endpoint: ParsedEndpoint;
-  credentials?: UpstreamCredentials;
-  passCredentials: boolean;
-  tls: UpstreamTls;
-}
+import type { UpstreamPolicy, UpstreamResponse } from './http-client.js';
+import type { UpstreamConnection } from './upstream-connection.js';
 
 export interface OciRetryPolicy {
   /** Retries of one request after 429/503; then the request fails. */
@@ -133,6 +120,12 @@ const CATALOG_CLOSED: Partial<Record<number, UpstreamFailure>> = {
   404: 'not_found',
 };
 
+/**
+ * One conversation with an OCI registry (research/protocols.md c.1–c.4), shared by registry validation
+ * (registry-probe.ts) and the OCI sync: Basic and Bearer challenges answered as oras/docker do, tokens
+ * cached per scope, paged listings, manifests and size-limited, digest-verified blobs, and 429/503
+ * answered politely (Retry-After honoured, but bounded so a sync never hangs on a busy registry).
+ */
 export class OciSession {
   /** The scheme of the last challenge answered: a public Bearer registry may still 401 an anonymous /v2/. */
   challengeScheme: 'none' | 'basic' | 'bearer' = 'none';
@@ -140,7 +133,7 @@ export class OciSession {
   private readonly tokens = new Map<string, string>();
 
   constructor(
-    private readonly target: OciTarget,
+    private readonly target: UpstreamConnection,
     private readonly policy: UpstreamPolicy,
     private readonly retry: OciRetryPolicy = DEFAULT_OCI_RETRY,
   ) {}

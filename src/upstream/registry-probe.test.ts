@@ -15,7 +15,7 @@ import type { FixtureHandler } from '../../test/support/fixture-servers.js';
 import { getTlsFixtures, serverTlsOptions } from '../../test/support/tls-fixtures.js';
 import { closeUpstreamDispatchers, createUpstreamPolicy } from './http-client.js';
 import { probeRegistry } from './registry-probe.js';
-import type { ProbeTarget } from './registry-probe.js';
+import type { UpstreamConnection } from './upstream-connection.js';
 
 // The corpus sits beside the repository (../shared), wherever the clone lives.
 const GRAFANA_INDEX = new URL('../../../shared/corpus/index/grafana-helm-charts-index.yaml', import.meta.url)
@@ -36,7 +36,7 @@ after(async () => {
   await closeUpstreamDispatchers();
 });
 
-function target(endpoint: string, overrides: Partial<ProbeTarget> = {}): ProbeTarget {
+function target(endpoint: string, overrides: Partial<UpstreamConnection> = {}): UpstreamConnection {
   return {
     endpoint: parseRegistryEndpoint(endpoint, { ociPlainHttp: endpoint.startsWith('oci://') }),
     passCredentials: false,
@@ -47,7 +47,7 @@ function target(endpoint: string, overrides: Partial<ProbeTarget> = {}): ProbeTa
 }
 
 async function assertProbeFails(
-  probeTarget: ProbeTarget,
+  probeTarget: UpstreamConnection,
   failure: UpstreamFailure,
   pattern: RegExp = /./,
 ): Promise<UpstreamError> {
@@ -351,7 +351,7 @@ describe('probeRegistry: OCI registries', () => {
         tls: serverTlsOptions(),
       },
     );
-    const probeTarget: ProbeTarget = {
+    const probeTarget: UpstreamConnection = {
       endpoint: parseRegistryEndpoint(`oci://127.0.0.1:${registry.port}`),
       credentials: CREDS,
       passCredentials: false,

@@ -1,24 +1,10 @@
 import { parseHelmIndex } from '../protocol/helm/index-document.js';
 import { isValidOciRepositoryPath, resolveHelmReference } from '../protocol/registry-endpoint.js';
-import type { ParsedEndpoint } from '../protocol/registry-endpoint.js';
 import { InvalidRequestError, UpstreamError } from '../shared/errors.js';
 import { displayUrl, failForStatus, upstreamFetch } from './http-client.js';
-import type { UpstreamCredentials, UpstreamPolicy, UpstreamTls } from './http-client.js';
+import type { UpstreamPolicy } from './http-client.js';
+import type { UpstreamConnection } from './upstream-connection.js';
 import { needsCredentials, OciSession } from './oci-session.js';
-
-/**
- * The validation done before an unprotected registry is saved (SPEC §2): reachable, credentials
- * accepted, and really a Helm repository (a parseable index.yaml) or an OCI registry whose chart
- * repositories can be read. Every failure is an UpstreamError whose message names the cause.
- */
-export interface ProbeTarget {
-  endpoint: ParsedEndpoint;
-  credentials?: UpstreamCredentials;
-  passCredentials: boolean;
-  tls: UpstreamTls;
-  /** OCI only: chart repositories to check, relative to the endpoint's path (a full path is accepted too). */
-  ociRepositories: string[];
-}
 
 export interface ProbeLimits {
   maxIndexBytes: number;
@@ -36,8 +22,13 @@ const MAX_CATALOG_PAGES = 10;
 const EMPTY_HELM_WARNING = 'The repository has no charts yet.';
 const EMPTY_OCI_WARNING = 'The registry holds no chart repositories yet.';
 
+/**
+ * The validation done before an unprotected registry is saved (SPEC §2): reachable, credentials
+ * accepted, and really a Helm repository (a parseable index.yaml) or an OCI registry whose chart
+ * repositories can be read. Every failure is an UpstreamError whose message names the cause.
+ */
 export async function probeRegistry(
-  target: ProbeTarget,
+  target: UpstreamConnection,
   policy: UpstreamPolicy,
   limits: ProbeLimits,
 ): Promise<ProbeResult> {
@@ -47,7 +38,7 @@ export async function probeRegistry(
 }
 
 async function probeHelm(
-  target: ProbeTarget,
+  target: UpstreamConnection,
   policy: UpstreamPolicy,
   limits: ProbeLimits,
 ): Promise<ProbeResult> {
@@ -72,7 +63,7 @@ async function probeHelm(
 // ---- OCI ------------------------------------------------------------------------------------------
 
 async function probeOci(
-  target: ProbeTarget,
+  target: UpstreamConnection,
   policy: UpstreamPolicy,
   limits: ProbeLimits,
 ): Promise<ProbeResult> {
@@ -90,7 +81,7 @@ async function probeOci(
 }
 
 /** `GET /v2/`: the API version check every OCI client starts with; it also settles the auth scheme. */
-async function checkApiVersion(session: OciSession, target: ProbeTarget): Promise<void> {
+async function checkApiVersion(session: OciSession, target: UpstreamConnection): Promise<void> {
   const url = session.url('/v2/');
   const what = 'the OCI API (/v2/)';
   const response = await session.get(url, '', SMALL_BODY_BYTES, what);
@@ -108,7 +99,7 @@ async function checkApiVersion(session: OciSession, target: ProbeTarget): Promis
   if (response.status < 200 || response.status > 299) failForStatus(response.status, url, what);
 }
 
-function fullRepositoryName(target: ProbeTarget, repository: string): string {
+function fullRepositoryName(target: UpstreamConnection, repository: string): string {
   const prefix = target.endpoint.ociPathPrefix;
   const name = repository.replace(/^\/+|\/+$/g, '');
   if (!isValidOciRepositoryPath(name)) {

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { ChartDependency, ChartMaintainer, ChartVersionRecord } from './chart-version.js';
+import type { ChartDependency, ChartMaintainer, ChartVersionRecord } from './chart-version-record.js';
 
 type RecordBody = Omit<ChartVersionRecord, 'sortKey' | 'contentHash'>;
 

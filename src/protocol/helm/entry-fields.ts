@@ -9,7 +9,7 @@ import type {
   ChartImportValue,
   ChartMaintainer,
   SyncWarning,
-} from './chart-version.js';
+} from './chart-version-record.js';
 
 export const MAX_SYNC_WARNINGS = 1000;
 
