@@ -18,6 +18,33 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules. The project service gives each file the nearest tsconfig.json: the root one
+    // (src, test, scripts, bench), web/tsconfig.json (the console) and test/browser/tsconfig.json
+    // (DOM types for page.evaluate); a TypeScript file in none of them is an error, not a silent skip.
+    files: ['**/*.{ts,tsx}'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // A promise nobody awaits loses its rejection (an unhandled rejection ends the process) and its
+      // ordering. Fire-and-forget is written `void promise` beside a comment saying who handles errors.
+      // node:test's test()/describe() return promises the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'],
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     // The web console: React's hook rules (and the React Compiler's checks), and no Node globals.
     files: ['web/**/*.{ts,tsx}'],
     ...reactHooks.configs.flat['recommended-latest'],
