@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { basic, chartTgz, uploadChart } from '../support/hosted.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 
 // Several servers share a database only on PostgreSQL (SPEC §4); SQLite runs one server, and this file
 // has nothing to prove there, so it registers its tests in the PostgreSQL pass of the suite.
@@ -46,7 +47,7 @@ if (TEST_DB === 'postgres') {
         token: t.memberToken,
       });
       assert.equal(revoked.status, 204);
-      await waitFor(
+      await refusedAtOnce(
         async () => (await two.api('GET', '/api/v1/me', { token: issued.body.token })).status === 401,
       );
       assert.equal((await index()).status, 401);
@@ -60,7 +61,7 @@ if (TEST_DB === 'postgres') {
         token: t.adminToken,
       });
       assert.equal(removed.status, 204);
-      await waitFor(async () => (await two.api('GET', path, { token: t.memberToken })).status === 404);
+      await refusedAtOnce(async () => (await two.api('GET', path, { token: t.memberToken })).status === 404);
     });
 
     it('ends a session signed out on the other server at once', async () => {
@@ -70,7 +71,7 @@ if (TEST_DB === 'postgres') {
       });
       assert.equal((await two.api('GET', '/api/v1/me', { token: session.body.token })).status, 200);
       assert.equal((await one.api('POST', '/api/v1/auth/logout', { token: session.body.token })).status, 204);
-      await waitFor(
+      await refusedAtOnce(
         async () => (await two.api('GET', '/api/v1/me', { token: session.body.token })).status === 401,
       );
     });
@@ -81,10 +82,6 @@ if (TEST_DB === 'postgres') {
  * NOTIFY reaches the other server in milliseconds; the caches it must beat keep answers for 5 s. So
  * "at once" here means well within the cache's lifetime: the check gives up after 2 s.
  */
-async function waitFor(check: () => Promise<boolean>, ms = 2_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`still not refused after ${ms} ms (the caches keep answers 5 s)`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+async function refusedAtOnce(check: () => Promise<boolean>): Promise<void> {
+  await waitFor(check, { what: 'still not refused (the caches keep answers 5 s)', timeoutMs: 2_000 });
 }

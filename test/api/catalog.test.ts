@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { ChartDetail, ChartSearchResult, ChartVersionDetail } from '../../src/catalog/catalog.schema.js';
 import { sendBody, serveFile, startFixtureServer, type FixtureServer } from '../support/fixture-servers.js';
 import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 
 type Err = { error: { code: string; message: string } };
 type Run = { id: string; status: string; error: string | null };
@@ -63,16 +64,15 @@ describe(`chart catalog API (${TEST_DB})`, () => {
   async function syncAndWait(prefix: string, name: string, token: string): Promise<void> {
     const started = await server.api<{ run: Run }>('POST', `${prefix}/${name}/sync`, { token });
     assert.equal(started.status, 202, JSON.stringify(started.body));
-    for (let i = 0; i < 400; i++) {
-      const runs = await server.api<{ items: Run[] }>('GET', `${prefix}/${name}/syncs`, { token });
-      const run = runs.body.items.find((r) => r.id === started.body.run.id);
-      if (run && run.status !== 'running') {
-        assert.equal(run.status, 'succeeded', JSON.stringify(run));
-        return;
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error(`the sync of ${name} did not finish`);
+    const run = await waitFor(
+      async () => {
+        const runs = await server.api<{ items: Run[] }>('GET', `${prefix}/${name}/syncs`, { token });
+        const found = runs.body.items.find((r) => r.id === started.body.run.id);
+        return found?.status !== 'running' && found;
+      },
+      { what: `the sync of ${name} finished`, timeoutMs: 10_000 },
+    );
+    assert.equal(run.status, 'succeeded', JSON.stringify(run));
   }
 
   async function add(prefix: string, token: string, body: Record<string, unknown>): Promise<void> {

@@ -250,7 +250,8 @@ if (TEST_DB === 'postgres') {
       ];
 
       // Every 300 ms, every backend of the server's database (and only of that database) is ended:
-      // the server's pool, and the index writer's own connection in its worker thread.
+      // the server's pool, and the index writer's own connection in its worker thread. The sleeps pace
+      // the terminations on purpose (6 s of them under load); nothing is awaited here.
       let terminated = 0;
       try {
         for (const until = Date.now() + 6_000; Date.now() < until; await sleep(300)) {
@@ -399,6 +400,8 @@ if (TEST_DB === 'postgres') {
         assert.equal(await search(down, c, 'restart'), false);
         assert.deepEqual(down.problems, [], down.summary());
         assert.equal(down.unavailable, 3, down.summary());
+        // Time passes on purpose: the server must stay up while PostgreSQL stays away, not only
+        // answer the first requests after it went.
         await sleep(1_000);
         await assertAlive(s);
 

@@ -8,6 +8,7 @@ import {
   type FixtureServer,
 } from '../support/fixture-servers.js';
 import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 
 type Run = {
   id: string;
@@ -72,14 +73,16 @@ describe(`sync of every corpus index (${TEST_DB})`, () => {
         token: tenant.adminToken,
       });
       assert.equal(started.status, 202);
-      let run: Run | undefined;
-      for (let n = 0; n < 400 && (!run || run.status === 'running'); n += 1) {
-        await new Promise((r) => setTimeout(r, 25));
-        const runs = await server.api<{ items: Run[] }>('GET', `${base}/corpus-${i}/syncs?limit=1`, {
-          token: tenant.adminToken,
-        });
-        run = runs.body.items[0];
-      }
+      const run = await waitFor(
+        async () => {
+          const runs = await server.api<{ items: Run[] }>('GET', `${base}/corpus-${i}/syncs?limit=1`, {
+            token: tenant.adminToken,
+          });
+          const latest = runs.body.items[0];
+          return latest?.status !== 'running' && latest;
+        },
+        { what: `the sync of ${file} finished`, timeoutMs: 10_000 },
+      );
       assert.equal(run?.status, 'succeeded', JSON.stringify(run));
       assert.equal(run.added, EXPECTED[file]?.versions);
       assert.equal(run.warnings.length, EXPECTED[file]?.warnings, JSON.stringify(run.warnings));

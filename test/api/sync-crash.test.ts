@@ -18,6 +18,7 @@ import {
 } from '../support/fixture-servers.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { ADMIN, TEST_DB } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 
 type Run = { id: string; status: string; trigger: string; errorCode: string | null };
 
@@ -119,9 +120,11 @@ describe(`a server killed mid-sync (${TEST_DB})`, () => {
 
     // The upstream now trickles one byte at a time: the sync hangs in its fetch, holding the lease.
     current.handler = slowBody(100);
+    const fetching = upstream.received('/kong/index.yaml');
     const started = await call<{ run: Run }>(url, 'POST', `${base}/sync`, token);
     assert.equal(started.status, 202);
-    await new Promise((r) => setTimeout(r, 500));
+    // Killed only once the upstream has the request: the sync holds the lease and is inside its fetch.
+    await fetching;
     child?.kill('SIGKILL');
     await new Promise((r) => child?.once('exit', r));
 
@@ -132,12 +135,13 @@ describe(`a server killed mid-sync (${TEST_DB})`, () => {
     const address = await app.listen();
     const again = (await call<{ token: string }>(address, 'POST', '/api/v1/auth/login', null, ADMIN)).body
       .token;
-    let runs: Run[] = [];
-    for (let i = 0; i < 150; i += 1) {
-      runs = (await call<{ items: Run[] }>(address, 'GET', `${base}/syncs`, again)).body.items;
-      if (runs.some((r) => r.status === 'succeeded')) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const runs = await waitFor(
+      async () => {
+        const items = (await call<{ items: Run[] }>(address, 'GET', `${base}/syncs`, again)).body.items;
+        return items.some((r) => r.status === 'succeeded') && items;
+      },
+      { what: 'a scheduled sync succeeded after the restart', timeoutMs: 15_000, intervalMs: 100 },
+    );
     const interrupted = runs.find((r) => r.id === started.body.run.id);
     assert.equal(interrupted?.status, 'failed', JSON.stringify(runs));
     assert.equal(interrupted?.errorCode, 'sync_interrupted');

@@ -12,6 +12,7 @@ import {
   TEST_DB,
   type TestServer,
 } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 
 type Run = {
   id: string;
@@ -164,8 +165,10 @@ describe(`sync of classic repositories (${TEST_DB})`, () => {
     assert.deepEqual(statuses, [202, 409]);
     assert.equal(results.find((r) => r.status === 409)?.body.error.code, 'sync_in_progress');
     // Let the running one finish before the next test.
-    for (let i = 0; i < 200 && (await registry()).syncStatus === 'syncing'; i += 1)
-      await new Promise((r) => setTimeout(r, 50));
+    await waitFor(async () => (await registry()).syncStatus !== 'syncing', {
+      what: 'the running sync finished',
+      timeoutMs: 10_000,
+    });
   });
 
   it('lets an admin force a sync that another (stuck) process holds', async () => {
@@ -197,8 +200,10 @@ describe(`sync of classic repositories (${TEST_DB})`, () => {
       token: tenant.adminToken,
     });
     assert.equal(forced.status, 202, JSON.stringify(forced.body));
-    for (let i = 0; i < 200 && (await registry()).syncStatus === 'syncing'; i += 1)
-      await new Promise((r) => setTimeout(r, 50));
+    await waitFor(async () => (await registry()).syncStatus !== 'syncing', {
+      what: 'the forced sync finished',
+      timeoutMs: 10_000,
+    });
     const lease = await db
       .selectFrom('job_leases')
       .selectAll()

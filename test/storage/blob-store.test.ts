@@ -17,6 +17,7 @@ import { BLOB_CHUNK_BYTES, PgBlobStore } from '../../src/blobs/pg-blob-store.js'
 import { migrateToLatest, openStorage, type Storage } from '../../src/storage/database.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { TEST_DB } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 
 const digestOf = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
@@ -107,7 +108,9 @@ function blobStoreContract(name: string, store: () => BlobStore, stored: () => P
       }
       const put = store().put(crashing(), { maxBytes: 10 << 20 });
       put.catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await waitFor(async () => (await stored()) > before, {
+        what: 'the unfinished put wrote its first piece',
+      });
       assert.ok((await stored()) > before, 'the unfinished put left something behind');
       assert.equal(await store().sweepUnfinished(new Date(Date.now() - 60_000)), 0, 'too recent to sweep');
       assert.ok((await store().sweepUnfinished(new Date(Date.now() + 1000))) > 0);

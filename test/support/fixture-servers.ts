@@ -33,6 +33,12 @@ export interface FixtureServer {
   url: string;
   port: number;
   requests: RecordedRequest[];
+  /**
+   * Resolves when the server receives the next request for `path` (matched without the query string;
+   * any path when omitted), before its handler runs: a test can act while the client is known to be
+   * inside that request.
+   */
+  received(path?: string): Promise<RecordedRequest>;
   close(): Promise<void>;
 }
 
@@ -51,8 +57,14 @@ export async function startFixtureServer(
 ): Promise<FixtureServer> {
   const handler = typeof handlerOrRoutes === 'function' ? handlerOrRoutes : routeHandler(handlerOrRoutes);
   const requests: RecordedRequest[] = [];
+  let waiters: Array<{ path: string | undefined; resolve: (request: RecordedRequest) => void }> = [];
   const listener = (req: IncomingMessage, res: ServerResponse) => {
-    requests.push({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers });
+    const recorded = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
+    requests.push(recorded);
+    const path = new URL(recorded.url, 'http://fixture').pathname;
+    const matching = waiters.filter((w) => w.path === undefined || w.path === path);
+    waiters = waiters.filter((w) => !matching.includes(w));
+    for (const waiter of matching) waiter.resolve(recorded);
     Promise.resolve(handler(req, res)).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500);
       res.end(String(error));
@@ -65,6 +77,7 @@ export async function startFixtureServer(
     url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     requests,
+    received: (path) => new Promise((resolve) => waiters.push({ path, resolve })),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

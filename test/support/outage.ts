@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import yaml from 'js-yaml';
 import { buildHelmArtifact, MEDIA_TYPES, sha256Digest } from './oci-push.js';
 import { basic, chartTgz } from './hosted.js';
+import { waitFor } from './wait.js';
 
 /*
  * Load and checks for the database-outage tests (test/api/database-outage.test.ts): clients of every
@@ -295,12 +296,7 @@ export async function eventually(
   probe: () => Promise<boolean>,
   timeoutMs = 60_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`${what}: not within ${timeoutMs / 1000} s`);
+  await waitFor(probe, { what, timeoutMs, intervalMs: 100 });
 }
 
 interface IndexDoc {

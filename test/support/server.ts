@@ -8,6 +8,7 @@ import type { SyncRunView } from '../../src/sync/sync.schema.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
+import { waitFor } from './wait.js';
 
 export type TestDb = 'sqlite' | 'postgres';
 
@@ -263,13 +264,14 @@ export async function syncAndWait(
   const started = await server.api<{ run: SyncRunBody }>('POST', `${registryPath}/sync`, { token });
   if (started.status !== 202)
     throw new Error(`sync refused: ${started.status} ${JSON.stringify(started.body)}`);
-  for (let i = 0; i < 400; i += 1) {
-    const runs = await server.api<{ items: SyncRunBody[] }>('GET', `${registryPath}/syncs?limit=5`, {
-      token,
-    });
-    const run = runs.body.items.find((r) => r.id === started.body.run.id);
-    if (run && run.status !== 'running') return run;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the sync did not finish');
+  return waitFor(
+    async () => {
+      const runs = await server.api<{ items: SyncRunBody[] }>('GET', `${registryPath}/syncs?limit=5`, {
+        token,
+      });
+      const run = runs.body.items.find((r) => r.id === started.body.run.id);
+      return run?.status !== 'running' && run;
+    },
+    { what: `the sync of ${registryPath} finished`, timeoutMs: 20_000, intervalMs: 50 },
+  );
 }

@@ -14,7 +14,7 @@ import {
   normalizeYaml,
   one,
   withoutKeys,
-} from './chart-version.fixtures.js';
+} from '../../../test/fixtures/chart-version.fixtures.js';
 import { versionSortKey } from './semver-sort.js';
 
 describe('normalizeIndex: versions', () => {

@@ -13,7 +13,7 @@ import {
   normalizeYaml,
   one,
   withoutKeys,
-} from './chart-version.fixtures.js';
+} from '../../../test/fixtures/chart-version.fixtures.js';
 import { parseHelmIndex } from './index-document.js';
 import { versionSortKey } from './semver-sort.js';
 

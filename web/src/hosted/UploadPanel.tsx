@@ -64,10 +64,14 @@ export function UploadPanel({ tenant, registry, canOverwrite }: UploadPanelProps
     upload.mutate(
       { file, force: overwrite },
       {
-        onSuccess: async () => {
-          // ChartMuseum answers {"saved":true} only: the archive itself names the chart.
-          const chart = (await identity) ?? identityFromFileName(file.name);
-          setOutcome({ tone: 'success', text: uploadedText(chart, file.name), chart });
+        onSuccess: () => {
+          // ChartMuseum answers {"saved":true} only: the archive itself names the chart. mutate()'s
+          // callbacks are not awaited, so this one stays synchronous; `identity` never rejects
+          // (readChartIdentity answers null for an archive it cannot read).
+          void identity.then((found) => {
+            const chart = found ?? identityFromFileName(file.name);
+            setOutcome({ tone: 'success', text: uploadedText(chart, file.name), chart });
+          });
         },
         onError: (error) => setOutcome({ tone: 'error', text: describeUploadError(error, canOverwrite) }),
         onSettled: () => setUploading(null),
