@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it as nodeIt } from 'node:test';
 import { Migrator, type Kysely } from 'kysely';
 import { pino } from 'pino';
 import { JobLeaseRepository } from '../../src/jobs/job-lease.repository.js';
@@ -32,6 +32,9 @@ const STALE_MS = MISSED_BEATS * HEARTBEAT_MS;
 const logger = pino({ level: 'silent' });
 /** A random name suffix (not newId().slice(0, 8): that is the time prefix of a UUIDv7, equal for a minute). */
 const rnd = (): string => randomBytes(4).toString('hex');
+
+/** Every test fails rather than hangs (a release ignoring its transaction deadlocks SQLite's one connection). */
+const it = (name: string, fn: () => Promise<void>) => nodeIt(name, { timeout: 10_000 }, fn);
 
 const BEFORE_JOBS = '2026-12-05T00-00-invitations';
 const JOBS = '2026-12-05T01-00-jobs';
@@ -373,6 +376,19 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
       // The killed holder's late commit finds the lease gone.
       assert.equal(await a.release(lease), false);
       assert.equal(await holder(key), b.owner);
+    });
+
+    it('holds a lease taken before its first heartbeat lands', async () => {
+      const slow = new KillableWorkers(storage.db);
+      slow.beatDelayMs = 150;
+      const a = processOn(storage.db, slow);
+      const b = processOn(storage.db);
+      await b.start();
+      const key = uniqueKey('first');
+      const started = Date.now();
+      assert.ok(await a.acquire(key, 'first'));
+      assert.ok(Date.now() - started >= 140, 'acquire did not wait for the first heartbeat');
+      assert.equal(await b.acquire(key, 'first'), null, 'taken from a process before its first beat landed');
     });
 
     it('lets another process take over at once after close()', async () => {

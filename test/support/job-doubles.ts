@@ -29,8 +29,12 @@ export class KillableWorkers extends JobWorkerRepository {
     this.killed = true;
   }
 
+  /** Beats take this long to reach the database (a slow or distant database). */
+  beatDelayMs = 0;
+
   override async beat(worker: WorkerIdentity, now: Date): Promise<void> {
     if (this.killed) return;
+    if (this.beatDelayMs > 0) await sleep(this.beatDelayMs);
     await super.beat(worker, now);
     this.lastBeatAt = now.getTime();
   }
