@@ -167,29 +167,6 @@ export default tseslint.config(
     },
   },
   {
-    // Known violations in folders that other branches are moving right now (issue 11): warnings, so
-    // lint stays green until those moves land. Each entry is deleted together with its fix.
-    files: [
-      'src/hosted/chart-publisher.ts',
-      'src/hosted/hosted.service.ts',
-      'src/sync/oci-sync.ts',
-      'src/registries/registry.connection.ts',
-    ],
-    rules: { '@typescript-eslint/no-restricted-imports': 'warn' },
-  },
-  {
-    files: [
-      'src/hosted/chartmuseum.routes.ts',
-      'src/hosted/classic.routes.ts',
-      'src/hosted/helm-repository.routes.ts',
-    ],
-    rules: { 'import-x/no-cycle': 'warn' },
-  },
-  {
-    files: ['src/catalog/chart-files.ts'],
-    rules: { 'import-x/no-restricted-paths': 'warn' },
-  },
-  {
     // The web console: React's hook rules (and the React Compiler's checks), and no Node globals.
     files: ['web/**/*.{ts,tsx}'],
     ...reactHooks.configs.flat['recommended-latest'],

@@ -1,7 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
 import type { SyncWarning } from '../protocol/helm/chart-version.js';
-import type { Database } from '../storage/schema.js';
-import { inTransaction } from '../storage/transaction.js';
+import { inTransaction, type Db, type Tx } from '../storage/transaction.js';
 import { CatalogDiffer, isSuspectShrink } from './catalog-diff.js';
 import type { ChartVersionRepository, NewChartVersion } from './chart-version.repository.js';
 
@@ -35,7 +33,7 @@ export interface CatalogWriteRequest {
    * Called inside the transaction once the catalog is written, for the caller to close its own record
    * of the write (a sync run) with it. Returning false rolls everything back: result `abandoned`.
    */
-  close(trx: Transaction<Database>, summary: CatalogWriteSummary): Promise<boolean>;
+  close(trx: Tx, summary: CatalogWriteSummary): Promise<boolean>;
 }
 
 export type CatalogWriteResult =
@@ -66,7 +64,7 @@ class Abandoned extends Error {
  */
 export class CatalogWriter {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly versions: ChartVersionRepository,
   ) {}
 
@@ -144,23 +142,13 @@ export class CatalogWriter {
    * A hosted chart version pushed (new, or replacing another archive under its number): its row,
    * written in the publisher's transaction.
    */
-  async replaceVersion(
-    trx: Transaction<Database>,
-    registryId: string,
-    row: NewChartVersion,
-    now: Date,
-  ): Promise<void> {
+  async replaceVersion(trx: Tx, registryId: string, row: NewChartVersion, now: Date): Promise<void> {
     await this.versions.deleteVersion(trx, registryId, row.chart_name, row.version);
     await this.versions.applyDiff(trx, registryId, { insert: [row], update: [], remove: [] }, now);
   }
 
   /** A hosted chart version deleted: its row goes, in the publisher's transaction. */
-  async removeVersion(
-    trx: Transaction<Database>,
-    registryId: string,
-    chartName: string,
-    version: string,
-  ): Promise<void> {
+  async removeVersion(trx: Tx, registryId: string, chartName: string, version: string): Promise<void> {
     await this.versions.deleteVersion(trx, registryId, chartName, version);
   }
 }

@@ -1,5 +1,4 @@
 import { Readable } from 'node:stream';
-import type { Kysely } from 'kysely';
 import type { BlobInfo, BlobStore } from '../blobs/blob-store.js';
 import type { ChartFilesRepository } from '../catalog/chart-files.repository.js';
 import type { CatalogWriter } from '../catalog/catalog-writer.js';
@@ -17,7 +16,6 @@ import { OCI_MANIFEST_MEDIA_TYPE } from '../protocol/oci/media-types.js';
 import { versionToTag } from '../protocol/oci/reference.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../shared/errors.js';
 import { isUniqueViolation } from '../storage/errors.js';
-import type { Database } from '../storage/schema.js';
 import { inTransaction } from '../storage/transaction.js';
 import {
   catalogRow,
@@ -79,7 +77,7 @@ export interface PublishedChart {
  */
 export class ChartPublisher {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly repo: HostedRepository,
     private readonly oci: OciRepository,
     private readonly blobs: BlobStore,

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import type { Kysely } from 'kysely';
-import type { Database } from '../storage/schema.js';
 import type { JobLeaseRepository } from './job-lease.repository.js';
 import type { JobWorkerRepository, WorkerIdentity } from './job-worker.repository.js';
+import type { Db } from '../storage/transaction.js';
 
 /** A job's lease as held by this process. `token` tells this holding apart from a later one of the same key. */
 export interface Lease {
@@ -122,7 +121,7 @@ export class JobLeases {
    * Free the lease in `executor` (the transaction recording the job's result). False: it was taken
    * over, and the caller must roll back.
    */
-  release(lease: Lease, executor?: Kysely<Database>): Promise<boolean> {
+  release(lease: Lease, executor?: Db): Promise<boolean> {
     return this.o.leases.release(lease.key, lease.owner, executor);
   }
 

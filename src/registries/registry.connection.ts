@@ -1,10 +1,10 @@
 import { parseRegistryEndpoint } from '../protocol/registry-endpoint.js';
 import type { SecretBox } from '../shared/secret-box.js';
-import type { HelmRegistriesTable } from '../storage/schema.js';
+import type { RegistryRow } from './registry.repository.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 
 type ConnectionColumns = Pick<
-  HelmRegistriesTable,
+  RegistryRow,
   | 'id'
   | 'endpoint'
   | 'plain_http'

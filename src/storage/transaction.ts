@@ -12,3 +12,10 @@ export function inTransaction<T>(
 ): Promise<T> {
   return db.transaction().execute(work);
 }
+
+/**
+ * The database and a transaction as services hold them: handles to pass to repository methods and to
+ * {@link inTransaction}, named here so that only repositories and this folder import the table types.
+ */
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;

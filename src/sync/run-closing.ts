@@ -1,7 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../storage/schema.js';
 import { AppError } from '../shared/errors.js';
-import { inTransaction } from '../storage/transaction.js';
+import { inTransaction, type Db, type Tx } from '../storage/transaction.js';
 import type { JobLeaseRepository } from '../jobs/job-lease.repository.js';
 import type { SyncLeaseRef } from './sync-lease-key.js';
 import type { SyncRunOutcome, SyncRunRepository } from './sync-run.repository.js';
@@ -26,7 +24,7 @@ export interface RunClosing {
  */
 export class RunCloser {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly runs: SyncRunRepository,
     private readonly state: SyncStateRepository,
     private readonly leases: JobLeaseRepository,
@@ -40,7 +38,7 @@ export class RunCloser {
    * no longer `running` (a forced sync took over, or our process was taken for dead): nothing may then
    * be kept, so the caller rolls back (LeaseLostError), and a transaction of our own is rolled back here.
    */
-  async close(closing: RunClosing, trx?: Transaction<Database>): Promise<boolean> {
+  async close(closing: RunClosing, trx?: Tx): Promise<boolean> {
     if (trx === undefined) {
       return inTransaction(this.db, async (own) => {
         if (await this.close(closing, own)) return true;

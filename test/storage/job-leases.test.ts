@@ -34,7 +34,10 @@ const logger = pino({ level: 'silent' });
 const rnd = (): string => randomBytes(4).toString('hex');
 
 /** Every test fails rather than hangs (a release ignoring its transaction deadlocks SQLite's one connection). */
-const it = (name: string, fn: () => Promise<void>) => nodeIt(name, { timeout: 10_000 }, fn);
+const it = (name: string, fn: () => Promise<void>): void => {
+  // The runner awaits its tests itself.
+  void nodeIt(name, { timeout: 10_000 }, fn);
+};
 
 const BEFORE_JOBS = '2026-12-05T00-00-invitations';
 const JOBS = '2026-12-05T01-00-jobs';
