@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it as nodeIt } from 'node:test';
 import { Migrator, type Kysely } from 'kysely';
 import { pino } from 'pino';
@@ -13,12 +10,12 @@ import { JobScheduler } from '../../src/jobs/job-scheduler.js';
 import { JobWorkerRepository } from '../../src/jobs/job-worker.repository.js';
 import { PeriodicJob } from '../../src/jobs/periodic-job.js';
 import { newId } from '../../src/shared/ids.js';
-import { migrateToLatest, openStorage, type Storage } from '../../src/storage/database.js';
+import { migrateToLatest, type Storage } from '../../src/storage/database.js';
 import { migrations } from '../../src/storage/migrations/index.js';
 import type { Database, HelmRegistriesTable } from '../../src/storage/schema.js';
 import { SyncStateRepository } from '../../src/sync/sync-state.repository.js';
 import { asProcess, FakeKind, KillableWorkers, sleep } from '../support/job-doubles.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { freshStorages } from '../support/fresh-storage.js';
 import { registryRow } from '../support/registry-rows.js';
 import { TEST_DB } from '../support/server.js';
 
@@ -53,32 +50,10 @@ function migratorFor(db: Kysely<Database>): Migrator {
 }
 
 describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () => {
-  const dataDirs: string[] = [];
-  const databases: TestDatabase[] = [];
-  const opened: Storage[] = [];
+  const storages = freshStorages('jobs');
   const processes: JobLeases[] = [];
-
   /** A fresh database (SQLite file in a temp folder, or a new PostgreSQL database), migrated unless told. */
-  async function freshStorage(
-    migrate = true,
-  ): Promise<{ storage: Storage; open: (maxConnections?: number) => Storage }> {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'charthouse-jobs-'));
-    dataDirs.push(dataDir);
-    let url: string | null = null;
-    if (TEST_DB === 'postgres') {
-      const pg = await createTestDatabase();
-      databases.push(pg);
-      url = pg.url;
-    }
-    const open = (maxConnections?: number): Storage => {
-      const s = openStorage({ databaseUrl: url, dataDir, maxConnections });
-      opened.push(s);
-      return s;
-    };
-    const s = open();
-    if (migrate) await migrateToLatest(s);
-    return { storage: s, open };
-  }
+  const freshStorage = (migrate = true) => storages.fresh({ migrate });
 
   /** A server process's job leases over `db`; closed after the file. */
   let nextPid = 100_000;
@@ -110,9 +85,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
   after(async () => {
     clearInterval(keepAlive);
     for (const p of processes) await p.close();
-    await Promise.all(opened.map((s) => s.close()));
-    for (const pg of databases) await pg.drop();
-    for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
+    await storages.removeAll();
   });
 
   const workerRow = (id: string) => ({ id, host: 'test-host', pid: 1, startedAt: T0 });

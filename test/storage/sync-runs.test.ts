@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Kysely } from 'kysely';
 import { newId } from '../../src/shared/ids.js';
-import { migrateToLatest, openStorage, type Storage } from '../../src/storage/database.js';
+import type { Storage } from '../../src/storage/database.js';
 import type { Database, HelmRegistriesTable } from '../../src/storage/schema.js';
 import {
   INTERRUPTED_CODE,
@@ -13,7 +10,7 @@ import {
   SyncRunRepository,
   type SyncRunOutcome,
 } from '../../src/sync/sync-run.repository.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { freshStorages } from '../support/fresh-storage.js';
 import { registryRow } from '../support/registry-rows.js';
 import { TEST_DB } from '../support/server.js';
 
@@ -45,40 +42,17 @@ async function createRegistry(
 }
 
 describe(`sync runs (${TEST_DB})`, () => {
-  const dataDirs: string[] = [];
-  const databases: TestDatabase[] = [];
-  const opened: Storage[] = [];
+  const storages = freshStorages('runs');
   let storage: Storage;
   let runs: SyncRunRepository;
-
-  /** A fresh, migrated database: SQLite file in a temp folder, or a new PostgreSQL database. */
-  async function freshStorage(): Promise<{ storage: Storage; open: () => Storage }> {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'charthouse-lease-'));
-    dataDirs.push(dataDir);
-    let url: string | null = null;
-    if (TEST_DB === 'postgres') {
-      const pg = await createTestDatabase();
-      databases.push(pg);
-      url = pg.url;
-    }
-    const open = (): Storage => {
-      const s = openStorage({ databaseUrl: url, dataDir });
-      opened.push(s);
-      return s;
-    };
-    const s = open();
-    await migrateToLatest(s);
-    return { storage: s, open };
-  }
+  const freshStorage = () => storages.fresh();
 
   before(async () => {
     ({ storage } = await freshStorage());
     runs = new SyncRunRepository(storage.db);
   });
   after(async () => {
-    await Promise.all(opened.map((s) => s.close()));
-    for (const pg of databases) await pg.drop();
-    for (const dir of dataDirs) await rm(dir, { recursive: true, force: true });
+    await storages.removeAll();
   });
 
   describe('runs', () => {
