@@ -227,10 +227,13 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     },
     sweep: (now) => hosted.sweep(now),
     close: async () => {
-      await scheduler.stop();
+      // No new jobs; the syncs running here are ended by engine.close below.
+      await scheduler.stop(0);
       await http.close();
+      // Index workers ended; the syncs get a moment to record themselves interrupted.
       await engine.close();
-      // After the syncs recorded how they ended: what is still held goes back for others to take.
+      // What is still held goes back now, so another server takes the work over at once instead of
+      // after three missed heartbeats.
       await leases.close();
       await closeUpstreamDispatchers();
       await accessRelay?.close();

@@ -82,9 +82,23 @@ export function dispatcherFor(tls: UpstreamTls, policy: UpstreamPolicy): Agent {
   return agent;
 }
 
-/** Closes every pooled connection (server shutdown, end of tests). */
-export async function closeUpstreamDispatchers(): Promise<void> {
+/**
+ * Closes every pooled connection (server shutdown, end of tests). Requests still running get `graceMs`
+ * to finish, then are cut: an upstream trickling an index must not keep a stopping server alive.
+ */
+export async function closeUpstreamDispatchers(graceMs = 1_000): Promise<void> {
   const agents = [...dispatchers.values()];
   dispatchers.clear();
-  await Promise.all(agents.map((agent) => agent.close()));
+  await Promise.all(
+    agents.map(async (agent) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), graceMs);
+        timer.unref();
+      });
+      const closed = agent.close().then(() => 'closed' as const);
+      if ((await Promise.race([closed, late])) === 'late') await agent.destroy();
+      clearTimeout(timer);
+    }),
+  );
 }

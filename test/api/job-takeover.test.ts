@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startFixtureServer, type FixtureServer } from '../support/fixture-servers.js';
+import { openStorage } from '../../src/storage/database.js';
 import { eventually } from '../support/outage.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import {
@@ -174,3 +175,85 @@ if (TEST_DB === 'postgres') {
     });
   });
 }
+
+/**
+ * A server stopped cleanly (SIGTERM) in the middle of a sync gives its leases back as it goes: with a
+ * heartbeat of a minute its lease would otherwise hold for three, yet the next server syncs the
+ * registry at once.
+ */
+describe(`a sync given back by a server shutting down (${TEST_DB})`, () => {
+  let pg: TestDatabase | undefined;
+  let upstream: FixtureServer;
+  let dir: string;
+  const servers: ServerProcess[] = [];
+  const state: { hang: boolean; requests: number; received: () => void } = {
+    hang: false,
+    requests: 0,
+    received: () => undefined,
+  };
+
+  before(async () => {
+    upstream = await startFixtureServer(upstreamRoutes(state));
+    dir = await mkdtemp(path.join(tmpdir(), 'charthouse-shutdown-'));
+    if (TEST_DB === 'postgres') pg = await createTestDatabase();
+  });
+  after(async () => {
+    for (const s of servers) await s.stop();
+    await upstream?.close();
+    await pg?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function serve(env: Record<string, string>): Promise<ServerProcess> {
+    const s = await startServerProcess({
+      CHARTHOUSE_DATA_DIR: dir,
+      ...(pg ? { CHARTHOUSE_DATABASE_URL: pg.url } : {}),
+      CHARTHOUSE_UPSTREAM_TIMEOUT_MS: '600000',
+      CHARTHOUSE_UPSTREAM_IDLE_TIMEOUT_MS: '600000',
+      ...env,
+    });
+    servers.push(s);
+    return s;
+  }
+
+  it('releases its lease on SIGTERM, and the next server syncs the registry without waiting', async () => {
+    const first = await serve({ CHARTHOUSE_JOBS_HEARTBEAT_SECONDS: '60' });
+    const registry = '/api/v1/system/registries/helm/tiny';
+    const add = await first.api('POST', '/api/v1/system/registries/helm', {
+      body: { name: 'tiny', endpoint: `${upstream.url}/repo` },
+    });
+    assert.equal(add.status, 201, JSON.stringify(add.body));
+    const received = new Promise<void>((resolve) => (state.received = resolve));
+    state.hang = true;
+    const started = await first.api<{ run: SyncRunBody }>('POST', `${registry}/sync`);
+    assert.equal(started.status, 202);
+    await received;
+    await first.stop();
+    assert.equal(first.child.exitCode, 0, first.output());
+
+    const storage = openStorage({ databaseUrl: pg?.url ?? null, dataDir: dir });
+    try {
+      const leases = await storage.db.selectFrom('job_leases').selectAll().execute();
+      assert.deepEqual(leases, [], 'no lease outlives a clean shutdown');
+      const workers = await storage.db.selectFrom('job_workers').selectAll().execute();
+      assert.deepEqual(workers, [], 'the stopped process is gone from the workers');
+    } finally {
+      await storage.close();
+    }
+
+    state.hang = false;
+    const second = await serve({ CHARTHOUSE_SYNC_SCHEDULER: 'true' });
+    let runs: SyncRunBody[] = [];
+    await eventually(
+      'the next server syncs the registry',
+      async () => {
+        runs = (await second.api<{ items: SyncRunBody[] }>('GET', `${registry}/syncs`)).body.items;
+        return runs.some((r) => r.status === 'succeeded');
+      },
+      60_000,
+    );
+    const interrupted = runs.find((r) => r.id === started.body.run.id);
+    assert.equal(interrupted?.status, 'failed', JSON.stringify(runs));
+    assert.equal(interrupted?.errorCode, 'sync_interrupted');
+  });
+});
