@@ -1,7 +1,8 @@
 import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32, deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync, gunzipSync } from 'node:zlib';
 import yaml from 'js-yaml';
+import { extract } from 'tar-stream';
 
 /*
  * Test helper that packages chart source folders the way `helm package` does
@@ -474,4 +475,40 @@ function toBuffer(content: Buffer | string): Buffer {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The header fields of a .tgz's entries that a reproducible packager fixes, in archive order. */
+export interface ListedEntry {
+  name: string;
+  mode: number | undefined;
+  uid: number | undefined;
+  gid: number | undefined;
+  uname: string | undefined;
+  gname: string | undefined;
+  mtime: number | undefined;
+  type: string | null | undefined;
+}
+
+export async function listTgz(archive: Buffer): Promise<ListedEntry[]> {
+  const tar = extract();
+  const entries: ListedEntry[] = [];
+  const done = (async () => {
+    for await (const entry of tar) {
+      const h = entry.header;
+      entries.push({
+        name: h.name,
+        mode: h.mode,
+        uid: h.uid,
+        gid: h.gid,
+        uname: h.uname,
+        gname: h.gname,
+        mtime: h.mtime?.getTime(),
+        type: h.type,
+      });
+      entry.resume();
+    }
+  })();
+  tar.end(gunzipSync(archive));
+  await done;
+  return entries;
 }
