@@ -7,7 +7,7 @@ import { readChartFiles } from '../protocol/helm/chart-archive.js';
 import { parseChartYaml } from '../protocol/helm/chart-metadata.js';
 import { parseHelmIndex } from '../protocol/helm/index-document.js';
 import { versionSortKey } from '../protocol/helm/semver-sort.js';
-import { packageChart } from '../protocol/helm/chart-package.js';
+import { packageChartFolder } from './chart-folder.js';
 import { connect } from './cli-config.js';
 import { JSON_OPTION, SERVER_OPTION, type ServerOpts } from './options.js';
 import { action, CliError, formatJson, UsageError } from './output.js';
@@ -55,7 +55,7 @@ async function chartToPush(source: string): Promise<ChartToPush> {
       `cannot read ${source}: ${err.code === 'ENOENT' ? 'no such file or folder' : err.message}`,
     );
   });
-  if (info.isDirectory()) return packageChart(source);
+  if (info.isDirectory()) return packageChartFolder(source);
   const archive = await readFile(source).catch((err: Error) => {
     throw new CliError(`cannot read ${source}: ${err.message}`);
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
-import { packageChart } from '../../src/protocol/helm/chart-package.js';
+import { packageChartFolder } from '../../src/cli/chart-folder.js';
 import type { ChartSearchResult } from '../../src/client/api-client.js';
 import { assertCliOk, runCli, type CliRun } from '../support/cli.js';
 import { sendBody, startFixtureServer } from '../support/fixture-servers.js';
@@ -84,7 +84,7 @@ describe(`charthouse chart push and pull (${TEST_DB})`, () => {
     assertCliOk(push, 'chart push');
     assert.equal(push.stdout, 'Pushed demo 0.1.0 to acme\n');
 
-    const { archive } = await packageChart(folder);
+    const { archive } = await packageChartFolder(folder);
     assert.equal(await digestOf('demo', '0.1.0'), sha256(archive));
     const catalog = await server.api<ChartSearchResult>(
       'GET',
@@ -101,7 +101,7 @@ describe(`charthouse chart push and pull (${TEST_DB})`, () => {
     const folder = path.join(dir, 'demo-src');
     const again = await asMember(['chart', 'push', folder, '--tenant', 'acme', '--json']);
     assertCliOk(again, 'chart push (again)');
-    const { archive } = await packageChart(folder);
+    const { archive } = await packageChartFolder(folder);
     assert.deepEqual(JSON.parse(again.stdout), {
       name: 'demo',
       version: '0.1.0',
@@ -125,7 +125,7 @@ describe(`charthouse chart push and pull (${TEST_DB})`, () => {
     assert.equal(memberForce.code, 1, memberForce.stderr);
     assert.match(memberForce.stderr, /^error: Only tenant administrators may delete or overwrite charts/m);
 
-    const { archive } = await packageChart(folder);
+    const { archive } = await packageChartFolder(folder);
     assert.notEqual(await digestOf('demo', '0.1.0'), sha256(archive));
     const adminForce = await asAdmin(['chart', 'push', folder, '--tenant', 'acme', '--force']);
     assertCliOk(adminForce, 'chart push --force (admin)');
@@ -149,7 +149,7 @@ describe(`charthouse chart push and pull (${TEST_DB})`, () => {
     assertCliOk(pull, 'chart pull');
     const file = path.join(out, 'demo-0.1.0.tgz');
     assert.equal(pull.stdout, `${file}\n`);
-    const { archive } = await packageChart(path.join(dir, 'demo-src'));
+    const { archive } = await packageChartFolder(path.join(dir, 'demo-src'));
     assert.deepEqual(await readFile(file), archive);
 
     // 0.10.0 is newer than 0.9.0 (not in string order), and a pre-release is not the newest release.

@@ -1,79 +1,36 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import { gunzipSync } from 'node:zlib';
-import { extract } from 'tar-stream';
+import { describe, it } from 'node:test';
+import { listTgz } from '../../../test/support/chart-archive.js';
 import { InvalidRequestError } from '../../shared/errors.js';
 import { DEFAULT_CHART_ARCHIVE_LIMITS, readChartFiles } from './chart-archive.js';
-import { isIgnored, packageChart, parseHelmignore } from './chart-package.js';
+import { isIgnored, packChart, parseHelmignore, type ChartPackFile } from './chart-package.js';
 
-const roots: string[] = [];
-after(async () => {
-  for (const root of roots) await rm(root, { recursive: true, force: true });
-});
+/** In-memory chart files from a path → text record. */
+const filesOf = (files: Record<string, string>): ChartPackFile[] =>
+  Object.entries(files).map(([path, text]) => ({ path, content: Buffer.from(text) }));
 
-/** A fresh chart folder holding `files` (path → content). */
-async function chartDir(files: Record<string, string>): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'charthouse-package-'));
-  roots.push(root);
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(root, path)), { recursive: true });
-    await writeFile(join(root, path), content);
-  }
-  return root;
-}
-
-interface Listed {
-  name: string;
-  mode: number | undefined;
-  uid: number | undefined;
-  gid: number | undefined;
-  uname: string | undefined;
-  gname: string | undefined;
-  mtime: number | undefined;
-  type: string | null | undefined;
-}
-
-async function list(archive: Buffer): Promise<Listed[]> {
-  const tar = extract();
-  const entries: Listed[] = [];
-  const done = (async () => {
-    for await (const entry of tar) {
-      const h = entry.header;
-      entries.push({
-        name: h.name,
-        mode: h.mode,
-        uid: h.uid,
-        gid: h.gid,
-        uname: h.uname,
-        gname: h.gname,
-        mtime: h.mtime?.getTime(),
-        type: h.type,
-      });
-      entry.resume();
-    }
-  })();
-  tar.end(gunzipSync(archive));
-  await done;
-  return entries;
-}
-
-async function refused(dir: string, pattern: RegExp, limits = DEFAULT_CHART_ARCHIVE_LIMITS): Promise<void> {
-  await assert.rejects(packageChart(dir, limits), (err: unknown) => {
+const isRefusal =
+  (pattern: RegExp) =>
+  (err: unknown): boolean => {
     assert.ok(err instanceof InvalidRequestError, String(err));
     assert.equal(err.code, 'invalid_chart_folder');
     assert.match(err.message, pattern);
     return true;
-  });
+  };
+
+async function refused(
+  files: Record<string, string> | ChartPackFile[],
+  pattern: RegExp,
+  limits = DEFAULT_CHART_ARCHIVE_LIMITS,
+): Promise<void> {
+  await assert.rejects(packChart(Array.isArray(files) ? files : filesOf(files), limits), isRefusal(pattern));
 }
 
 const CHART_YAML = 'apiVersion: v2\nname: demo\nversion: 1.10.0\n';
 
-describe('packageChart', () => {
-  it('packages a folder reproducibly, Chart.yaml first, under the chart name, readable by readChartFiles', async () => {
-    const files = {
+describe('packChart', () => {
+  it('packs files reproducibly, Chart.yaml first, under the chart name, readable by readChartFiles', async () => {
+    const files = filesOf({
       'values.yaml': 'replicas: 1\n',
       'README.md': '# Demo\n',
       'templates/deploy.yaml': 'kind: Deployment\n',
@@ -83,14 +40,15 @@ describe('packageChart', () => {
       'a-very-long-folder-name-to-need-a-ustar-prefix/and-another-long-folder-name-for-good-measure/file-name.yaml':
         'x: 1\n',
       'ünïcode.txt': 'u\n',
-    };
-    const one = await packageChart(await chartDir(files));
-    const two = await packageChart(await chartDir(files));
+    });
+    const one = await packChart(files);
+    // The order the files come in does not matter.
+    const two = await packChart([...files].reverse());
     assert.equal(one.name, 'demo');
     assert.equal(one.version, '1.10.0');
     assert.deepEqual(one.archive, two.archive);
 
-    const entries = await list(one.archive);
+    const entries = await listTgz(one.archive);
     assert.deepEqual(
       entries.map((e) => e.name),
       [
@@ -125,82 +83,87 @@ describe('packageChart', () => {
     assert.equal(read.readme, '# Demo\n');
   });
 
-  it("applies .helmignore and Helm's default templates/.?* rule", async () => {
-    const dir = await chartDir({
-      'Chart.yaml': CHART_YAML,
-      '.helmignore': '# comment\n\n*.bak\n.git/\nsecrets/\n/top-only.txt\ndocs/*.md\nskip-dir/\n',
-      'values.yaml': 'a: 1\n',
-      'values.yaml.bak': 'old\n',
-      'templates/x.yaml.bak': 'old\n',
-      'templates/.hidden': 'h\n',
-      'templates/ok.yaml': 'ok\n',
-      '.git/config': '[core]\n',
-      'secrets/key': 'k\n',
-      'top-only.txt': 't\n',
-      'nested/top-only.txt': 'kept\n',
-      'docs/a.md': 'a\n',
-      'docs/deeper/b.md': 'kept\n',
-      'skip-dir': 'a file named like a folder rule is kept\n',
-    });
-    const names = (await list((await packageChart(dir)).archive)).map((e) => e.name);
-    assert.deepEqual(names, [
-      'demo/Chart.yaml',
-      'demo/.helmignore',
-      'demo/docs/deeper/b.md',
-      'demo/nested/top-only.txt',
-      'demo/skip-dir',
-      'demo/templates/ok.yaml',
-      'demo/values.yaml',
-    ]);
+  it('orders paths by their bytes, not by locale or folder', async () => {
+    const { archive } = await packChart(
+      filesOf({ 'b.txt': '', 'a/b.txt': '', 'a-c.txt': '', 'B.txt': '', 'Chart.yaml': CHART_YAML }),
+    );
+    assert.deepEqual(
+      (await listTgz(archive)).map((e) => e.name),
+      ['demo/Chart.yaml', 'demo/B.txt', 'demo/a-c.txt', 'demo/a/b.txt', 'demo/b.txt'],
+    );
   });
 
-  it('refuses symbolic links unless .helmignore lists them', async () => {
-    const dir = await chartDir({ 'Chart.yaml': CHART_YAML });
-    await symlink('/etc/passwd', join(dir, 'passwd'));
-    await refused(dir, /"passwd" is a symbolic link/);
-    await writeFile(join(dir, '.helmignore'), 'passwd\n');
-    const names = (await list((await packageChart(dir)).archive)).map((e) => e.name);
-    assert.deepEqual(names, ['demo/Chart.yaml', 'demo/.helmignore']);
-
-    const inside = await chartDir({ 'Chart.yaml': CHART_YAML, 'values.yaml': 'a: 1\n' });
-    await symlink('values.yaml', join(inside, 'link.yaml'));
-    await refused(inside, /"link.yaml" is a symbolic link/);
+  it("packs .helmignore like any other file: ignoring is the reader's job", async () => {
+    const { archive } = await packChart(
+      filesOf({ 'Chart.yaml': CHART_YAML, '.helmignore': '*.bak\n', 'values.yaml.bak': 'old\n' }),
+    );
+    assert.deepEqual(
+      (await listTgz(archive)).map((e) => e.name),
+      ['demo/Chart.yaml', 'demo/.helmignore', 'demo/values.yaml.bak'],
+    );
   });
 
-  it('refuses a folder without a valid Chart.yaml', async () => {
-    await refused(await chartDir({ 'values.yaml': '' }), /has no Chart.yaml file/);
+  it('refuses files without a valid Chart.yaml', async () => {
+    await refused({ 'values.yaml': '' }, /has no Chart.yaml file/);
+    // Only the chart's own Chart.yaml counts, not a subchart's.
+    await refused({ 'charts/sub/Chart.yaml': CHART_YAML }, /has no Chart.yaml file/);
     await refused(
-      await chartDir({ 'Chart.yaml': 'name: demo\n' }),
+      { 'Chart.yaml': 'name: demo\n' },
       /^The chart folder cannot be packaged: Chart.yaml has no version/,
     );
+  });
+
+  it('refuses paths readChartFiles would refuse', async () => {
+    for (const [path, pattern] of [
+      ['/abs.txt', /"\/abs.txt" is not a plain relative path/],
+      ['a/../b.txt', /"a\/..\/b.txt" is not a plain relative path/],
+      ['./x.txt', /is not a plain relative path/],
+      ['a//b.txt', /is not a plain relative path/],
+      ['', /"" is not a plain relative path/],
+      ['a\\b.txt', /"a\\\\b.txt" has a backslash in its name/],
+      ['a\u0000b', /has a NUL character/],
+    ] as const) {
+      await refused([...filesOf({ 'Chart.yaml': CHART_YAML }), { path, content: Buffer.from('x') }], pattern);
+    }
     await refused(
-      await chartDir({ 'Chart.yaml': CHART_YAML, '.helmignore': 'Chart.yaml\n' }),
-      /excludes Chart.yaml/,
+      [...filesOf({ 'Chart.yaml': CHART_YAML, 'a.txt': 'x' }), { path: 'a.txt', content: Buffer.from('y') }],
+      /"a.txt" is listed twice/,
     );
   });
 
-  it('refuses bad .helmignore patterns as Helm does', async () => {
-    await refused(await chartDir({ 'Chart.yaml': CHART_YAML, '.helmignore': 'a/**/b\n' }), /"\*\*"/);
-    await refused(
-      await chartDir({ 'Chart.yaml': CHART_YAML, '.helmignore': 'a[\n' }),
-      /"a\[" is not a valid pattern/,
-    );
-  });
-
-  it('enforces the archive limits while packing', async () => {
+  it('enforces the archive limits', async () => {
     const files: Record<string, string> = { 'Chart.yaml': CHART_YAML };
     for (let i = 0; i < 5; i += 1) files[`f${i}.txt`] = 'x';
-    const dir = await chartDir(files);
-    await refused(dir, /more than 3 files/, { ...DEFAULT_CHART_ARCHIVE_LIMITS, maxEntries: 3 });
-    await refused(dir, /"Chart.yaml" is larger than the limit of 10 bytes/, {
+    await refused(files, /more than 3 files/, { ...DEFAULT_CHART_ARCHIVE_LIMITS, maxEntries: 3 });
+    await refused(files, /"Chart.yaml" is larger than the limit of 10 bytes/, {
       ...DEFAULT_CHART_ARCHIVE_LIMITS,
       maxFileBytes: 10,
     });
-    const deep = await chartDir({ 'Chart.yaml': CHART_YAML, 'a/b/c.txt': 'x' });
-    await refused(deep, /"a\/b\/c.txt" is nested deeper than 2 folders/, {
+    await refused(
+      { 'Chart.yaml': CHART_YAML, 'a/b/c.txt': 'x' },
+      /"a\/b\/c.txt" is nested deeper than 2 folders/,
+      {
+        ...DEFAULT_CHART_ARCHIVE_LIMITS,
+        maxDepth: 2,
+      },
+    );
+    // Six entries of one header and one padded block each: 6 KiB of tar.
+    await refused(files, /its files add up to more than 6143 bytes/, {
       ...DEFAULT_CHART_ARCHIVE_LIMITS,
-      maxDepth: 2,
+      maxExpandedBytes: 6 * 1024 - 1,
     });
+    await packChart(filesOf(files), { ...DEFAULT_CHART_ARCHIVE_LIMITS, maxExpandedBytes: 6 * 1024 });
+    await refused(files, /the packaged chart is larger than 50 bytes/, {
+      ...DEFAULT_CHART_ARCHIVE_LIMITS,
+      maxCompressedBytes: 50,
+    });
+  });
+});
+
+describe('parseHelmignore errors', () => {
+  it('refuses bad .helmignore patterns as Helm does', () => {
+    assert.throws(() => parseHelmignore('a/**/b\n'), isRefusal(/"\*\*"/));
+    assert.throws(() => parseHelmignore('a[\n'), isRefusal(/"a\[" is not a valid pattern/));
   });
 });
 

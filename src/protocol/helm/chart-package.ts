@@ -1,6 +1,3 @@
-import type { Dirent } from 'node:fs';
-import { lstat, readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
 import { InvalidRequestError } from '../../shared/errors.js';
@@ -8,8 +5,10 @@ import { DEFAULT_CHART_ARCHIVE_LIMITS, type ChartArchiveLimits } from './chart-a
 import { parseChartYaml } from './chart-metadata.js';
 
 /*
- * `helm package` for a chart folder, made reproducible: the same folder always gives the same bytes, so
- * the same chart gets the same digest wherever it is packaged.
+ * `helm package` for a chart's files, made reproducible: the same files always give the same bytes, so
+ * the same chart gets the same digest wherever it is packaged. Pure: the files come in memory, from a
+ * folder (src/cli/chart-folder.ts reads one, applying .helmignore with the rules here) or from a Helm
+ * release.
  *
  * Decisions:
  * - .helmignore follows Helm's pkg/ignore exactly, oddities included: one Go `filepath.Match` glob per
@@ -18,15 +17,14 @@ import { parseChartYaml } from './chart-metadata.js';
  *   folders only; an ignored folder is skipped whole; Helm's default `templates/.?*` is added. A `!`
  *   rule is Helm's, not git's: any path it does NOT match is ignored (it makes an allow-list). Nothing
  *   else is skipped: not even `.git/`, unless .helmignore says so (Helm's default .helmignore does).
- * - Symbolic links are refused unless ignored (Helm follows them; a link out of the folder would pack
- *   files the author never meant to publish, and our archive reader refuses links anyway). So are
- *   sockets, FIFOs and devices, and names with a backslash (our reader refuses them).
  * - Files keep their bytes (Helm rewrites Chart.yaml from its metadata, sorting the keys; we keep the
  *   author's file, which parseChartYaml has validated). Entries: `<name>/Chart.yaml` first, then every
  *   other file by path in byte order; regular files only (no folder entries), mode 0644, uid/gid 0,
  *   no user or group names, mtime 0; gzip level 9 with mtime 0 in its header.
- * - The limits of the archive reader (DEFAULT_CHART_ARCHIVE_LIMITS) are enforced while walking, so a
- *   packaged chart is always one readChartFiles accepts.
+ * - The limits of the archive reader (DEFAULT_CHART_ARCHIVE_LIMITS) are enforced on the files packed,
+ *   and paths it would refuse (absolute, `.`/`..` or empty components, backslashes, NUL, too deep,
+ *   twice the same) are refused here, so a packaged chart is always one readChartFiles accepts. A
+ *   folder reader also counts sizes with ChartPackTally while reading, to stop before reading too much.
  */
 
 export interface PackagedChart {
@@ -44,7 +42,13 @@ export function invalidChartFolder(message: string): InvalidRequestError {
   );
 }
 
-interface IgnoreRule {
+/** One file of a chart: its path from the chart root, "/"-separated, and its bytes. */
+export interface ChartPackFile {
+  path: string;
+  content: Buffer;
+}
+
+export interface IgnoreRule {
   negate: boolean;
   mustDir: boolean;
   /** Matches the base name only (pattern without "/"). */
@@ -165,59 +169,37 @@ function globToRegExp(glob: string, line: string): RegExp {
   return new RegExp(`^${re}$`, 'u');
 }
 
-interface FoundFile {
-  rel: string;
-  abs: string;
-  size: number;
-}
-
-/** Packages the chart folder `dir` like `helm package`, reproducibly (see the decisions above). */
-export async function packageChart(
-  dir: string,
+/** Packages a chart's files like `helm package`, reproducibly (see the decisions above). */
+export async function packChart(
+  files: readonly ChartPackFile[],
   limits: Readonly<ChartArchiveLimits> = DEFAULT_CHART_ARCHIVE_LIMITS,
 ): Promise<PackagedChart> {
-  const chartYamlInfo = await lstat(join(dir, 'Chart.yaml')).catch(() => null);
-  if (chartYamlInfo === null || !chartYamlInfo.isFile()) {
-    throw invalidChartFolder(`${JSON.stringify(dir)} has no Chart.yaml file; is it a chart folder?`);
-  }
-  const meta = parseChartYaml(await readFile(join(dir, 'Chart.yaml'), 'utf8'), invalidChartFolder);
-
-  const ignoreInfo = await lstat(join(dir, '.helmignore')).catch(() => null);
-  let ignoreText = '';
-  if (ignoreInfo !== null) {
-    if (!ignoreInfo.isFile()) throw invalidChartFolder('.helmignore is not a regular file.');
-    ignoreText = await readFile(join(dir, '.helmignore'), 'utf8');
-  }
-  const rules = parseHelmignore(ignoreText);
-  if (isIgnored(rules, 'Chart.yaml', false)) {
-    throw invalidChartFolder('.helmignore excludes Chart.yaml; a chart cannot be packaged without it.');
-  }
-
-  const files = await walk(dir, rules, limits);
-  const chartFirst = (f: FoundFile): number => (f.rel === 'Chart.yaml' ? 0 : 1);
-  files.sort(
-    (a, b) => chartFirst(a) - chartFirst(b) || Buffer.compare(Buffer.from(a.rel), Buffer.from(b.rel)),
-  );
-
-  const contents: Buffer[] = [];
-  let expanded = 0;
+  const seen = new Set<string>();
   for (const file of files) {
-    const content = await readFile(file.abs);
-    // The file may have changed since the walk: check again what is actually packed.
-    if (content.length > limits.maxFileBytes) throw tooLarge(file.rel, limits);
-    expanded += 512 + Math.ceil(content.length / 512) * 512;
-    if (expanded > limits.maxExpandedBytes) {
-      throw invalidChartFolder(`its files add up to more than ${limits.maxExpandedBytes} bytes.`);
-    }
-    contents.push(content);
+    const problem = pathProblem(file.path, limits);
+    if (problem !== null) throw invalidChartFolder(`${JSON.stringify(file.path)} ${problem}`);
+    if (seen.has(file.path)) throw invalidChartFolder(`${JSON.stringify(file.path)} is listed twice.`);
+    seen.add(file.path);
   }
+  const chartYaml = files.find((f) => f.path === 'Chart.yaml');
+  if (chartYaml === undefined) {
+    throw invalidChartFolder('it has no Chart.yaml file at its top; is it a chart?');
+  }
+  const meta = parseChartYaml(chartYaml.content.toString('utf8'), invalidChartFolder);
+
+  const chartFirst = (f: ChartPackFile): number => (f.path === 'Chart.yaml' ? 0 : 1);
+  const sorted = [...files].sort(
+    (a, b) => chartFirst(a) - chartFirst(b) || Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)),
+  );
+  const tally = new ChartPackTally(limits);
+  for (const file of sorted) tally.add(file.path, file.content.length);
+
   const tar = pack();
-  files.forEach((file, i) => {
-    const content = contents[i]!;
+  for (const file of sorted) {
     tar.entry(
       {
-        name: `${meta.name}/${file.rel}`,
-        size: content.length,
+        name: `${meta.name}/${file.path}`,
+        size: file.content.length,
         mode: 0o644,
         uid: 0,
         gid: 0,
@@ -226,9 +208,9 @@ export async function packageChart(
         mtime: new Date(0),
         type: 'file',
       },
-      content,
+      file.content,
     );
-  });
+  }
   tar.finalize();
   const chunks: Buffer[] = [];
   for await (const chunk of tar as AsyncIterable<Buffer>) chunks.push(chunk);
@@ -239,61 +221,48 @@ export async function packageChart(
   return { archive, name: meta.name, version: meta.version };
 }
 
-function tooLarge(rel: string, limits: Readonly<ChartArchiveLimits>): InvalidRequestError {
-  return invalidChartFolder(
-    `${JSON.stringify(rel)} is larger than the limit of ${limits.maxFileBytes} bytes per file; ` +
-      'list it in .helmignore if the chart does not need it.',
-  );
+/**
+ * Why readChartFiles would refuse `path` (relative to the chart root) once packed, or null. The
+ * backslash and depth messages are the ones a folder reader gives too.
+ */
+export function pathProblem(path: string, limits: Readonly<ChartArchiveLimits>): string | null {
+  if (path.includes('\\')) return 'has a backslash in its name; rename it.';
+  if (path.includes('\u0000')) return 'has a NUL character in its name.';
+  const parts = path.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) {
+    return 'is not a plain relative path (an empty, "." or ".." component, or a leading "/").';
+  }
+  if (parts.length > limits.maxDepth) return `is nested deeper than ${limits.maxDepth} folders.`;
+  return null;
 }
 
-/** Every file to pack, with its path relative to the chart folder ("/"-separated). */
-async function walk(
-  root: string,
-  rules: readonly IgnoreRule[],
-  limits: Readonly<ChartArchiveLimits>,
-): Promise<FoundFile[]> {
-  const found: FoundFile[] = [];
-  const visit = async (relDir: string, depth: number): Promise<void> => {
-    const entries: Dirent[] = await readdir(join(root, relDir), { withFileTypes: true });
-    entries.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
-    for (const entry of entries) {
-      const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
-      const abs = join(root, rel);
-      if (entry.isSymbolicLink()) {
-        // Whether Helm would see a folder decides "folder only" rules.
-        const target = await stat(abs).catch(() => null);
-        if (isIgnored(rules, rel, target?.isDirectory() ?? false)) continue;
-        throw invalidChartFolder(
-          `${JSON.stringify(rel)} is a symbolic link; replace it with the file or folder itself, or list it in .helmignore.`,
-        );
-      }
-      const isDir = entry.isDirectory();
-      if (isIgnored(rules, rel, isDir)) continue;
-      if (entry.name.includes('\\')) {
-        throw invalidChartFolder(`${JSON.stringify(rel)} has a backslash in its name; rename it.`);
-      }
-      if (depth + 1 > limits.maxDepth) {
-        throw invalidChartFolder(`${JSON.stringify(rel)} is nested deeper than ${limits.maxDepth} folders.`);
-      }
-      if (isDir) {
-        await visit(rel, depth + 1);
-        continue;
-      }
-      if (!entry.isFile()) {
-        throw invalidChartFolder(
-          `${JSON.stringify(rel)} is not a regular file (a socket, FIFO or device); remove it or list it in .helmignore.`,
-        );
-      }
-      const info = await lstat(abs);
-      if (info.size > limits.maxFileBytes) throw tooLarge(rel, limits);
-      found.push({ rel, abs, size: info.size });
-      if (found.length > limits.maxEntries) {
-        throw invalidChartFolder(
-          `it has more than ${limits.maxEntries} files; list the ones not needed in .helmignore.`,
-        );
-      }
+/**
+ * Counts files against the per-file, file-count and expanded-size limits, throwing at the first one
+ * broken. packChart checks the files it packs with one; a folder reader uses one to stop early.
+ */
+export class ChartPackTally {
+  #files = 0;
+  #expanded = 0;
+
+  constructor(private readonly limits: Readonly<ChartArchiveLimits>) {}
+
+  add(path: string, size: number): void {
+    const { limits } = this;
+    if (size > limits.maxFileBytes) {
+      throw invalidChartFolder(
+        `${JSON.stringify(path)} is larger than the limit of ${limits.maxFileBytes} bytes per file; ` +
+          'list it in .helmignore if the chart does not need it.',
+      );
     }
-  };
-  await visit('', 0);
-  return found;
+    this.#files += 1;
+    if (this.#files > limits.maxEntries) throw tooManyFiles(limits);
+    // A tar entry is a 512-byte header and the content padded to 512 bytes.
+    this.#expanded += 512 + Math.ceil(size / 512) * 512;
+    if (this.#expanded > limits.maxExpandedBytes) {
+      throw invalidChartFolder(`its files add up to more than ${limits.maxExpandedBytes} bytes.`);
+    }
+  }
 }
+
+const tooManyFiles = (limits: Readonly<ChartArchiveLimits>): InvalidRequestError =>
+  invalidChartFolder(`it has more than ${limits.maxEntries} files; list the ones not needed in .helmignore.`);
