@@ -40,6 +40,17 @@ const ringZones = [
   },
 ];
 
+/**
+ * Modules that do I/O, which src/protocol may not import: STYLE.md's "protocol code is pure" (no I/O,
+ * no framework imports), so server, CLI and agent can all use it. Node's built-ins are listed with and
+ * without the `node:` prefix, since both spellings load the same module.
+ */
+const ioBuiltins = ['fs', 'fs/promises', 'net', 'http', 'https', 'child_process'];
+const ioPackages = ['undici', 'pg', 'better-sqlite3', 'kysely'];
+const ioModules = [...ioBuiltins.flatMap((m) => [`node:${m}`, m]), ...ioPackages];
+const pureProtocolMessage =
+  'src/protocol is pure (STYLE.md: "Protocol code is pure", no I/O): read files, sockets and databases at the edge (src/cli, a service or a repository) and pass the bytes in.';
+
 export default tseslint.config(
   { ignores: ['dist/', 'data/', 'node_modules/', 'coverage/', 'test-output/'] },
   js.configs.recommended,
@@ -107,6 +118,31 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     rules: { 'import-x/no-restricted-paths': ['error', { zones: ringZones }] },
+  },
+  {
+    // No I/O in protocol code, tests excepted (they read golden files). This is the core
+    // `no-restricted-imports`, not the typescript-eslint one of the Kysely rule below: flat config gives
+    // a file one set of options per rule, so reusing that rule here would drop the Kysely restriction
+    // for these files. It refuses `import type` too, which is right here. A literal dynamic `import()`
+    // is caught by the syntax rule (no-restricted-imports does not look at those).
+    files: ['src/protocol/**/*.ts'],
+    ignores: ['src/protocol/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ioModules.map((name) => ({ name, message: pureProtocolMessage })),
+          patterns: [{ group: ioPackages.map((name) => `${name}/*`), message: pureProtocolMessage }],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        ...ioModules.map((name) => ({
+          selector: `ImportExpression[source.value='${name}']`,
+          message: pureProtocolMessage,
+        })),
+      ],
+    },
   },
   {
     // The one door from the CLI into the server: `charthouse serve` (one binary, roles by flag). It may
