@@ -107,7 +107,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   const state = new SyncStateRepository(storage.db);
   const leaseRows = new JobLeaseRepository(storage.db);
   const leases = new JobLeases({
-    workers: new JobWorkerRepository(storage.db),
+    workers: new JobWorkerRepository(storage.db, storage.dialect),
     leases: leaseRows,
     heartbeatMs: config.jobsHeartbeatSeconds * 1000,
     logger: logger.child({ component: 'jobs' }),

@@ -79,7 +79,9 @@ export class JobLeases {
   private async beat(): Promise<void> {
     const now = new Date();
     try {
-      await this.o.workers.beat(this.identity, now);
+      if (!(await this.o.workers.beat(this.identity, now))) {
+        this.o.logger.debug('heartbeat skipped: SQLite is busy writing (a sync); the next one tries again');
+      }
     } catch (err) {
       this.o.logger.warn(
         { err },

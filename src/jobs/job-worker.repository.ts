@@ -1,4 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { DatabaseUnavailableError } from '../shared/errors.js';
+import type { Dialect } from '../storage/database.js';
 import type { Database } from '../storage/schema.js';
 
 export interface WorkerIdentity {
@@ -12,13 +14,46 @@ export interface WorkerIdentity {
  * Server processes and their heartbeats. A lease (job-lease.repository.ts) counts only while its
  * owner's heartbeat is fresh, so the heartbeat is what keeps a process's work its own.
  */
-export class JobWorkerRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+/** How long a heartbeat on SQLite waits for the write lock before it is skipped (see `beat`). */
+const SQLITE_BEAT_LOCK_WAIT_MS = 20;
 
-  /** Record that `worker` is alive at `now`; creates its row the first time (or after a prune). */
-  async beat(worker: WorkerIdentity, now: Date): Promise<void> {
+export class JobWorkerRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect = 'postgres',
+  ) {}
+
+  /**
+   * Record that `worker` is alive at `now`; creates its row the first time (or after a prune). False:
+   * skipped because SQLite's write lock was held. better-sqlite3 waits for that lock on the server's
+   * thread, so a heartbeat behind a big sync's write would stall every request for as long; it waits
+   * {@link SQLITE_BEAT_LOCK_WAIT_MS} at most instead, and the next beat tries again (a lease is lost
+   * only after three missed beats, and the lock's holder on SQLite is this very process's sync).
+   */
+  async beat(worker: WorkerIdentity, now: Date): Promise<boolean> {
+    if (this.dialect !== 'sqlite') {
+      await this.write(this.db, worker, now);
+      return true;
+    }
+    return this.db.connection().execute(async (conn) => {
+      // The connection is this callback's alone, so the shorter wait applies to this write only.
+      const [current] = (await sql<{ timeout: number }>`pragma busy_timeout`.execute(conn)).rows;
+      await sql.raw(`pragma busy_timeout = ${SQLITE_BEAT_LOCK_WAIT_MS}`).execute(conn);
+      try {
+        await this.write(conn, worker, now);
+        return true;
+      } catch (err) {
+        if (err instanceof DatabaseUnavailableError) return false;
+        throw err;
+      } finally {
+        await sql.raw(`pragma busy_timeout = ${Number(current?.timeout ?? 0)}`).execute(conn);
+      }
+    });
+  }
+
+  private async write(db: Kysely<Database>, worker: WorkerIdentity, now: Date): Promise<void> {
     const at = now.toISOString();
-    await this.db
+    await db
       .insertInto('job_workers')
       .values({
         id: worker.id,

@@ -141,13 +141,22 @@ export class SyncRunRepository {
    * jobs/job-leases.ts survey). Returns how many runs were closed.
    */
   async failStale(startedBefore: Date, syncing: readonly string[], now = new Date()): Promise<number> {
-    let q = this.db
-      .updateTable('sync_runs')
-      .set(interrupted(now))
+    // A read first: on SQLite an UPDATE takes the write lock even when it matches nothing, and waits
+    // (on the server's thread) while a big sync holds it; nearly every look finds nothing to close.
+    let stale = this.db
+      .selectFrom('sync_runs')
+      .select('id')
       .where('status', '=', 'running')
       .where('started_at', '<', startedBefore.toISOString());
-    if (syncing.length > 0) q = q.where('registry_id', 'not in', syncing);
-    const res = await q.executeTakeFirst();
+    if (syncing.length > 0) stale = stale.where('registry_id', 'not in', syncing);
+    const ids = (await stale.execute()).map((r) => r.id);
+    if (ids.length === 0) return 0;
+    const res = await this.db
+      .updateTable('sync_runs')
+      .set(interrupted(now))
+      .where('id', 'in', ids)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
     return Number(res.numUpdatedRows);
   }
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it as nodeIt } from 'node:test';
-import { Migrator, type Kysely } from 'kysely';
+import SqliteDatabase from 'better-sqlite3';
+import { Migrator, sql, type Kysely } from 'kysely';
 import { pino } from 'pino';
 import { JobLeaseRepository } from '../../src/jobs/job-lease.repository.js';
 import { JobLeases, MISSED_BEATS } from '../../src/jobs/job-leases.js';
@@ -269,6 +270,30 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
         assert.equal(won.filter(Boolean).length, 1, `winners: ${JSON.stringify(won)}`);
         assert.equal(await holder(key), owners[won.indexOf(true)]);
       }
+    });
+  });
+
+  describe('JobWorkerRepository', () => {
+    it('writes a heartbeat; on SQLite skips it rather than wait behind another writer', async () => {
+      const workers = new JobWorkerRepository(storage.db, storage.dialect);
+      const worker = { id: `beat-${randomBytes(4).toString('hex')}`, host: 'h', pid: 1, startedAt: T0 };
+      assert.equal(await workers.beat(worker, at(SECOND)), true);
+      if (storage.sqliteFile === null) return;
+      // A sync's index worker holding the write lock, as another connection to the file.
+      const locker = new SqliteDatabase(storage.sqliteFile);
+      try {
+        locker.exec('BEGIN IMMEDIATE');
+        const started = performance.now();
+        assert.equal(await workers.beat(worker, at(2 * SECOND)), false);
+        assert.ok(performance.now() - started < 1_000, 'did not wait the busy timeout');
+      } finally {
+        locker.exec('ROLLBACK');
+        locker.close();
+      }
+      assert.equal(await workers.beat(worker, at(3 * SECOND)), true);
+      // The connection's own busy timeout is back: other writes still wait for the lock.
+      const [pragma] = (await sql<{ timeout: number }>`pragma busy_timeout`.execute(storage.db)).rows;
+      assert.ok(Number(pragma?.timeout) >= 1_000, JSON.stringify(pragma));
     });
   });
 

@@ -32,11 +32,12 @@ export class KillableWorkers extends JobWorkerRepository {
   /** Beats take this long to reach the database (a slow or distant database). */
   beatDelayMs = 0;
 
-  override async beat(worker: WorkerIdentity, now: Date): Promise<void> {
-    if (this.killed) return;
+  override async beat(worker: WorkerIdentity, now: Date): Promise<boolean> {
+    if (this.killed) return false;
     if (this.beatDelayMs > 0) await sleep(this.beatDelayMs);
-    await super.beat(worker, now);
-    this.lastBeatAt = now.getTime();
+    const written = await super.beat(worker, now);
+    if (written) this.lastBeatAt = now.getTime();
+    return written;
   }
 
   override async remove(id: string): Promise<void> {
