@@ -67,15 +67,22 @@ export class SyncRunRepository {
       error: null,
       error_code: null,
     };
-    await this.db.transaction().execute(async (trx) => {
-      await trx
+    // Read first: a run left open is rare, and a write here would cost every sync a statement.
+    const orphans = await this.db
+      .selectFrom('sync_runs')
+      .select('id')
+      .where('registry_id', '=', registryId)
+      .where('status', '=', 'running')
+      .execute();
+    if (orphans.length > 0) {
+      await this.db
         .updateTable('sync_runs')
         .set(interrupted(now))
-        .where('registry_id', '=', registryId)
+        .where('id', 'in', orphans.map((r) => r.id))
         .where('status', '=', 'running')
         .execute();
-      await trx.insertInto('sync_runs').values(row).execute();
-    });
+    }
+    await this.db.insertInto('sync_runs').values(row).execute();
     return decode(row);
   }
 
