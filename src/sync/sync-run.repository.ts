@@ -78,7 +78,11 @@ export class SyncRunRepository {
       await this.db
         .updateTable('sync_runs')
         .set(interrupted(now))
-        .where('id', 'in', orphans.map((r) => r.id))
+        .where(
+          'id',
+          'in',
+          orphans.map((r) => r.id),
+        )
         .where('status', '=', 'running')
         .execute();
     }
