@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, type MessagePort } from 'node:worker_threads';
+import { toCatalogRow } from '../catalog/catalog-row.js';
 import { CatalogWriter, type RowSource } from '../catalog/catalog-writer.js';
 import { ChartVersionRepository, type NewChartVersion } from '../catalog/chart-version.repository.js';
 import { normalizeIndex, type SyncWarning } from '../protocol/helm/chart-version.js';
@@ -9,7 +10,6 @@ import { AppError, UpstreamError } from '../shared/errors.js';
 import { JobLeaseRepository } from '../jobs/job-lease.repository.js';
 import { openStorage, type Storage, type StorageOptions } from '../storage/database.js';
 import { commitCatalogStream } from './catalog-commit.js';
-import { toCatalogRow } from '../catalog/catalog-row.js';
 import {
   failureToError,
   MAX_BATCHES_IN_FLIGHT,

@@ -1,3 +1,4 @@
+import { toCatalogRow } from '../catalog/catalog-row.js';
 import type { NewChartVersion } from '../catalog/chart-version.repository.js';
 import {
   chartVersionContentHash,
@@ -14,7 +15,6 @@ import { classifyManifest } from '../protocol/oci/chart-manifest.js';
 import { tagToVersion } from '../protocol/oci/reference.js';
 import { OciSession, type OciRetryPolicy } from '../upstream/oci-session.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
-import { toCatalogRow } from '../catalog/catalog-row.js';
 
 /*
  * Synchronizing an OCI registry (research/protocols.md b.2–b.6): repositories from the catalog or the
