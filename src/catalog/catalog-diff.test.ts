@@ -5,33 +5,11 @@ import {
   type ChartVersionFingerprint,
   type NewChartVersion,
 } from './chart-version.repository.js';
+import { chartVersionRow } from '../../test/fixtures/chart-rows.js';
 import { CatalogDiffer, diffCatalog, isSuspectShrink } from './catalog-diff.js';
 
-function row(name: string, version: string, hash: string, digest: string | null = null): NewChartVersion {
-  return {
-    chart_name: name,
-    version,
-    sort_key: version,
-    app_version: null,
-    api_version: 'v2',
-    type: null,
-    description: null,
-    icon: null,
-    home: null,
-    sources: '[]',
-    keywords: '[]',
-    maintainers: '[]',
-    kube_version: null,
-    deprecated: 0,
-    created: null,
-    digest,
-    urls: '[]',
-    chart_url: null,
-    dependencies: '[]',
-    annotations: '{}',
-    content_hash: hash,
-  };
-}
+const row = (name: string, version: string, hash: string, digest: string | null = null): NewChartVersion =>
+  chartVersionRow(name, version, { content_hash: hash, digest });
 
 /** The stored catalog every test diffs against: a 1.0.0 and 2.0.0, b 1.0.0 (without a digest). */
 const stored = new Map<string, ChartVersionFingerprint>([

@@ -1,63 +1,35 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CatalogWriter, type CatalogWriteSummary } from '../../src/catalog/catalog-writer.js';
 import { ChartVersionRepository, type NewChartVersion } from '../../src/catalog/chart-version.repository.js';
 import { newId } from '../../src/shared/ids.js';
-import { migrateToLatest, openStorage, type Storage } from '../../src/storage/database.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import type { Storage } from '../../src/storage/database.js';
+import { chartVersionRow } from '../fixtures/chart-rows.js';
+import { freshStorages } from '../support/fresh-storage.js';
 import { registryRow } from '../support/registry-rows.js';
 import { TEST_DB } from '../support/server.js';
 
-function entry(chart: string, version: string, hash = `hash-${chart}-${version}`): NewChartVersion {
-  return {
-    chart_name: chart,
-    version,
-    sort_key: version,
-    app_version: null,
-    api_version: 'v2',
+const entry = (chart: string, version: string, hash = `hash-${chart}-${version}`): NewChartVersion =>
+  chartVersionRow(chart, version, {
     type: 'application',
-    description: null,
-    icon: null,
-    home: null,
-    sources: '[]',
-    keywords: '[]',
-    maintainers: '[]',
-    kube_version: null,
-    deprecated: 0,
-    created: null,
     digest: `digest-${chart}-${version}`,
-    urls: '[]',
     chart_url: `https://example.test/${chart}-${version}.tgz`,
-    dependencies: '[]',
-    annotations: '{}',
     content_hash: hash,
-  };
-}
+  });
 
 const versionsOf = (n: number, chart = 'app'): NewChartVersion[] =>
   Array.from({ length: n }, (_, i) => entry(chart, `1.0.${i}`));
 
 describe(`catalog writer (${TEST_DB})`, () => {
-  let dataDir: string;
-  let pg: TestDatabase | undefined;
+  const storages = freshStorages('catalog-writer');
   let storage: Storage;
   let writer: CatalogWriter;
 
   before(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'charthouse-catalog-writer-'));
-    if (TEST_DB === 'postgres') pg = await createTestDatabase();
-    storage = openStorage({ databaseUrl: pg?.url ?? null, dataDir });
-    await migrateToLatest(storage);
+    ({ storage } = await storages.fresh());
     writer = new CatalogWriter(storage.db, new ChartVersionRepository(storage.db, storage.dialect));
   });
-  after(async () => {
-    await storage?.close();
-    await pg?.drop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  after(() => storages.removeAll());
 
   async function createRegistry(): Promise<string> {
     const id = newId();
