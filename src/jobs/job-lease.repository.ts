@@ -75,6 +75,18 @@ export class JobLeaseRepository {
     return Number(res.numDeletedRows);
   }
 
+  /**
+   * Delete the leases whose owner is no longer a known process (forgotten after a day of silence): the
+   * work they named is gone or was taken over long ago (a deleted registry's sync, say).
+   */
+  async pruneOrphans(): Promise<number> {
+    const res = await this.db
+      .deleteFrom('job_leases')
+      .where('owner', 'not in', (eb) => eb.selectFrom('job_workers').select('id'))
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
   /** The leases of one kind of job, each with whether its holder is alive. */
   async list(kind: string, freshSince: Date): Promise<LeaseRow[]> {
     const fresh = freshSince.toISOString();

@@ -156,9 +156,11 @@ export class JobLeases {
     return { busy, abandoned };
   }
 
-  /** Forget long-silent processes (housekeeping). */
-  async prune(now: Date): Promise<number> {
-    return this.o.workers.prune(new Date(now.getTime() - FORGET_WORKERS_AFTER_MS));
+  /** Forget long-silent processes, then the leases nobody known holds (housekeeping). */
+  async prune(now: Date): Promise<{ workers: number; leases: number }> {
+    const workers = await this.o.workers.prune(new Date(now.getTime() - FORGET_WORKERS_AFTER_MS));
+    const leases = await this.o.leases.pruneOrphans();
+    return { workers, leases };
   }
 
   /**

@@ -81,7 +81,7 @@ export class PeriodicJob implements JobKind {
   }
 }
 
-/** Forgets processes silent for a day (their job_workers rows); hourly. */
+/** Forgets processes silent for a day (their job_workers rows) and the leases left naming them; hourly. */
 export function workerPruneJob(o: {
   leases: JobLeases;
   schedule: JobScheduleRepository;
