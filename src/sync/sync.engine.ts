@@ -167,9 +167,10 @@ export class SyncEngine {
         removed: 0,
       });
       if (err instanceof AppError && err.code === LEASE_LOST) {
-        // Another process owns the registry now; its sync records the outcome.
-        log.warn('sync discarded: another server took the registry over');
-        settled = true;
+        // Another process owns the registry now, and its sync records the outcome; or our run was closed
+        // under us (the registry deleted): the rolled-back commit kept our lease row, which `abandon`
+        // below deletes (a no-op when another owner holds it).
+        log.warn('sync discarded: another server took the registry over, or it is gone');
         return;
       }
       const known = err instanceof AppError;
