@@ -9,6 +9,7 @@ import { DEFAULT_CHART_ARCHIVE_LIMITS } from '../protocol/helm/chart-archive.js'
 import { packChart } from '../protocol/helm/chart-package.js';
 import { InvalidRequestError } from '../shared/errors.js';
 import { packageChartFolder } from './chart-folder.js';
+import { DEMO_CHART_FILES, DEMO_CHART_YAML } from '../../test/fixtures/demo-chart.js';
 
 const roots: string[] = [];
 after(async () => {
@@ -38,22 +39,14 @@ async function refused(dir: string, pattern: RegExp, limits = DEFAULT_CHART_ARCH
 const names = async (dir: string): Promise<string[]> =>
   (await listTgz((await packageChartFolder(dir)).archive)).map((e) => e.name);
 
-const CHART_YAML = 'apiVersion: v2\nname: demo\nversion: 1.10.0\n';
+const CHART_YAML = DEMO_CHART_YAML;
 
 describe('packageChartFolder', () => {
   it('gives the bytes packChart gives for the same files, whatever the folder', async () => {
     const files = {
-      'values.yaml': 'replicas: 1\n',
-      'README.md': '# Demo\n',
-      'templates/deploy.yaml': 'kind: Deployment\n',
-      'templates/_helpers.tpl': '{{/* helpers */}}\n',
-      'Chart.yaml': CHART_YAML,
-      'charts/sub/Chart.yaml': 'apiVersion: v2\nname: sub\nversion: 0.1.0\n',
-      'a-very-long-folder-name-to-need-a-ustar-prefix/and-another-long-folder-name-for-good-measure/file-name.yaml':
-        'x: 1\n',
+      ...DEMO_CHART_FILES,
       'a-c.txt': 'sorts before a/ by bytes, after it in a folder walk\n',
       'a/b.txt': 'b\n',
-      'ünïcode.txt': 'u\n',
     };
     const one = await packageChartFolder(await chartDir(files));
     const two = await packageChartFolder(await chartDir(files));

@@ -4,6 +4,7 @@ import { listTgz } from '../../../test/support/chart-archive.js';
 import { InvalidRequestError } from '../../shared/errors.js';
 import { DEFAULT_CHART_ARCHIVE_LIMITS, readChartFiles } from './chart-archive.js';
 import { isIgnored, packChart, parseHelmignore, type ChartPackFile } from './chart-package.js';
+import { DEMO_CHART_FILES, DEMO_CHART_YAML } from '../../../test/fixtures/demo-chart.js';
 
 /** In-memory chart files from a path → text record. */
 const filesOf = (files: Record<string, string>): ChartPackFile[] =>
@@ -26,21 +27,11 @@ async function refused(
   await assert.rejects(packChart(Array.isArray(files) ? files : filesOf(files), limits), isRefusal(pattern));
 }
 
-const CHART_YAML = 'apiVersion: v2\nname: demo\nversion: 1.10.0\n';
+const CHART_YAML = DEMO_CHART_YAML;
 
 describe('packChart', () => {
   it('packs files reproducibly, Chart.yaml first, under the chart name, readable by readChartFiles', async () => {
-    const files = filesOf({
-      'values.yaml': 'replicas: 1\n',
-      'README.md': '# Demo\n',
-      'templates/deploy.yaml': 'kind: Deployment\n',
-      'templates/_helpers.tpl': '{{/* helpers */}}\n',
-      'Chart.yaml': CHART_YAML,
-      'charts/sub/Chart.yaml': 'apiVersion: v2\nname: sub\nversion: 0.1.0\n',
-      'a-very-long-folder-name-to-need-a-ustar-prefix/and-another-long-folder-name-for-good-measure/file-name.yaml':
-        'x: 1\n',
-      'ünïcode.txt': 'u\n',
-    });
+    const files = filesOf(DEMO_CHART_FILES);
     const one = await packChart(files);
     // The order the files come in does not matter.
     const two = await packChart([...files].reverse());
