@@ -47,10 +47,11 @@ install_missing() {
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v unzip >/dev/null 2>&1 || missing+=(unzip)
   find_pg_bindir >/dev/null || missing+=(postgresql)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   if [ ${#missing[@]} -eq 0 ]; then
-    log "system packages present (docker-registry skopeo apache2-utils openssl postgresql chromium)"
+    log "system packages present (docker-registry skopeo apache2-utils openssl unzip postgresql chromium)"
     return 0
   fi
   if [ "${CHARTHOUSE_SKIP_INSTALL:-}" = 1 ]; then
@@ -185,6 +186,8 @@ run_test_step unit npm run test:unit
 # Integration and browser tests serve the built console (dist/web).
 run_step build npm run build
 CHARTHOUSE_TEST_DB=sqlite run_test_step integration-sqlite npm run test:integration
+# The Kubernetes API test cluster and the real helm/kubectl against it: no database involved, so once.
+run_test_step kube npm run test:kube
 
 if [ -n "${CHARTHOUSE_TEST_DATABASE_URL:-}" ]; then
   log "PostgreSQL from CHARTHOUSE_TEST_DATABASE_URL"
@@ -198,7 +201,7 @@ if [ ${#FAILED_STEPS[@]} -gt 0 ]; then
   log "failed steps: ${FAILED_STEPS[*]}"
   # Steps that are not test runs (lint, typecheck, install, postgres start) count as one failure each.
   for step in "${FAILED_STEPS[@]}"; do
-    case $step in unit | integration-*) ;; *) TOTAL_FAIL=$((TOTAL_FAIL + 1)) ;; esac
+    case $step in unit | kube | integration-*) ;; *) TOTAL_FAIL=$((TOTAL_FAIL + 1)) ;; esac
   done
 fi
 echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"

@@ -36,13 +36,18 @@ export async function requireTool(name: string, debianPackage = name): Promise<s
 export function runTool(
   binary: string,
   args: string[],
-  opts: { env?: Record<string, string>; timeoutMs?: number } = {},
+  opts: { env?: Record<string, string>; timeoutMs?: number; stdin?: string; cwd?: string } = {},
 ): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       binary,
       args,
-      { env: opts.env ?? cleanEnv(), timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
+      {
+        env: opts.env ?? cleanEnv(),
+        timeout: opts.timeoutMs ?? 60_000,
+        maxBuffer: 64 * 1024 * 1024,
+        ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
+      },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
         if (err !== null && typeof err.code !== 'number' && !err.killed) return reject(err);
@@ -53,6 +58,8 @@ export function runTool(
         });
       },
     );
+    // A tool waiting on stdin (helm's --password-stdin) gets its input, everything else an immediate EOF.
+    child.stdin?.end(opts.stdin ?? '');
   });
 }
 
