@@ -51,7 +51,7 @@ describe(`real helm against the hosted registry, classic protocol (${TEST_DB})`,
     await createTenant(server, 'beta');
     // The signed chart pushed over OCI by each helm, and a tampered one, each in a tenant of its own
     // (a version is pushed once per registry); acme's member belongs to them all.
-    for (const tenant of ['signed-h3', 'signed-h4', 'tamper']) {
+    for (const tenant of ['signed-h3', 'signed-h4', 'tamper', 'late-prov']) {
       assert.equal((await server.api('POST', '/api/v1/tenants', { body: { name: tenant } })).status, 201);
       const member = await server.api('POST', `/api/v1/tenants/${tenant}/members`, {
         body: { username: MEMBER.username, role: 'member' },
@@ -65,14 +65,21 @@ describe(`real helm against the hosted registry, classic protocol (${TEST_DB})`,
     try {
       const charts = [
         ...WEB.map((w) => ({ name: 'web', ...w })),
+        { name: 'meta', version: '1.0.0+build.7', appVersion: '1' },
         ...HELM_MAJORS.flatMap((m) =>
           ['1.0.0', '1.1.0'].map((version) => ({ name: `gone${m}`, version, appVersion: '1' })),
         ),
       ];
+      // Uploaded later, by cm-push with an API token.
+      const byToken = HELM_MAJORS.map((m) => ({ name: `token${m}`, version: '0.1.0' }));
       const sources = await Promise.all(
-        charts.map((spec) => writeChart(join(work, 'src', `${spec.name}-${spec.version}`), spec)),
+        [...charts, ...byToken].map((spec) =>
+          writeChart(join(work, 'src', `${spec.name}-${spec.version}`), spec),
+        ),
       );
       const archives = await helmPackage(packager, sources, join(work, 'packaged'));
+      for (const [i, spec] of byToken.entries())
+        uploaded.set(`${spec.name}-${spec.version}`, await readFile(archives[charts.length + i]!));
       await Promise.all(
         charts.map(async (spec, i) => {
           const res = await cmPush(curl, repoUrl, creds(MEMBER), { chart: archives[i]! });
@@ -94,15 +101,33 @@ describe(`real helm against the hosted registry, classic protocol (${TEST_DB})`,
       assert.equal(conflict.status, 409, conflict.body.toString('utf8'));
       assert.match((JSON.parse(conflict.body.toString('utf8')) as { error: string }).error, /web.*1\.0\.0/);
 
-      // The corpus's signed chart with its .prov, in ChartMuseum's `prov` form field.
-      const signed = await cmPush(curl, repoUrl, creds(MEMBER), {
-        chart: SIGNED,
-        prov: `${SIGNED}.prov`,
-      });
+      // The corpus's signed chart with its .prov in ChartMuseum's `prov` form field (cm-push itself
+      // never sends one): the manifest derived for OCI clients carries it as a provenance layer.
+      const signed = await cmPush(curl, repoUrl, creds(MEMBER), { chart: SIGNED, prov: `${SIGNED}.prov` });
       assert.equal(signed.status, 201, signed.body.toString('utf8'));
 
+      // In `late-prov` the chart as cm-push sends it, then its .prov alone through ChartMuseum's
+      // `POST /api/prov` (served over the classic protocol; the OCI manifest stays as derived).
+      const lateRepo = `${server.url}/helm/late-prov`;
+      const chartOnly = await cmPush(curl, lateRepo, creds(MEMBER), { chart: SIGNED });
+      assert.equal(chartOnly.status, 201, chartOnly.body.toString('utf8'));
+      const noProv = await curl.request(['-u', creds(MEMBER)], `${lateRepo}/charts/signtest-0.1.0.tgz.prov`);
+      assert.equal(noProv.status, 404);
+      const provAlone = await curl.request(
+        [
+          '-u',
+          creds(MEMBER),
+          '-H',
+          'Content-Type: application/octet-stream',
+          '--data-binary',
+          `@${SIGNED}.prov`,
+        ],
+        `${lateRepo}/api/prov`,
+      );
+      assert.equal(provAlone.status, 201, provAlone.body.toString('utf8'));
+
       // The same chart with one byte of its values changed, under the original .prov: what a
-      // compromised store would serve. Uploaded to `tamper` through ChartMuseum; OCI serves it too.
+      // compromised store would serve. Uploaded to `tamper`; OCI serves it too.
       const unpacked = join(work, 'tampered');
       await mkdir(unpacked);
       const tar = await runTool(await requireTool('tar'), ['-xzf', SIGNED, '-C', unpacked]);
@@ -197,10 +222,12 @@ describe(`real helm against the hosted registry, classic protocol (${TEST_DB})`,
           devel.map((r) => [r.version, r.app_version]),
           [...WEB].reverse().map((w) => [w.version, w.appVersion]),
         );
-        const all = await search();
-        assert.deepEqual([...new Set(all.map((r) => r.name))].sort(), [
+        // Every chart uploaded before the tests (the token tests add their own as they run).
+        const names = new Set((await search()).map((r) => r.name).filter((n) => !n.startsWith('acme/token')));
+        assert.deepEqual([...names].sort(), [
           'acme/gone3',
           'acme/gone4',
+          'acme/meta',
           'acme/signtest',
           'acme/web',
         ]);
@@ -219,6 +246,22 @@ describe(`real helm against the hosted registry, classic protocol (${TEST_DB})`,
         assert.ok(
           (await readFile(join(pre, 'web-2.0.0-beta.1.tgz'))).equals(uploaded.get('web-2.0.0-beta.1')!),
         );
+        // SemVer build metadata: the `+` in the chart URL, and `_` in the OCI tag helm maps it to.
+        const meta = await pullInto('meta', ['acme/meta', '--version', '1.0.0+build.7']);
+        assert.ok(
+          (await readFile(join(meta, 'meta-1.0.0+build.7.tgz'))).equals(uploaded.get('meta-1.0.0+build.7')!),
+        );
+        const metaOci = await pullInto('meta-oci', [
+          `oci://${host}/acme/meta`,
+          '--version',
+          '1.0.0+build.7',
+          '--plain-http',
+        ]);
+        assert.ok(
+          (await readFile(join(metaOci, 'meta-1.0.0+build.7.tgz'))).equals(
+            uploaded.get('meta-1.0.0+build.7')!,
+          ),
+        );
         // A version that is not there: helm names it.
         const missing = await helm.fails(['pull', 'acme/web', '--version', '9.9.9', '-d', out]);
         assert.match(missing.stderr, /chart "web" matching 9\.9\.9 not found in acme index/);
@@ -234,6 +277,17 @@ describe(`real helm against the hosted registry, classic protocol (${TEST_DB})`,
         );
         const dir = await pullInto('with-token', ['acme-token/web', '--version', '1.0.0']);
         assert.ok((await readFile(join(dir, 'web-1.0.0.tgz'))).equals(uploaded.get('web-1.0.0')!));
+        // `helm cm-push --access-token`: the token as a Bearer credential.
+        const tokenChart = join(work, 'packaged', `token${major}-0.1.0.tgz`);
+        const pushed = await cmPush(curl, repoUrl, { bearer: token }, { chart: tokenChart });
+        assert.equal(pushed.status, 201, pushed.body.toString('utf8'));
+        await helm.ok(['repo', 'update', 'acme-token']);
+        const viaToken = await pullInto('pushed-with-token', [`acme-token/token${major}`]);
+        assert.ok(
+          (await readFile(join(viaToken, `token${major}-0.1.0.tgz`))).equals(
+            uploaded.get(`token${major}-0.1.0`)!,
+          ),
+        );
 
         const revoked = await server.api('DELETE', `/api/v1/auth/tokens/${id}`, { token: acme.memberToken });
         assert.equal(revoked.status, 204);
@@ -250,6 +304,9 @@ describe(`real helm against the hosted registry, classic protocol (${TEST_DB})`,
           { stdin: token },
         );
         assert.match(again.stderr, /index\.yaml : 401 Unauthorized/);
+        const refusedPush = await cmPush(curl, repoUrl, { bearer: token }, { chart: tokenChart });
+        assert.equal(refusedPush.status, 401);
+        assert.match(JSON.parse(refusedPush.body.toString('utf8')).error as string, /\S/);
       });
 
       it('a wrong password, another tenant and no credentials are refused with what went wrong', async () => {
@@ -296,6 +353,31 @@ describe(`real helm against the hosted registry, classic protocol (${TEST_DB})`,
         assert.ok(
           (await readFile(join(dir, 'signtest-0.1.0.tgz.prov'))).equals(await readFile(`${SIGNED}.prov`)),
         );
+        // The .prov uploaded after its chart through /api/prov.
+        await helm.ok(
+          [
+            'repo',
+            'add',
+            'late-prov',
+            `${server.url}/helm/late-prov`,
+            '--username',
+            MEMBER.username,
+            '--password-stdin',
+          ],
+          { stdin: MEMBER.password },
+        );
+        const late = join(out, 'late-prov');
+        await mkdir(late);
+        const lateRun = await helm.ok([
+          'pull',
+          'late-prov/signtest',
+          '--verify',
+          '--keyring',
+          KEYRING,
+          '-d',
+          late,
+        ]);
+        assert.match(lateRun.stdout + lateRun.stderr, /Chart Hash Verified: sha256:e5ef6116/);
         // A chart uploaded without a .prov cannot be verified: helm says the .prov is missing.
         const unsigned = await helm.fails(['pull', 'acme/web', '--verify', '--keyring', KEYRING, '-d', dir]);
         assert.match(

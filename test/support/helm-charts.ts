@@ -87,25 +87,26 @@ export async function helmPackage(
  * Uploads an archive the way `helm cm-push` does (research/protocols.md d.5): GET index.yaml for
  * `serverInfo.contextPath`, then a chunked multipart POST of the `chart` field (and `prov`, the other
  * field ChartMuseum reads, when given) to `<contextPath>/api<repo path>/charts`, `?force` when forced.
+ * `auth` is `user:password` (`--username/--password`) or `{ bearer }` (`--access-token`). Like
+ * cm-push it stops at a refused index.yaml, and answers with that response.
  */
 export async function cmPush(
   curl: Curl,
   repoUrl: string,
-  credentials: string,
+  auth: string | { bearer: string },
   files: { chart: string; prov?: string },
   opts: { force?: boolean } = {},
 ): Promise<CurlResponse> {
-  const index = await curl.request(['-u', credentials], `${repoUrl}/index.yaml`);
-  if (index.status !== 200)
-    throw new Error(`GET ${repoUrl}/index.yaml: ${index.status} ${index.body.toString('utf8')}`);
+  const authArgs = typeof auth === 'string' ? ['-u', auth] : ['-H', `Authorization: Bearer ${auth.bearer}`];
+  const index = await curl.request(authArgs, `${repoUrl}/index.yaml`);
+  if (index.status !== 200) return index;
   const doc = yaml.load(index.body.toString('utf8')) as { serverInfo?: { contextPath?: string } };
   const contextPath = doc.serverInfo?.contextPath ?? '';
   const repo = new URL(repoUrl);
   const post = `${repo.origin}${contextPath}/api${repo.pathname.slice(contextPath.length)}/charts`;
   return curl.request(
     [
-      '-u',
-      credentials,
+      ...authArgs,
       '-H',
       'Transfer-Encoding: chunked',
       '-F',
