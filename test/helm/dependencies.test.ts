@@ -13,7 +13,7 @@ import {
   type ChartDependency,
 } from '../support/helm-charts.js';
 import { Helm, HELM_MAJORS } from '../support/kube-tools.js';
-import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
+import { ADMIN, createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
 import { startCurl, type Curl } from '../support/skopeo.js';
 
 /*
@@ -67,6 +67,10 @@ describe(`real helm resolving dependencies from the hosted registry (${TEST_DB})
     curl = await startCurl();
     server = await startTestServer();
     await createTenant(server, 'acme');
+    // A tenant whose registry anyone may read: helm needs no credentials and no `helm repo add` there.
+    assert.equal((await server.api('POST', '/api/v1/tenants', { body: { name: 'shared' } })).status, 201);
+    const open = await server.api('PATCH', '/api/v1/tenants/shared/hosted', { body: { publicRead: true } });
+    assert.equal(open.status, 200, JSON.stringify(open.body));
     host = new URL(server.url).host;
     repoUrl = `${server.url}/helm/acme`;
     work = await mkdtemp(join(tmpdir(), 'charthouse-helm-deps-'));
@@ -103,6 +107,23 @@ describe(`real helm resolving dependencies from the hosted registry (${TEST_DB})
         ...sources.map((s, i) => ({ key: s.key, tgz: archives[i]! })),
         { key: 'alertmanager-1.43.0', tgz: newer! },
       ];
+      // range's versions in the public registry too, pushed by the system administrator.
+      await Promise.all(
+        sources
+          .map((source, i) => ({ ...source, tgz: archives[i]! }))
+          .filter((source) => source.key.startsWith('range-'))
+          .map(async ({ key, tgz }) => {
+            const res = await cmPush(
+              curl,
+              `${server.url}/helm/shared`,
+              `${ADMIN.username}:${ADMIN.password}`,
+              {
+                chart: tgz,
+              },
+            );
+            assert.equal(res.status, 201, `shared ${key}: ${res.body.toString('utf8')}`);
+          }),
+      );
       await Promise.all(
         all.map(async ({ key, tgz }) => {
           const res = await cmPush(curl, repoUrl, creds, { chart: tgz });
@@ -152,7 +173,7 @@ describe(`real helm resolving dependencies from the hosted registry (${TEST_DB})
         return files;
       };
 
-      it('without credentials the private repositories refuse helm, saying why', async () => {
+      it('without credentials the private repositories refuse helm, saying why; a public one needs none', async () => {
         const oci = await writeChart(join(dir, 'no-creds-oci'), {
           name: 'app',
           version: '1.0.0',
@@ -177,6 +198,19 @@ describe(`real helm resolving dependencies from the hosted registry (${TEST_DB})
         });
         const refusedAlias = await helm.fails(['dependency', 'update', alias, plain]);
         assert.match(refusedAlias.stderr, /no repository definition for @acme/);
+
+        // A public registry's URL needs neither credentials nor `helm repo add`.
+        const shared = await writeChart(join(dir, 'public-url'), {
+          name: 'app',
+          version: '1.0.0',
+          dependencies: [{ ...dependencies()[2]!, repository: `${server.url}/helm/shared` }],
+        });
+        await helm.ok(['dependency', 'update', shared, plain]);
+        assert.deepEqual(
+          (await lockOf(shared)).dependencies.map((d) => [d.name, d.version, d.repository]),
+          [['range', '1.7.3', `${server.url}/helm/shared`]],
+        );
+        assert.deepEqual(await vendored(shared), ['range-1.7.3.tgz']);
       });
 
       it('dependency update resolves ~, ^ and ranges over oci://, a URL and @alias; build vendors the lock', async () => {
