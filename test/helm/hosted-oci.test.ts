@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
@@ -11,8 +11,11 @@ import { createTenant, startTestServer, TEST_DB, type TestServer } from '../supp
 /*
  * The real Helm 3.17.2 and 4.1.4 against the hosted registry over OCI (`oci://HOST/TENANT`), doing what
  * Helm users do every day: registry login, package, push, pull (by version, latest, by digest), show,
- * template, an immutable version refused, a deleted version gone, logout. Each major works on its own
- * chart (`web3`, `web4`) in the same tenant, so the two never see each other's versions.
+ * template, version ranges and OCI dependencies, an immutable version refused, a deleted version gone,
+ * logout. Each major works on its own chart (`web3`, `web4`) in the same tenant, so the two never see
+ * each other's versions. The registry speaks plain HTTP: `registry login` needs `--insecure` (Helm 3)
+ * or `--plain-http` (Helm 4), and push, pull, show, template and dependency update need `--plain-http`
+ * on both.
  */
 
 const MEMBER = { username: 'acme-member', password: 'acme-member-password' };
@@ -259,6 +262,23 @@ describe(`real helm over OCI against the hosted registry (${TEST_DB})`, { concur
         await push(pushed['1.0.0-other']!.tgz);
         const fresh = await pulled([ref(), '--version', '1.0.0']);
         assert.ok(fresh.bytes.equals(pushed['1.0.0-other']!.bytes), 'the new 1.0.0 is served');
+      });
+
+      it('version ranges: helm pull --version ^1.0.0 and a dependency on oci://HOST/acme resolve from the tags', async () => {
+        const ranged = await pulled([ref(), '--version', '^1.0.0']);
+        assert.equal(ranged.file, `${name}-1.1.0.tgz`);
+        const app = join(work, 'src', 'app');
+        await mkdir(join(app, 'templates'), { recursive: true });
+        await writeFile(
+          join(app, 'Chart.yaml'),
+          `apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n` +
+            `  - name: ${name}\n    version: ~1.0.0\n    repository: ${ref('acme')}\n`,
+        );
+        await helm.ok(['dependency', 'update', app, ...plain]);
+        const vendored = await readFile(join(app, 'charts', `${name}-1.0.0.tgz`));
+        assert.ok(vendored.equals(pushed['1.0.0-other']!.bytes), 'the dependency is the pushed .tgz');
+        const rendered = await helm.ok(['template', 'shop', app]);
+        assert.match(rendered.stdout, /greeting: "changed"/);
       });
 
       it("another tenant's member sees nothing; after logout pull and push are refused", async () => {
