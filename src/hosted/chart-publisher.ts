@@ -154,14 +154,7 @@ export class ChartPublisher {
     input: ChartManifest & { tag: string },
   ): Promise<PublishedChart> {
     const { files, meta, chartYaml } = await this.readManifestChart(input);
-    const expected = chartRepository(slug, meta.name);
-    if (expected !== input.repository) {
-      throw new InvalidRequestError(
-        `The chart inside is "${meta.name}", so it belongs in repository "${expected ?? `${slug}/${meta.name}`}", not "${input.repository}": push it with "helm push <chart>.tgz oci://<host>/${slug}".`,
-        undefined,
-        'chart_repository_mismatch',
-      );
-    }
+    checkChartRepository(slug, meta.name, input.repository);
     if (input.tag !== versionToTag(meta.version)) {
       throw new InvalidRequestError(
         `The chart inside is version ${meta.version}, so its tag must be "${versionToTag(meta.version)}", not "${input.tag}".`,
@@ -190,14 +183,16 @@ export class ChartPublisher {
 
   /**
    * A Helm chart manifest PUT by digest (helm >= 3.18 does so before tagging it): verified like a
-   * tagged one, and, in the repository of an existing version, held to that version's manifest, so
-   * other content is refused at the first request instead of lingering untagged. Stores nothing.
+   * tagged one: in its chart's repository only (a chart pushed to `acme/team/demo` would never be a
+   * version, and its untagged manifest would leave a repository in `_catalog` behind a refused push),
+   * and, for an existing version, held to that version's manifest, so other content is refused at the
+   * first request instead of lingering untagged. Stores nothing.
    */
   async checkUntagged(slug: string, registry: HostedRegistryState, input: ChartManifest): Promise<void> {
     const { meta } = await this.readManifestChart(input);
-    if (chartRepository(slug, meta.name) !== input.repository) return;
+    checkChartRepository(slug, meta.name, input.repository);
     const existing = await this.repo.chart(this.db, registry.id, meta.name, meta.version);
-    if (existing) await this.compareWithVersion(this.db, registry.id, existing, input, meta);
+    if (existing) await this.compareWithVersion(this.db, slug, registry.id, existing, input, meta);
   }
 
   /**
@@ -268,16 +263,17 @@ export class ChartPublisher {
   ): Promise<PublishedChart> {
     const row = catalogRow(base, slug, c);
     try {
-      return await this.write(registry, c, row);
+      return await this.write(slug, registry, c, row);
     } catch (err) {
       // Two pushes of one version raced past the existence check: the primary key picked the winner;
       // the loser now sees it and gets "unchanged" or a conflict, as if it had come second.
-      if (isUniqueViolation(err)) return this.write(registry, c, row);
+      if (isUniqueViolation(err)) return this.write(slug, registry, c, row);
       throw err;
     }
   }
 
   private async write(
+    slug: string,
     registry: HostedRegistryState,
     c: ChartSubmission,
     row: ReturnType<typeof catalogRow>,
@@ -293,6 +289,7 @@ export class ChartPublisher {
           // OCI has no force: other content (archive or manifest) is refused in compareWithVersion.
           match = await this.compareWithVersion(
             trx,
+            slug,
             registry.id,
             existing,
             { ...c.manifest, chart: c.chart },
@@ -300,7 +297,7 @@ export class ChartPublisher {
           );
           outcome = 'unchanged';
         } else if (existing.chart_digest === c.chart.digest) outcome = 'unchanged';
-        else if (!c.force) throw versionExists(name, version, c.via);
+        else if (!c.force) throw versionExists(name, version, c.via, slug);
         else outcome = 'replaced';
       }
       for (const blob of [c.chart, c.provenance, c.config]) {
@@ -408,12 +405,13 @@ export class ChartPublisher {
    */
   private async compareWithVersion(
     db: Db,
+    slug: string,
     registryId: string,
     existing: HostedChartRow,
     m: Pick<ChartManifest, 'repository' | 'digest' | 'bytes' | 'chart'>,
     meta: Pick<ChartMetadata, 'name' | 'version'>,
   ): Promise<ManifestMatch> {
-    if (existing.chart_digest !== m.chart.digest) throw versionExists(meta.name, meta.version, 'oci');
+    if (existing.chart_digest !== m.chart.digest) throw versionExists(meta.name, meta.version, 'oci', slug);
     if (existing.manifest_digest === m.digest) return 'identical';
     const stored =
       existing.manifest_digest === null
@@ -421,7 +419,7 @@ export class ChartPublisher {
         : await this.oci.manifest(registryId, m.repository, existing.manifest_digest, db);
     if (stored === undefined) return 'none';
     if (sameManifestContent(stored.content, m.bytes)) return 'same-content';
-    throw versionExists(meta.name, meta.version, 'oci');
+    throw versionExists(meta.name, meta.version, 'oci', slug);
   }
 
   /** Deletes the untagged manifests of `repository` whose chart layer is `chartDigest`. */
@@ -473,4 +471,15 @@ export class ChartPublisher {
     for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk);
     return Buffer.concat(chunks);
   }
+}
+
+/** A chart pushed over OCI lives in `<tenant>/<chart name>`, nowhere else (not `acme/team/<chart>`). */
+function checkChartRepository(slug: string, chartName: string, repository: string): void {
+  const expected = chartRepository(slug, chartName);
+  if (expected === repository) return;
+  throw new InvalidRequestError(
+    `The chart inside is "${chartName}", so it belongs in repository "${expected ?? `${slug}/${chartName}`}", not "${repository}": push it with "helm push <chart>.tgz oci://<host>/${slug}".`,
+    undefined,
+    'chart_repository_mismatch',
+  );
 }

@@ -115,11 +115,22 @@ export function chartRepository(slug: string, chartName: string): string | null 
 
 export const chartFileName = (name: string, version: string): string => `${name}-${version}.tgz`;
 
-export function versionExists(name: string, version: string, via: ChartSubmission['via']): ConflictError {
+/**
+ * Other content under an existing version. OCI clients have no `?force`, so their message names the
+ * request that deletes the version (ChartMuseum's DELETE, the one a tenant administrator can run with
+ * curl); Helm 3 prints only "409 Conflict", so the OCI routes also log this message for the operator.
+ */
+export function versionExists(
+  name: string,
+  version: string,
+  via: ChartSubmission['via'],
+  slug: string,
+): ConflictError {
+  const path = `/helm/${slug}/api/charts/${name}/${version}`;
   return new ConflictError(
     'chart_version_exists',
     via === 'oci'
-      ? `${name} ${version} exists already with another manifest, and versions are immutable: push a new version, or delete the version as a tenant administrator, then push it again.`
+      ? `${name} ${version} exists already with other content, and versions are immutable: bump the version in Chart.yaml and push that, or have a tenant administrator delete ${name} ${version} first (DELETE ${path}, e.g. curl -u <admin> -X DELETE <charthouse-url>${path}), then push again.`
       : `${name} ${version} exists already with other content, and versions are immutable: push a new version, or overwrite it as a tenant administrator (?force).`,
   );
 }

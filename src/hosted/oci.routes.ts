@@ -52,6 +52,15 @@ export async function ociRoutes(app: Http, s: AppServices): Promise<void> {
       const e = toDistributionError(error);
       if (e.status === 401) void reply.header('www-authenticate', challenge(req, error));
       if (e.status >= 500) req.log.error({ err: error }, 'request failed');
+      // A refused push is explained to the operator here: Helm 3 shows the status alone ("409
+      // Conflict"), so the log is where its user finds why. 401 is every client's first request. The
+      // path names repository and reference; the query (upload state) is left out.
+      else if (e.status !== 401 && req.method !== 'GET' && req.method !== 'HEAD') {
+        req.log.info(
+          { status: e.status, code: e.code, path: req.url.split('?')[0], reason: e.message },
+          'OCI write refused',
+        );
+      }
       return reply.status(e.status).send(distributionErrorBody(e));
     });
 

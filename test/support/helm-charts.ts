@@ -2,7 +2,7 @@ import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import type { Helm } from './kube-tools.js';
-import type { Curl, CurlResponse } from './skopeo.js';
+import type { Curl, CurlResponse, ToolRun } from './skopeo.js';
 
 /*
  * Chart folders for the real-helm tests: written from a few fields, copied from the corpus, packaged by
@@ -25,6 +25,11 @@ export interface ChartSpec {
   appVersion?: string;
   description?: string;
   dependencies?: ChartDependency[];
+  /**
+   * values.yaml's `greeting`, rendered into a `<release>-greeting` ConfigMap instead of the chart-naming
+   * one: change it to get other content under the same name and version.
+   */
+  greeting?: string;
 }
 
 /**
@@ -43,6 +48,18 @@ export async function writeChart(parent: string, spec: ChartSpec): Promise<strin
     ...(spec.dependencies ? { dependencies: spec.dependencies } : {}),
   };
   await writeFile(join(dir, 'Chart.yaml'), yaml.dump(chartYaml));
+  if (spec.greeting !== undefined) {
+    await writeFile(
+      join(dir, 'values.yaml'),
+      `# The greeting the ConfigMap carries.\ngreeting: ${spec.greeting}\n`,
+    );
+    await writeFile(
+      join(dir, 'templates', 'configmap.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-greeting\n' +
+        'data:\n  greeting: {{ .Values.greeting | quote }}\n',
+    );
+    return dir;
+  }
   await writeFile(join(dir, 'values.yaml'), 'enabled: true\n');
   await writeFile(
     join(dir, 'templates', 'configmap.yaml'),
@@ -115,4 +132,16 @@ export async function cmPush(
     ],
     `${post}${opts.force ? '?force' : ''}`,
   );
+}
+
+/** `helm registry login HOST -u USER --password-stdin` over plain HTTP (the flag differs by major). */
+export function helmRegistryLogin(
+  helm: Helm,
+  host: string,
+  username: string,
+  secret: string,
+): Promise<ToolRun> {
+  return helm.run(['registry', 'login', host, '-u', username, '--password-stdin', helm.loginPlainHttpFlag], {
+    stdin: secret,
+  });
 }
