@@ -47,7 +47,10 @@ async function createChart(helm: Helm): Promise<string> {
 }
 
 async function kubectl(major: HelmMajor, kubeconfigPath: string, args: string[]) {
+  // kubectl caches discovery under $HOME/.kube; without a HOME that is ./.kube of the working tree.
+  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', LANG: 'C.UTF-8', HOME: cluster.home };
   return runTool(await kubectlBinary(major), ['--kubeconfig', kubeconfigPath, ...args], {
+    env,
     timeoutMs: 30_000,
   });
 }

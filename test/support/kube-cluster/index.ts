@@ -72,6 +72,11 @@ export interface KubeCluster {
   kubeconfig: string;
   kubeconfigPath: string;
   admin: KubeClusterUser;
+  /**
+   * A temporary folder (removed by close) holding the kubeconfig files, to use as kubectl's HOME:
+   * without one, kubectl writes its discovery cache to `./.kube` of the working directory.
+   */
+  home: string;
   addUser(options: KubeUserOptions): Promise<KubeClusterUser>;
   /** A user added at start or by addUser, by name. */
   user(name: string): KubeClusterUser;
@@ -152,6 +157,7 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
     kubeconfig: admin.kubeconfig,
     kubeconfigPath: admin.kubeconfigPath,
     admin,
+    home: dir,
     addUser,
     user: (name) => {
       const handle = handles.get(name);
