@@ -284,6 +284,36 @@ describe('the test cluster through @kubernetes/client-node', () => {
     assert.match(clusterWide.message, /cannot list resource "secrets" in API group "" at the cluster scope/);
   });
 
+  it('serves discovery and the OpenAPI v3 documents clients check before writing', async () => {
+    const api = await raw('GET', '/api');
+    assert.deepEqual(api.body['serverAddressByClientCIDRs'], [
+      { clientCIDR: '0.0.0.0/0', serverAddress: new URL(cluster.url).host },
+    ]);
+    const groups = (await raw('GET', '/apis')).body['groups'] as { name: string }[];
+    assert.ok(groups.some((g) => g.name === 'apps'));
+    const apps = (await raw('GET', '/apis/apps/v1')).body['resources'] as {
+      name: string;
+      namespaced: boolean;
+    }[];
+    assert.deepEqual(apps.find((r) => r.name === 'deployments')?.namespaced, true);
+    const index = (await raw('GET', '/openapi/v3')).body['paths'] as Record<
+      string,
+      { serverRelativeURL: string }
+    >;
+    const doc = (await raw('GET', index['apis/apps/v1']!.serverRelativeURL)).body['paths'] as Record<
+      string,
+      { patch?: { parameters: { name: string }[] } & Record<string, unknown> }
+    >;
+    const patch = doc['/apis/apps/v1/namespaces/{namespace}/deployments/{name}']?.patch;
+    assert.deepEqual(patch?.['x-kubernetes-group-version-kind'], {
+      group: 'apps',
+      version: 'v1',
+      kind: 'Deployment',
+    });
+    assert.ok(patch?.parameters.some((p) => p.name === 'fieldValidation'));
+    assert.equal((await raw('GET', '/apis/nosuch.group/v1')).status, 404);
+  });
+
   it('answers 401 without a valid token', async () => {
     const none = await raw('GET', '/api/v1/namespaces', { token: null });
     assert.equal(none.status, 401);

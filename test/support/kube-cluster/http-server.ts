@@ -131,7 +131,7 @@ export class KubeHttpFront {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'https://kube.invalid');
+    const url = new URL(req.url ?? '/', `https://${req.headers.host ?? '127.0.0.1'}`);
     const entry: LoggedRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -153,7 +153,7 @@ export class KubeHttpFront {
           ? err
           : new KubeApiError(
               500,
-              'BadRequest',
+              'InternalError',
               `internal error in the test cluster: ${(err as Error).stack}`,
             );
       reply = { status: error.code, body: error.toStatus() };

@@ -18,7 +18,8 @@ export type StatusReason =
   | 'Invalid'
   | 'MethodNotAllowed'
   | 'NotAcceptable'
-  | 'UnsupportedMediaType';
+  | 'UnsupportedMediaType'
+  | 'InternalError';
 
 export interface StatusDetails {
   name?: string;
