@@ -1,0 +1,55 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { KubeObject } from './object-store.js';
+
+/*
+ * A Helm release Secret as Helm's Secret storage driver writes it (research/kubernetes.md §3):
+ * `sh.helm.release.v1.<name>.v<revision>`, type `helm.sh/release.v1`, labels name/owner/status/version,
+ * and `data.release` = base64(gzip(release JSON)), which in the Secret's JSON form is base64 again.
+ * For seeding clusters with releases no helm installed (brownfield discovery tests).
+ */
+
+export interface HelmReleaseJson {
+  name: string;
+  namespace: string;
+  version: number;
+  info: { status: string; [field: string]: unknown };
+  [field: string]: unknown;
+}
+
+export interface HelmReleaseSecretOptions {
+  /** The release JSON as Helm stores it: name, namespace, version, info.status, chart, config, manifest... */
+  release: HelmReleaseJson;
+  /** Leave the JSON uncompressed (Helm's decoder accepts both). */
+  gzip?: boolean;
+}
+
+export function helmReleaseSecret({ release, gzip = true }: HelmReleaseSecretOptions): KubeObject {
+  const json = Buffer.from(JSON.stringify(release));
+  const stored = Buffer.from((gzip ? gzipSync(json) : json).toString('base64'));
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'helm.sh/release.v1',
+    metadata: {
+      name: `sh.helm.release.v1.${release.name}.v${release.version}`,
+      namespace: release.namespace,
+      labels: {
+        name: release.name,
+        owner: 'helm',
+        status: release.info.status,
+        version: String(release.version),
+        modifiedAt: String(Math.floor(Date.now() / 1000)),
+      },
+    },
+    data: { release: stored.toString('base64') },
+  };
+}
+
+/** The release JSON inside a release Secret (the inverse of helmReleaseSecret). */
+export function decodeHelmRelease(secret: KubeObject): Record<string, unknown> {
+  const data = (secret['data'] as Record<string, string> | undefined)?.['release'];
+  if (!data) throw new Error(`${secret.metadata.name ?? 'secret'} has no data.release`);
+  const inner = Buffer.from(Buffer.from(data, 'base64').toString('utf8'), 'base64');
+  const gzipped = inner.subarray(0, 3).equals(Buffer.from([0x1f, 0x8b, 0x08]));
+  return JSON.parse((gzipped ? gunzipSync(inner) : inner).toString('utf8')) as Record<string, unknown>;
+}
