@@ -56,7 +56,7 @@ describe(`chart icons (${TEST_DB})`, () => {
   let acme: { adminToken: string; memberToken: string };
   let other: { adminToken: string; memberToken: string };
   const base = '/api/v1/tenants/acme/registries/helm/classic/charts';
-  let hanging: Array<() => void> = [];
+  const hanging: Array<() => void> = [];
 
   before(async () => {
     let index = '';
@@ -69,7 +69,7 @@ describe(`chart icons (${TEST_DB})`, () => {
       '/icons/v1.png': sendBody(OTHER_PNG, { headers: { 'content-type': 'image/png' } }),
       '/icons/slow.png': async (req, res) => {
         await new Promise((resolve) => setTimeout(resolve, 300));
-        sendBody(OTHER_PNG)(req, res);
+        await sendBody(OTHER_PNG)(req, res);
       },
       '/icons/big.png': sendBody(Buffer.concat([PNG, Buffer.alloc(300 * 1024)]), {
         headers: { 'content-type': 'image/png' },
