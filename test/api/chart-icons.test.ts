@@ -164,6 +164,23 @@ describe(`chart icons (${TEST_DB})`, () => {
     assert.equal(iconGets('ok.png'), 1);
   });
 
+  it('documents both paths in the OpenAPI document as images', async () => {
+    type Doc = { paths: Record<string, { get?: { responses: Record<string, { content?: object }> } }> };
+    const doc = (await server.api<Doc>('GET', '/api/docs/json', { token: null })).body;
+    for (const path of [
+      '/api/v1/tenants/{t}/registries/helm/{name}/charts/{chart}/icon',
+      '/api/v1/system/registries/helm/{name}/charts/{chart}/icon',
+      '/api/v1/icons/{digest}',
+    ]) {
+      const content = doc.paths[path]?.get?.responses['200']?.content ?? {};
+      assert.deepEqual(
+        Object.keys(content),
+        ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/svg+xml'],
+        path,
+      );
+    }
+  });
+
   it('serves the icon of the version asked for, the newest by default', async () => {
     const newest = await get(`${base}/multi/icon`);
     assert.deepEqual(Buffer.from(await newest.arrayBuffer()), PNG);
