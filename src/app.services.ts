@@ -3,6 +3,7 @@ import type { CatalogService } from './catalog/catalog.service.js';
 import type { Config } from './config/config.js';
 import type { HostedService } from './hosted/hosted.service.js';
 import type { AuthService } from './identity/auth.service.js';
+import type { IconService } from './icons/icon.service.js';
 import type { RegistryService } from './registries/registry.service.js';
 import type { Storage } from './storage/database.js';
 import type { SyncService } from './sync/sync.service.js';
@@ -21,4 +22,5 @@ export interface AppServices {
   sync: SyncService;
   catalog: CatalogService;
   hosted: HostedService;
+  icons: IconService;
 }

@@ -21,6 +21,9 @@ import { CatalogRepository } from './catalog/catalog.repository.js';
 import { CatalogService } from './catalog/catalog.service.js';
 import { ChartFilesService } from './catalog/chart-files.js';
 import { ChartFilesRepository } from './catalog/chart-files.repository.js';
+import { IconFetcher } from './icons/icon-fetcher.js';
+import { IconRepository } from './icons/icon.repository.js';
+import { IconService } from './icons/icon.service.js';
 import { CatalogWriter } from './catalog/catalog-writer.js';
 import { ChartVersionRepository } from './catalog/chart-version.repository.js';
 import { openBlobStore } from './blobs/blob-stores.js';
@@ -149,6 +152,12 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     new CatalogRepository(storage.db),
     chartFiles,
   );
+  const icons = new IconService({
+    catalog,
+    repository: new IconRepository(storage.db),
+    fetcher: new IconFetcher({ policy: upstreamPolicy }),
+    logger: logger.child({ component: 'icons' }),
+  });
   const hostedRepo = new HostedRepository(storage.db);
   const ociRepo = new OciRepository(storage.db);
   const blobs = openBlobStore(storage, config.dataDir);
@@ -213,6 +222,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     sync,
     catalog,
     hosted,
+    icons,
   };
   const http = await buildServer(services, metrics);
 

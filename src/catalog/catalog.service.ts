@@ -125,6 +125,23 @@ export class CatalogService {
     return this.chartFiles ? { ...detail, ...(await this.chartFiles.filesFor(registry, row)) } : detail;
   }
 
+  /**
+   * The icon URL (Chart.yaml `icon`) of a chart's newest version as `chart` picks it, or of `version`;
+   * null when it names none. Protected registries are a 404 here like everywhere in the catalog.
+   */
+  async iconUrl(
+    ctx: RequestContext,
+    registryName: string,
+    chartName: string,
+    version?: string,
+  ): Promise<string | null> {
+    if (version === undefined) return (await this.chart(ctx, registryName, chartName)).icon;
+    const registry = await this.catalogRegistry(ctx, registryName);
+    const row = await this.catalog.version(registry.id, chartName, version);
+    if (!row) throw new NotFoundError('Chart version', `${registryName}/${chartName} ${version}`);
+    return row.icon;
+  }
+
   private async catalogRegistry(ctx: RequestContext, name: string): Promise<RegistryRow> {
     const registry = await this.registries.findVisible(ctx.scope, name);
     if (registry.protected === 1) throw new ProtectedCatalogError(name);

@@ -215,6 +215,27 @@ export class ApiClient {
   };
 
   readonly charts = {
+    /**
+     * Where a chart's icon loads without a token (`<base>/api/v1/icons/<sha256>`, for an <img>), or null
+     * when the chart names no icon or it cannot be shown (the server says why on a GET of the same path).
+     * A HEAD request: the server fetches and caches the icon but sends no bytes.
+     */
+    iconLocation: async (
+      scope: RegistryScope,
+      registry: string,
+      chart: string,
+      version?: string,
+    ): Promise<string | null> => {
+      const path = `${registriesPath(scope)}/${seg(registry)}/charts/${seg(chart)}/icon`;
+      try {
+        const { res } = await this.#send('HEAD', path, { query: { version }, accept: 'image/*' });
+        const location = res.headers.get('content-location');
+        return location?.startsWith('/api/v1/icons/') ? this.baseUrl + location : null;
+      } catch (err) {
+        if (err instanceof ApiError && (err.status === 404 || err.status === 422)) return null;
+        throw err;
+      }
+    },
     search: (
       tenant: string,
       options: ListOptions & { q?: string; registry?: string } = {},

@@ -49,6 +49,8 @@ export const ChartFileParam = param(
 );
 /** Any case: usernames compare case-insensitively (`Alice` is `alice`); otherwise the stored form. */
 export const UsernameParam = param('Member', USERNAME_PATTERN.source.replaceAll('a-z', 'A-Za-z'), 64);
+/** A stored chart icon by the sha256 of its bytes (64 lowercase hex), as icon responses name it. */
+export const IconDigestParam = param('Icon', /^[0-9a-f]{64}$/, 64);
 /** A record id (tokens, invitations, ...): what newId() makes. */
 export const idParam = (title: string): TString => param(title, ID_PATTERN, 36);
 

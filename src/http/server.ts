@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { AppServices } from '../app.services.js';
 import { catalogRoutes } from '../catalog/catalog.routes.js';
+import { iconRoutes } from '../icons/icon.routes.js';
 import { helmRepositoryRoutes } from '../hosted/helm-repository.routes.js';
 import { hostedRoutes } from '../hosted/hosted.routes.js';
 import { ociRoutes } from '../hosted/oci.routes.js';
@@ -112,6 +113,7 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
   registryRoutes(app, s);
   syncRoutes(app, s);
   catalogRoutes(app, s);
+  iconRoutes(app, s);
   hostedRoutes(app, s);
   await helmRepositoryRoutes(app, s);
   await ociRoutes(app, s);

@@ -153,6 +153,20 @@ export interface ChartFilesTable {
   created_at: string;
 }
 
+/** A chart icon by its URL's sha256 (icons/icon.repository.ts): the image, or a failure remembered a while. */
+export interface ChartIconsTable {
+  url_digest: string;
+  url: string;
+  /** sha256 hex of `content`; null for a failure. */
+  content_digest: string | null;
+  media_type: string | null;
+  content: Buffer | null;
+  error_code: string | null;
+  error_message: string | null;
+  fetched_at: string;
+  expires_at: string;
+}
+
 /** A stored blob (pg-blob-store.ts): its sha256 digest ("sha256:" + 64 hex) and size in bytes. */
 export interface BlobsTable {
   digest: string;
@@ -284,6 +298,7 @@ export interface Database {
   job_leases: JobLeasesTable;
   job_schedule: JobScheduleTable;
   chart_files: ChartFilesTable;
+  chart_icons: ChartIconsTable;
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
   hosted_blobs: HostedBlobsTable;

@@ -8,6 +8,7 @@ import * as blobs from './2026-11-21T06-00-blobs.js';
 import * as hosted from './2026-11-21T07-00-hosted.js';
 import * as invitations from './2026-12-05T00-00-invitations.js';
 import * as jobs from './2026-12-05T01-00-jobs.js';
+import * as chartIcons from './2026-12-06T00-00-chart-icons.js';
 
 /** Every migration, by name; names sort in the order they must run. Append, never edit. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T07-00-hosted': hosted,
   '2026-12-05T00-00-invitations': invitations,
   '2026-12-05T01-00-jobs': jobs,
+  '2026-12-06T00-00-chart-icons': chartIcons,
 };

@@ -6,6 +6,7 @@ import { formatDate } from '../registries/registry-format';
 import { ErrorMessage } from '../ui/ErrorMessage';
 import { Loading } from '../ui/Loading';
 import { useChart, useChartVersion } from './chart-queries';
+import { ChartIcon } from './ChartIcon';
 import { Markdown } from './Markdown';
 
 /** Main Menu > Charts > REGISTRY/CHART: the chart, its versions (newest first) and one version's details. */
@@ -30,6 +31,7 @@ export function ChartPage() {
         </ol>
       </nav>
       <h1>
+        <ChartIcon tenant={tenant} registry={registry} chart={chart} icon={detail.data?.icon} size="large" />
         {chart}
         {detail.data?.deprecated && <span className="badge badge-deprecated">Deprecated</span>}
       </h1>

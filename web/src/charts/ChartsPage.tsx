@@ -8,6 +8,7 @@ import { ErrorMessage } from '../ui/ErrorMessage';
 import { Loading } from '../ui/Loading';
 import { Truncate } from '../ui/Truncate';
 import { CHART_PAGE_SIZE, useChartSearch } from './chart-queries';
+import { ChartIcon } from './ChartIcon';
 
 /** Typing pauses this long before a search is sent: one request per word, not per keystroke. */
 const DEBOUNCE_MS = 300;
@@ -139,6 +140,12 @@ export function ChartsPage() {
                 {items.map((chart) => (
                   <tr key={`${chart.registry.name}/${chart.name}`} data-chart={chart.name}>
                     <th scope="row">
+                      <ChartIcon
+                        tenant={tenant}
+                        registry={chart.registry.name}
+                        chart={chart.name}
+                        icon={chart.icon}
+                      />
                       <Link to={chartPath(tenant, chart)}>{chart.name}</Link>
                       {chart.deprecated && <span className="badge badge-deprecated">Deprecated</span>}
                     </th>
