@@ -6,6 +6,7 @@ import { formatDate } from '../registries/registry-format';
 import { ErrorMessage } from '../ui/ErrorMessage';
 import { Loading } from '../ui/Loading';
 import { useChart, useChartVersion } from './chart-queries';
+import { InstallSnippets } from './InstallSnippets';
 import { Markdown } from './Markdown';
 
 /** Main Menu > Charts > REGISTRY/CHART: the chart, its versions (newest first) and one version's details. */
@@ -14,7 +15,9 @@ export function ChartPage() {
   usePageTitle(chart, 'Charts', tenant);
   const [params] = useSearchParams();
   const detail = useChart(tenant, registry, chart);
-  const selected = params.get('version') ?? detail.data?.versions[0]?.version;
+  // Opens on the latest version as helm search repo picks it (the newest stable one), not a newer
+  // release candidate at the top of the list.
+  const selected = params.get('version') ?? detail.data?.latestVersion;
   const version = useChartVersion(tenant, registry, chart, selected);
   const chartsHref = `/t/${encodeURIComponent(tenant)}/charts`;
 
@@ -29,7 +32,8 @@ export function ChartPage() {
           <li>{registry}</li>
         </ol>
       </nav>
-      <h1>
+      {/* The title stays plain text plus badges: the chart's icon goes before the name. */}
+      <h1 className="chart-title">
         {chart}
         {detail.data?.deprecated && <span className="badge badge-deprecated">Deprecated</span>}
       </h1>
@@ -54,7 +58,10 @@ export function ChartPage() {
             </div>
             <div>
               <dt>Latest version</dt>
-              <dd className="mono">{detail.data.latestVersion}</dd>
+              <dd className="mono">
+                {detail.data.latestVersion}
+                {detail.data.prerelease && <span className="badge badge-prerelease">Pre-release</span>}
+              </dd>
             </div>
             <div>
               <dt>App version</dt>
@@ -78,6 +85,7 @@ export function ChartPage() {
                       aria-current={v.version === selected ? 'page' : undefined}
                     >
                       <span className="mono">{v.version}</span>
+                      {v.prerelease && <span className="muted">pre-release</span>}
                       {v.deprecated && <span className="muted">deprecated</span>}
                     </Link>
                   </li>
@@ -97,7 +105,7 @@ export function ChartPage() {
                   retrying={version.isFetching}
                 />
               ) : (
-                <VersionDetail detail={version.data} />
+                <VersionDetail tenant={tenant} detail={version.data} />
               )}
             </div>
           </div>
@@ -117,7 +125,7 @@ const externalLink = (href: string): ReactNode =>
     <span className="mono">{href}</span>
   );
 
-function VersionDetail({ detail }: { detail: ChartVersionDetail }) {
+function VersionDetail({ tenant, detail }: { tenant: string; detail: ChartVersionDetail }) {
   // Read from the chart archive; null or absent when the chart has no such file or it was unreadable.
   const readme = detail.readme ?? null;
   const values = detail.valuesYaml ?? null;
@@ -195,6 +203,7 @@ function VersionDetail({ detail }: { detail: ChartVersionDetail }) {
             </div>
           ))}
       </dl>
+      <InstallSnippets tenant={tenant} detail={detail} />
       {detail.files?.status === 'unavailable' && (
         <p className="alert alert-warning">
           The README and default values could not be read from the chart archive: {detail.files.reason}
