@@ -1,15 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildRegistryCatalog, CatalogCache, searchCatalogs, type RegistryCatalog } from './catalog.index.js';
+import { versionSortKey } from '../protocol/helm/semver-sort.js';
 import type { LatestChartRow } from './catalog.repository.js';
 
-const row = (name: string, description = '', keywords: string[] = []): LatestChartRow => ({
+const row = (
+  name: string,
+  description = '',
+  keywords: string[] = [],
+  { version = '1.0.0', deprecated = false } = {},
+): LatestChartRow => ({
   chart_name: name,
-  version: '1.0.0',
+  version,
+  sort_key: versionSortKey(version)!,
   app_version: null,
   description,
   icon: null,
-  deprecated: 0,
+  deprecated: deprecated ? 1 : 0,
   keywords: JSON.stringify(keywords),
   version_count: 1,
 });
@@ -92,5 +99,24 @@ describe('catalog search in memory', () => {
     await cache.get('c', 's1', load); // evicts a, the least recently used
     await cache.get('a', 's2', load);
     assert.equal(loads, 5);
+  });
+
+  it('leaves out deprecated charts on request, paging past them, and flags pre-release latests', () => {
+    const c = catalog('id-c', 'gamma', [
+      row('old', '', [], { deprecated: true }),
+      row('new', '', [], { version: '0.1.0-rc.1' }),
+      row('older', '', [], { deprecated: true }),
+      row('stable'),
+    ]);
+    const names = (hits: ReturnType<typeof searchCatalogs>) => hits.map((h) => h.summary.name);
+    assert.deepEqual(names(searchCatalogs([c], '', 10)), ['new', 'old', 'older', 'stable']);
+    assert.deepEqual(names(searchCatalogs([c], '', 10, undefined, { deprecated: false })), ['new', 'stable']);
+    // A page of one after "new" skips both deprecated charts rather than coming back short.
+    const first = searchCatalogs([c], '', 1, undefined, { deprecated: false });
+    assert.deepEqual(names(searchCatalogs([c], '', 1, first[0]!.position, { deprecated: false })), [
+      'stable',
+    ]);
+    assert.equal(first[0]!.summary.prerelease, true);
+    assert.equal(searchCatalogs([c], 'stable', 1)[0]!.summary.prerelease, false);
   });
 });

@@ -1,3 +1,4 @@
+import { isPrereleaseKey } from '../protocol/helm/latest-version.js';
 import type { LatestChartRow } from './catalog.repository.js';
 import type { ChartSummary } from './catalog.schema.js';
 
@@ -12,7 +13,7 @@ interface IndexedChart {
   summary: ChartSummary;
 }
 
-/** The newest version of every chart of one registry, sorted by chart name, ready to search. */
+/** The latest version of every chart of one registry, sorted by chart name, ready to search. */
 export interface RegistryCatalog {
   registryId: string;
   registry: ChartSummary['registry'];
@@ -39,6 +40,7 @@ export function buildRegistryCatalog(
         registry,
         name: r.chart_name,
         latestVersion: r.version,
+        prerelease: isPrereleaseKey(r.sort_key),
         appVersion: r.app_version,
         description: r.description,
         icon: r.icon,
@@ -100,13 +102,15 @@ export interface SearchHit {
 
 /**
  * Charts whose name, description or keywords contain `q` (case-insensitive, literally: no wildcards),
- * after `after` in search order, at most `limit`.
+ * after `after` in search order, at most `limit`; without `deprecated`, none whose latest version is
+ * deprecated.
  */
 export function searchCatalogs(
   catalogs: readonly RegistryCatalog[],
   q: string,
   limit: number,
   after?: SearchPosition,
+  options: { deprecated: boolean } = { deprecated: true },
 ): SearchHit[] {
   const needle = q.trim().toLowerCase();
   // The separators cannot be in any field, so a needle holding one matches nothing.
@@ -142,6 +146,7 @@ export function searchCatalogs(
       };
       i += 1;
       if (after && comparePosition(position, after) <= 0) continue;
+      if (!options.deprecated && chart.summary.deprecated) continue;
       hits.push({ summary: chart.summary, position });
       taken++;
     }

@@ -1,11 +1,13 @@
 import { sql, type Kysely } from 'kysely';
+import { RELEASE_KEY_SUFFIX } from '../protocol/helm/semver-sort.js';
 import type { Database } from '../storage/schema.js';
 import type { ChartVersionRow } from './chart-version.repository.js';
 
-/** A chart's newest version, as much of it as a search result shows, with its number of versions. */
+/** A chart's latest version, as much of it as a search result shows, with its number of versions. */
 export interface LatestChartRow {
   chart_name: string;
   version: string;
+  sort_key: string;
   app_version: string | null;
   description: string | null;
   icon: string | null;
@@ -22,20 +24,28 @@ export class CatalogRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /**
-   * One row per chart of a registry: its newest version (highest SemVer), ordered by chart name.
+   * One row per chart of a registry: its latest version, ordered by chart name. Without `devel` that is
+   * the newest stable version (`helm search repo`), or the newest pre-release for a chart that has
+   * only pre-releases; with `devel` the newest of all (`helm search repo --devel`). See
+   * `protocol/helm/latest-version.ts` for the rules and why.
    *
-   * `latest` narrows to the newest sort key per chart with a grouped scan of the covering index
-   * (registry_id, chart_name, sort_key); only those rows are then read in full.
+   * `latest` narrows to one sort key per chart with a grouped scan of the covering index
+   * (registry_id, chart_name, sort_key); only those rows are then read in full. A release's sort key
+   * ends in `~` and no pre-release key does (semver-sort.ts), so "newest stable" is a conditional
+   * `max` over the same scan: no extra column, no second pass.
    */
-  async latest(registryId: string): Promise<LatestChartRow[]> {
+  async latest(registryId: string, options: { devel: boolean }): Promise<LatestChartRow[]> {
+    const newest = options.devel
+      ? sql`max(sort_key)`
+      : sql`coalesce(max(case when sort_key like ${`%${RELEASE_KEY_SUFFIX}`} then sort_key end), max(sort_key))`;
     const result = await sql<LatestChartRow>`
       with latest as (
-        select chart_name, max(sort_key) as sort_key, count(*) as version_count
+        select chart_name, ${newest} as sort_key, count(*) as version_count
         from chart_versions
         where registry_id = ${registryId}
         group by chart_name
       )
-      select cv.chart_name, cv.version, cv.app_version, cv.description, cv.icon, cv.deprecated,
+      select cv.chart_name, cv.version, cv.sort_key, cv.app_version, cv.description, cv.icon, cv.deprecated,
         cv.keywords, l.version_count
       from latest l
       join chart_versions cv

@@ -4,7 +4,13 @@ import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
 import { ChartNameParam, ChartVersionParam } from '../http/parameters.js';
 import type { Http } from '../http/types.js';
 import { oneRegistryParams, registryRouteScopes } from '../registries/registry.scopes.js';
-import { ChartDetail, ChartSearchQuery, ChartSearchResult, ChartVersionDetail } from './catalog.schema.js';
+import {
+  ChartDetail,
+  ChartDetailQuery,
+  ChartSearchQuery,
+  ChartSearchResult,
+  ChartVersionDetail,
+} from './catalog.schema.js';
 
 const ChartParam = Type.Object({ chart: ChartNameParam });
 const VersionParam = Type.Object({ version: ChartVersionParam });
@@ -23,7 +29,8 @@ export function catalogRoutes(app: Http, s: AppServices): void {
     {
       schema: {
         tags: ['charts'],
-        summary: 'Search the charts of every registry the tenant sees (newest version of each)',
+        summary:
+          'Search the charts of every registry the tenant sees (latest version of each: newest stable unless devel=true)',
         security: bearerSecurity,
         params: tenant.params,
         querystring: ChartSearchQuery,
@@ -40,15 +47,17 @@ export function catalogRoutes(app: Http, s: AppServices): void {
       {
         schema: {
           tags: [v.tag],
-          summary: 'A chart with its versions, newest first',
+          summary: 'A chart with its versions, newest first (latest: newest stable unless devel=true)',
           security: bearerSecurity,
           params: chartParams,
+          querystring: ChartDetailQuery,
           response: { 200: ChartDetail, ...errorResponses },
         },
       },
       async (req) => {
         const p = req.params as ChartParams;
-        return s.catalog.chart(await v.context(req), p.name, p.chart);
+        const q = req.query as ChartDetailQuery;
+        return s.catalog.chart(await v.context(req), p.name, p.chart, { devel: q.devel === 'true' });
       },
     );
     app.get(

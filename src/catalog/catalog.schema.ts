@@ -12,11 +12,16 @@ export const ChartRegistryRef = Type.Object({
   kind: Type.Union([Type.Literal('helm'), Type.Literal('oci'), Type.Literal('hosted')]),
 });
 
-/** One chart of one registry, described by its newest version (highest SemVer). */
+/**
+ * One chart of one registry, described by its latest version: the newest stable one as `helm search
+ * repo` picks it (with `devel=true` the newest of all; the newest pre-release for a chart that has
+ * only pre-releases).
+ */
 export const ChartSummary = Type.Object({
   registry: ChartRegistryRef,
   name: Type.String(),
   latestVersion: Type.String(),
+  prerelease: Type.Boolean({ description: 'Whether latestVersion is a SemVer pre-release.' }),
   appVersion: Text,
   description: Text,
   icon: Text,
@@ -31,6 +36,7 @@ export type ChartSearchResult = Static<typeof ChartSearchResult>;
 
 export const ChartVersionItem = Type.Object({
   version: Type.String(),
+  prerelease: Type.Boolean(),
   appVersion: Text,
   created: Text,
   digest: Text,
@@ -107,8 +113,19 @@ export const ChartVersionDetail = Type.Object({
 });
 export type ChartVersionDetail = Static<typeof ChartVersionDetail>;
 
+const boolQuery = (description: string) =>
+  Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')], { description }));
+
+const DevelQuery = boolQuery(
+  'true: the latest version may be a pre-release (helm search repo --devel). Default false: the newest stable version, or the newest pre-release of a chart that has only pre-releases.',
+);
+
 export const ChartSearchQuery = Type.Object(
   {
+    devel: DevelQuery,
+    deprecated: boolQuery(
+      'false: leave out charts whose latest version is deprecated. Default true: list them, marked deprecated.',
+    ),
     q: Type.Optional(queryText(200, 'matches chart name, description, keywords')),
     registry: Type.Optional(
       Type.String({ pattern: REGISTRY_NAME_PATTERN, maxLength: 63, description: 'one registry by name' }),
@@ -119,3 +136,6 @@ export const ChartSearchQuery = Type.Object(
   { additionalProperties: false },
 );
 export type ChartSearchQuery = Static<typeof ChartSearchQuery>;
+
+export const ChartDetailQuery = Type.Object({ devel: DevelQuery }, { additionalProperties: false });
+export type ChartDetailQuery = Static<typeof ChartDetailQuery>;

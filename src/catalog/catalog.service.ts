@@ -13,6 +13,7 @@ import {
   type RegistryCatalog,
   type SearchPosition,
 } from './catalog.index.js';
+import { isPrereleaseKey, latestVersion } from '../protocol/helm/latest-version.js';
 import type { CatalogRepository } from './catalog.repository.js';
 import type {
   ChartDetail,
@@ -71,8 +72,13 @@ export class CatalogService {
         ? await this.registryRows.visibleForCatalog(ctx.scope.kind === 'tenant' ? ctx.scope.tenantId : null)
         : [await this.registries.findVisible(ctx.scope, query.registry)];
     // Protected registries are never synced: they have no catalog to search.
-    const catalogs = await Promise.all(rows.filter((r) => r.protected !== 1).map((r) => this.catalogOf(r)));
-    const hits = searchCatalogs(catalogs, query.q ?? '', limit + 1, after);
+    const devel = query.devel === 'true';
+    const catalogs = await Promise.all(
+      rows.filter((r) => r.protected !== 1).map((r) => this.catalogOf(r, devel)),
+    );
+    const hits = searchCatalogs(catalogs, query.q ?? '', limit + 1, after, {
+      deprecated: query.deprecated !== 'false',
+    });
     const page = hits.slice(0, limit);
     const last = page[page.length - 1];
     const result: ChartSearchResult = { items: page.map((h) => h.summary) };
@@ -85,27 +91,42 @@ export class CatalogService {
    * `last_synced_at` (and the counts) in the same transaction, so the stamp moves with the catalog; the
    * name and kind are in it because the summaries show them.
    */
-  private catalogOf(r: CatalogRegistryRow): Promise<RegistryCatalog> {
+  private catalogOf(r: CatalogRegistryRow, devel: boolean): Promise<RegistryCatalog> {
     const stamp = [r.last_synced_at, r.version_count, r.chart_count, r.name, r.kind].join('|');
-    return this.cache.get(r.id, stamp, async () =>
-      buildRegistryCatalog(r.id, registryRef(r.name, r.scope, r.kind), await this.catalog.latest(r.id)),
+    // The two views of one registry are cached apart: most callers never ask for pre-releases.
+    return this.cache.get(devel ? `${r.id}|devel` : r.id, stamp, async () =>
+      buildRegistryCatalog(
+        r.id,
+        registryRef(r.name, r.scope, r.kind),
+        await this.catalog.latest(r.id, { devel }),
+      ),
     );
   }
 
-  async chart(ctx: RequestContext, registryName: string, chartName: string): Promise<ChartDetail> {
+  async chart(
+    ctx: RequestContext,
+    registryName: string,
+    chartName: string,
+    options: { devel: boolean } = { devel: false },
+  ): Promise<ChartDetail> {
     const registry = await this.catalogRegistry(ctx, registryName);
     const rows = await this.catalog.chart(registry.id, chartName);
-    const newest = rows[0];
-    if (!newest) throw new NotFoundError('Chart', `${registryName}/${chartName}`);
+    // The same choice as the search's SQL (catalog.repository.ts `latest`), so both show one version.
+    const latest = latestVersion(
+      rows.map((row) => ({ row, version: row.version, sortKey: row.sort_key })),
+      options,
+    )?.row;
+    if (!latest) throw new NotFoundError('Chart', `${registryName}/${chartName}`);
     return {
       registry: registryRef(registry.name, registry.scope, registry.kind),
-      name: newest.chart_name,
-      latestVersion: newest.version,
-      appVersion: newest.app_version,
-      description: newest.description,
-      icon: newest.icon,
-      deprecated: newest.deprecated === 1,
-      keywords: json<string[]>(newest.keywords),
+      name: latest.chart_name,
+      latestVersion: latest.version,
+      prerelease: isPrereleaseKey(latest.sort_key),
+      appVersion: latest.app_version,
+      description: latest.description,
+      icon: latest.icon,
+      deprecated: latest.deprecated === 1,
+      keywords: json<string[]>(latest.keywords),
       versionCount: rows.length,
       versions: rows.map(toVersionItem),
     };
@@ -161,6 +182,7 @@ const json = <T>(text: string): T => JSON.parse(text) as T;
 function toVersionItem(row: ChartVersionRow): ChartVersionItem {
   return {
     version: row.version,
+    prerelease: isPrereleaseKey(row.sort_key),
     appVersion: row.app_version,
     created: row.created,
     digest: row.digest,

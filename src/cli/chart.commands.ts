@@ -15,13 +15,21 @@ interface SearchOpts extends ServerOpts {
   tenant?: string;
   registry?: string;
   limit: number;
+  devel?: boolean;
 }
 
 interface ShowOpts extends ServerOpts {
   tenant?: string;
   system?: boolean;
   version?: string;
+  devel?: boolean;
 }
+
+/** Helm's own flag and words (`helm search repo --devel`). */
+const DEVEL_OPTION = [
+  '--devel',
+  'use development versions (alpha, beta, release candidates) too: the latest may be a pre-release',
+] as const;
 
 const PAGE = 200;
 const DESCRIPTION_WIDTH = 60;
@@ -39,6 +47,7 @@ async function searchUpTo(
   q: string,
   registry: string | undefined,
   limit: number,
+  devel: boolean,
 ): Promise<{ items: ChartSummary[]; more: boolean }> {
   const items: ChartSummary[] = [];
   let cursor: string | undefined;
@@ -47,6 +56,7 @@ async function searchUpTo(
       q,
       ...(registry !== undefined ? { registry } : {}),
       limit: Math.min(PAGE, limit - items.length),
+      ...(devel ? { devel } : {}),
       ...(cursor !== undefined ? { cursor } : {}),
     });
     items.push(...page.items);
@@ -68,7 +78,7 @@ export function formatChartTable(charts: ChartSummary[]): string {
     charts.map((c) => [
       c.registry.name,
       c.name,
-      c.latestVersion + (c.deprecated ? ' (deprecated)' : ''),
+      c.latestVersion + (c.prerelease ? ' (pre-release)' : '') + (c.deprecated ? ' (deprecated)' : ''),
       oneLine(c.appVersion) || '-',
       oneLine(c.description, DESCRIPTION_WIDTH),
     ]),
@@ -84,7 +94,7 @@ export function formatChartDetail(c: ChartDetail): string {
   const head = pairs([
     ['Chart', c.name],
     ['Registry', `${c.registry.name} (${c.registry.scope}, ${c.registry.kind})`],
-    ['Latest', c.latestVersion],
+    ['Latest', c.latestVersion + (c.prerelease ? ' (pre-release)' : '')],
     ['App version', oneLine(c.appVersion) || '-'],
     ['Description', oneLine(c.description) || '-'],
     ['Keywords', c.keywords.map((k) => oneLine(k)).join(', ') || '-'],
@@ -140,12 +150,20 @@ export function registerChartCommands(program: Command): void {
     .option('--tenant <tenant>', 'the tenant (default: CHARTHOUSE_TENANT)')
     .option('--registry <registry>', 'only this registry')
     .option('--limit <n>', 'at most this many charts', positiveInt, 50)
+    .option(...DEVEL_OPTION)
     .option(...SERVER_OPTION)
     .option(...JSON_OPTION)
     .action(
       action(async (text: string, opts: SearchOpts) => {
         const client = await connect(opts);
-        const { items, more } = await searchUpTo(client, tenantOf(opts), text, opts.registry, opts.limit);
+        const { items, more } = await searchUpTo(
+          client,
+          tenantOf(opts),
+          text,
+          opts.registry,
+          opts.limit,
+          opts.devel === true,
+        );
         if (opts.json) return void process.stdout.write(formatJson({ items }));
         process.stdout.write(formatChartTable(items));
         if (more) process.stderr.write(`(first ${items.length} charts: raise --limit for more)\n`);
@@ -159,6 +177,7 @@ export function registerChartCommands(program: Command): void {
     .addOption(new Option('--tenant <tenant>', 'the tenant (default: CHARTHOUSE_TENANT)').conflicts('system'))
     .option('--system', 'a system registry through the system scope (system administrator)')
     .option('--version <version>', 'one version')
+    .option(...DEVEL_OPTION)
     .option(...SERVER_OPTION)
     .option(...JSON_OPTION)
     .action(
@@ -174,7 +193,7 @@ export function registerChartCommands(program: Command): void {
           const v = await client.charts.version(scope, registry, name, opts.version);
           process.stdout.write(opts.json ? formatJson(v) : formatVersionDetail(v));
         } else {
-          const c = await client.charts.get(scope, registry, name);
+          const c = await client.charts.get(scope, registry, name, opts.devel ? { devel: true } : {});
           process.stdout.write(opts.json ? formatJson(c) : formatChartDetail(c));
         }
       }),

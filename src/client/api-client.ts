@@ -108,6 +108,10 @@ const MAX_PAGES = 10_000;
 
 type Query = Record<string, string | number | undefined>;
 
+/** A boolean query parameter as the API reads it; left out when not given (the server's default). */
+const flag = (value: boolean | undefined): string | undefined =>
+  value === undefined ? undefined : String(value);
+
 export class ApiClient {
   readonly baseUrl: string;
   readonly #token: string | undefined;
@@ -236,13 +240,28 @@ export class ApiClient {
         throw err;
       }
     },
+    /**
+     * `devel`: the latest version may be a pre-release (`helm search repo --devel`); `deprecated:
+     * false` leaves out charts whose latest version is deprecated.
+     */
     search: (
       tenant: string,
-      options: ListOptions & { q?: string; registry?: string } = {},
-    ): Promise<ChartSearchResult> =>
-      this.#call('GET', `/api/v1/tenants/${seg(tenant)}/charts`, { query: { ...options } }),
-    get: (scope: RegistryScope, registry: string, chart: string): Promise<ChartDetail> =>
-      this.#call('GET', `${registriesPath(scope)}/${seg(registry)}/charts/${seg(chart)}`),
+      options: ListOptions & { q?: string; registry?: string; devel?: boolean; deprecated?: boolean } = {},
+    ): Promise<ChartSearchResult> => {
+      const { devel, deprecated, ...rest } = options;
+      return this.#call('GET', `/api/v1/tenants/${seg(tenant)}/charts`, {
+        query: { ...rest, devel: flag(devel), deprecated: flag(deprecated) },
+      });
+    },
+    get: (
+      scope: RegistryScope,
+      registry: string,
+      chart: string,
+      options: { devel?: boolean } = {},
+    ): Promise<ChartDetail> =>
+      this.#call('GET', `${registriesPath(scope)}/${seg(registry)}/charts/${seg(chart)}`, {
+        query: { devel: flag(options.devel) },
+      }),
     version: (
       scope: RegistryScope,
       registry: string,

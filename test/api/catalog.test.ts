@@ -17,6 +17,7 @@ interface Entry {
   description?: string;
   keywords?: string[];
   appVersion?: string;
+  deprecated?: boolean;
 }
 
 /** A small index whose content the tests know exactly (JSON is valid YAML). */
@@ -48,6 +49,20 @@ const ALPHA: Record<string, Entry[]> = {
   ],
   'snake-chart': [{ version: '0.1.0', description: 'Renders snake_case values', keywords: ['yaml'] }],
   'message-queue': [{ version: '3.0.0', description: 'Queues things', keywords: ['Messaging'] }],
+  // kong-operator's shape: a release candidate above the stable line, with its own metadata.
+  'rc-operator': [
+    { version: '1.3.1', description: 'The stable operator', appVersion: '2.2.2' },
+    { version: '1.4.0-rc.1', description: 'A candidate operator', appVersion: '2.3.0-rc.2' },
+    { version: '1.4.0-alpha.1', description: 'An early operator' },
+  ],
+  'only-previews': [
+    { version: '0.2.0-beta.1', description: 'Preview two' },
+    { version: '0.10.0-alpha.1', description: 'Preview ten' },
+  ],
+  retired: [
+    { version: '2.0.0', description: 'Retired chart', deprecated: true },
+    { version: '1.0.0', description: 'Retired chart, once alive' },
+  ],
 };
 for (let i = 0; i < 25; i++) {
   ALPHA[`filler-${String(i).padStart(2, '0')}`] = [{ version: '1.0.0', description: 'Filler' }];
@@ -70,7 +85,7 @@ describe(`chart catalog API (${TEST_DB})`, () => {
         const found = runs.body.items.find((r) => r.id === started.body.run.id);
         return found?.status !== 'running' && found;
       },
-      { what: `the sync of ${name} finished`, timeoutMs: 10_000 },
+      { what: `the sync of ${name} finished`, timeoutMs: 30_000 },
     );
     assert.equal(run.status, 'succeeded', JSON.stringify(run));
   }
@@ -136,6 +151,7 @@ describe(`chart catalog API (${TEST_DB})`, () => {
       registry: { name: 'alpha-repo', scope: 'tenant', kind: 'helm' },
       name: 'alpha-db',
       latestVersion: '1.10.0',
+      prerelease: false,
       appVersion: null,
       description: 'A scalable database with 100% uptime',
       icon: null,
@@ -146,6 +162,82 @@ describe(`chart catalog API (${TEST_DB})`, () => {
     // A release beats its release candidate; build metadata does not count for precedence.
     const [meta] = (await search('?q=build-meta')).body.items;
     assert.equal(meta?.latestVersion, '2.0.0+build.1');
+  });
+
+  it('takes the newest stable version as latest, as helm search repo does; devel=true the newest', async () => {
+    const [stable] = (await search('?q=rc-operator')).body.items;
+    assert.deepEqual(
+      [
+        stable?.latestVersion,
+        stable?.prerelease,
+        stable?.appVersion,
+        stable?.description,
+        stable?.versionCount,
+      ],
+      ['1.3.1', false, '2.2.2', 'The stable operator', 3],
+    );
+    // The candidate's description is not what the default search matches.
+    assert.deepEqual((await search('?q=candidate%20operator')).body.items, []);
+    const [devel] = (await search('?q=rc-operator&devel=true')).body.items;
+    assert.deepEqual(
+      [devel?.latestVersion, devel?.prerelease, devel?.appVersion, devel?.description],
+      ['1.4.0-rc.1', true, '2.3.0-rc.2', 'A candidate operator'],
+    );
+    assert.equal((await search('?q=rc-operator&devel=false')).body.items[0]?.latestVersion, '1.3.1');
+
+    // A chart with only pre-releases shows its newest one (0.10 above 0.2), flagged, either way.
+    for (const query of ['?q=only-previews', '?q=only-previews&devel=true']) {
+      const [only] = (await search(query)).body.items;
+      assert.deepEqual([only?.latestVersion, only?.prerelease], ['0.10.0-alpha.1', true], query);
+    }
+    // The real kong-operator: 1.4.0-rc.1 is newest, 1.3.1 the latest.
+    const [kong] = (await search('?q=kong-operator&registry=kong')).body.items;
+    assert.equal(kong?.latestVersion, '1.3.1');
+
+    const detail = (query: string) =>
+      server.api<ChartDetail & Err>(
+        'GET',
+        `${alphaBase}/registries/helm/alpha-repo/charts/rc-operator${query}`,
+        { token: alpha.memberToken },
+      );
+    const chart = (await detail('')).body;
+    assert.deepEqual(
+      [chart.latestVersion, chart.prerelease, chart.appVersion, chart.description],
+      ['1.3.1', false, '2.2.2', 'The stable operator'],
+    );
+    // Every version is listed, newest first, each marked.
+    assert.deepEqual(
+      chart.versions.map((v) => [v.version, v.prerelease]),
+      [
+        ['1.4.0-rc.1', true],
+        ['1.4.0-alpha.1', true],
+        ['1.3.1', false],
+      ],
+    );
+    assert.equal((await detail('?devel=true')).body.latestVersion, '1.4.0-rc.1');
+    const bad = await detail('?devel=yes');
+    assert.equal(bad.status, 400);
+    assert.equal((await search('?devel=1')).status, 400);
+  });
+
+  it('lists deprecated charts unless deprecated=false, judged by the latest version', async () => {
+    const names = async (query: string) => (await search(query)).body.items.map((c) => c.name);
+    const [retired] = (await search('?q=retired')).body.items;
+    assert.deepEqual([retired?.latestVersion, retired?.deprecated], ['2.0.0', true]);
+    assert.deepEqual(await names('?q=retired&deprecated=false'), []);
+    assert.deepEqual(await names('?q=retired&deprecated=true'), ['retired']);
+    // Paging with the filter neither repeats nor skips a chart, nor stops early on a skipped one.
+    const all = await names('?limit=200&deprecated=false');
+    assert.ok(!all.includes('retired') && all.includes('rc-operator'));
+    const paged: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await search(`?limit=9&deprecated=false${cursor ? `&cursor=${cursor}` : ''}`);
+      paged.push(...page.body.items.map((c) => c.name));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    assert.deepEqual(paged, all);
+    assert.equal((await search('?deprecated=no')).status, 400);
   });
 
   it('matches % and _ literally', async () => {
@@ -255,6 +347,7 @@ describe(`chart catalog API (${TEST_DB})`, () => {
     );
     assert.deepEqual(res.body.versions[1], {
       version: '1.9.0',
+      prerelease: false,
       appVersion: '9',
       created: '2026-01-02T03:04:05Z',
       digest: digest('alpha-db-1.9.0'),

@@ -52,6 +52,13 @@ entries:
       urls: [webapp-1.10.0.tgz]
       digest: "${'b'.repeat(64)}"
       created: "2024-06-01T10:00:00Z"
+  retired:
+    - name: retired
+      version: 0.3.0
+      deprecated: true
+      description: A retired frobnicator
+      urls: [retired-0.3.0.tgz]
+      digest: "${'c'.repeat(64)}"
 `;
 
 type Run = { status: string };
@@ -100,6 +107,7 @@ describe(`console: sync and charts (${TEST_DB})`, () => {
     await addRegistry('locked', 'https://charts.internal.example/stable', true);
     browser = await launchBrowser();
     ui = await openConsole(browser, server.url);
+    await ui.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     const admin = tenantUser(tenant, 'admin');
     await signIn(ui.page, admin.username, admin.password);
   });
@@ -263,11 +271,68 @@ describe(`console: sync and charts (${TEST_DB})`, () => {
     await page.getByRole('heading', { level: 1, name: 'kong' }).waitFor();
     const kongVersions = await page
       .getByRole('navigation', { name: 'Versions' })
-      .locator('li')
+      .locator('li .mono')
       .allInnerTexts();
     assert.ok(kongVersions.length > 10);
     const sorted = [...kongVersions].sort(compareSemverDesc);
     assert.deepEqual(kongVersions, sorted);
+    assertNoProblems(ui.problems);
+  });
+
+  it('shows the newest stable version as latest, pre-releases on request, deprecated charts on request', async () => {
+    const { page } = ui;
+    await page.goto(`/t/${tenant}/charts`);
+    await page.getByLabel('Search charts').fill('operator');
+    const row = page.locator('tr[data-chart="kong-operator"]');
+    // kong-operator's newest version is 1.4.0-rc.1; helm search repo shows 1.3.1, and so does the list.
+    await eventually(async () => assert.equal(await cellText2(row, 2), '1.3.1'));
+    const devel = page.getByRole('switch', { name: 'Show pre-releases' });
+    const deprecated = page.getByRole('switch', { name: 'Show deprecated charts' });
+    // The switches follow the URL, which a click updates by a navigation: wait for the new state.
+    const flip = async (toggle: typeof devel, on: boolean) => {
+      await toggle.click();
+      await eventually(async () => assert.equal(await toggle.isChecked(), on));
+    };
+    await flip(devel, true);
+    await eventually(async () => assert.equal(await cellText2(row, 2), '1.4.0-rc.1Pre-release'));
+    assert.match(page.url(), /[?&]devel=true/);
+    await flip(devel, false);
+    await eventually(async () => assert.equal(await cellText2(row, 2), '1.3.1'));
+
+    // Deprecated charts are hidden until asked for.
+    await page.getByLabel('Search charts').fill('frobnicator');
+    await eventually(async () =>
+      assert.deepEqual(await page.locator('.chart-table tbody th').allInnerTexts(), ['webapp']),
+    );
+    await flip(deprecated, true);
+    await eventually(async () =>
+      assert.deepEqual(await page.locator('.chart-table tbody th').allInnerTexts(), [
+        'retiredDeprecated',
+        'webapp',
+      ]),
+    );
+    await flip(deprecated, false);
+    assertNoProblems(ui.problems);
+  });
+
+  it('gives a synced chart the upstream repository in its install snippet, with a Copy button', async () => {
+    const { page } = ui;
+    await page.goto(`/t/${tenant}/charts/kong/kong-operator`);
+    // The page opens on the latest (stable) version, not the release candidate above it.
+    const article = page.getByRole('article', { name: 'Version 1.3.1' });
+    await article.waitFor();
+    const snippet = article.locator('[data-instruction="repo-install"] pre');
+    assert.equal(
+      await snippet.innerText(),
+      `helm repo add kong ${upstream.url}/kong\nhelm install my-kong-operator kong/kong-operator --version 1.3.1`,
+    );
+    // Classic upstreams have no OCI reference.
+    assert.equal(await article.locator('[data-copy="OCI reference"]').count(), 0);
+    await article.getByRole('button', { name: 'Copy: Install from the Helm repository' }).click();
+    await article.getByRole('button', { name: 'Copied: Install from the Helm repository' }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), await snippet.innerText());
+    const versions = page.getByRole('navigation', { name: 'Versions' });
+    assert.match(await versions.locator('li').first().innerText(), /^1\.4\.0-rc\.1\s+pre-release$/);
     assertNoProblems(ui.problems);
   });
 });

@@ -115,7 +115,7 @@ describe(`console: hosted registry (${TEST_DB})`, () => {
     const username = tenantUser(tenant, 'admin').username;
     assert.equal(
       await command('repo-add'),
-      `helm repo add ${tenant} ${server.url}/helm/${tenant} --username ${username} --password "$CHARTHOUSE_TOKEN"`,
+      `echo "$CHARTHOUSE_TOKEN" | helm repo add ${tenant} ${server.url}/helm/${tenant} --username ${username} --password-stdin`,
     );
     assert.match(
       await command('cm-push'),
@@ -123,10 +123,10 @@ describe(`console: hosted registry (${TEST_DB})`, () => {
     );
     const ociHost = new URL(server.url).host;
     assert.equal(view.urls.ociNamespace, `${ociHost}/${tenant}`);
-    assert.match(
-      await command('oci-login'),
-      new RegExp(`helm registry login ${ociHost} --username ${username}`),
-    );
+    // Plain HTTP: Helm 3 and Helm 4 sign in with different flags, so each gets its own command.
+    const login = `echo "$CHARTHOUSE_TOKEN" | helm registry login ${ociHost} --username ${username} --password-stdin`;
+    assert.equal(await command('oci-login-helm3'), `${login} --insecure`);
+    assert.equal(await command('oci-login-helm4'), `${login} --plain-http`);
     // The test server speaks plain http: OCI clients are told so.
     assert.equal(
       await command('oci-push'),
@@ -177,6 +177,34 @@ describe(`console: hosted registry (${TEST_DB})`, () => {
     await notice.getByRole('link', { name: 'View the chart' }).click();
     await page.getByRole('heading', { level: 1, name: 'webapp' }).waitFor();
     assert.match(page.url(), /\/t\/acme\/charts\/hosted\/webapp\?version=1\.2\.0$/);
+    // The chart page's snippets name this server's own repository and OCI registry.
+    const ociHost = new URL(server.url).host;
+    const username = tenantUser(tenant, 'admin').username;
+    const article = page.getByRole('article', { name: 'Version 1.2.0' });
+    const snippet = (id: string) => article.locator(`[data-instruction="${id}"] pre`).innerText();
+    await article.locator('[data-instruction="oci-install"]').waitFor();
+    assert.equal(
+      await snippet('repo-install'),
+      `echo "$CHARTHOUSE_TOKEN" | helm repo add ${tenant} ${server.url}/helm/${tenant} --username ${username} --password-stdin\n` +
+        `helm install my-webapp ${tenant}/webapp --version 1.2.0`,
+    );
+    assert.equal(
+      await snippet('oci-install'),
+      `helm install my-webapp oci://${ociHost}/${tenant}/webapp --version 1.2.0 --plain-http`,
+    );
+    assert.equal(
+      await snippet('oci-pull'),
+      `helm pull oci://${ociHost}/${tenant}/webapp --version 1.2.0 --plain-http`,
+    );
+    assert.match(await snippet('oci-login-helm4'), / --plain-http$/);
+    const reference = article.locator('[data-copy="OCI reference"]');
+    assert.equal(await reference.locator('code').innerText(), `${ociHost}/${tenant}/webapp:1.2.0`);
+    await reference.getByRole('button', { name: 'Copy: OCI reference' }).click();
+    await reference.getByRole('button', { name: 'Copied: OCI reference' }).waitFor();
+    assert.equal(
+      await page.evaluate(() => navigator.clipboard.readText()),
+      `${ociHost}/${tenant}/webapp:1.2.0`,
+    );
     assertNoProblems(unexpected(ui.problems));
   });
 

@@ -131,4 +131,23 @@ describe(`charthouse registry sync and chart commands (${TEST_DB})`, () => {
     const usage = await run(['chart', 'show', 'just-a-name', '--tenant', 'acme']);
     assert.equal(usage.code, 2);
   });
+
+  it('shows the newest stable version as latest, and pre-releases with --devel (helm search repo)', async () => {
+    // kong-operator's newest version in the corpus is 1.4.0-rc.1 (app 2.3.0-rc.2); its newest stable 1.3.1.
+    const stable = await run(['chart', 'search', 'kong-operator', '--tenant', 'acme', '--registry', 'kong']);
+    assertCliOk(stable, 'chart search');
+    assert.match(stable.stdout, /^kong +kong-operator +1\.3\.1 +2\.2\.2 /m);
+    assert.doesNotMatch(stable.stdout, /rc/);
+
+    const devel = await run(['chart', 'search', 'kong-operator', '--tenant', 'acme', '--devel']);
+    assertCliOk(devel, 'chart search --devel');
+    assert.match(devel.stdout, /^kong +kong-operator +1\.4\.0-rc\.1 \(pre-release\) +2\.3\.0-rc\.2 /m);
+
+    const show = await run(['chart', 'show', 'kong/kong-operator', '--tenant', 'acme']);
+    assert.match(show.stdout, /^Latest: +1\.3\.1$/m);
+    // Every version is listed either way, the release candidate first.
+    assert.match(show.stdout, /^VERSION.*\n1\.4\.0-rc\.1 /m);
+    const showDevel = await run(['chart', 'show', 'kong/kong-operator', '--tenant', 'acme', '--devel']);
+    assert.match(showDevel.stdout, /^Latest: +1\.4\.0-rc\.1 \(pre-release\)$/m);
+  });
 });

@@ -45,7 +45,7 @@ describe('helm instructions', () => {
     });
     assert.deepEqual(commands(steps), {
       'repo-add':
-        'helm repo add acme https://charts.example.com/helm/acme --username alice --password "$CHARTHOUSE_TOKEN"',
+        'echo "$CHARTHOUSE_TOKEN" | helm repo add acme https://charts.example.com/helm/acme --username alice --password-stdin',
       'cm-push':
         'helm plugin install https://github.com/chartmuseum/helm-push\nhelm cm-push mychart-0.1.0.tgz acme',
       'repo-pull': 'helm repo update acme\nhelm pull acme/mychart --version 0.1.0',
@@ -57,7 +57,7 @@ describe('helm instructions', () => {
     assert.ok(steps.every((s) => s.title.length > 0));
   });
 
-  it('adds --insecure to the login and --plain-http to OCI push and pull on a plain-http server', () => {
+  it('signs in per Helm major and adds --plain-http to OCI push and pull on a plain-http server', () => {
     const steps = commands(
       buildInstructions({
         tenant: 'acme',
@@ -67,7 +67,15 @@ describe('helm instructions', () => {
         chart: { name: 'webapp', version: '1.2.0' },
       }),
     );
-    assert.match(steps['oci-login']!, /helm registry login 127\.0\.0\.1:8080 .* --insecure$/);
+    assert.equal(steps['oci-login'], undefined);
+    assert.equal(
+      steps['oci-login-helm3'],
+      'echo "$CHARTHOUSE_TOKEN" | helm registry login 127.0.0.1:8080 --username alice --password-stdin --insecure',
+    );
+    assert.equal(
+      steps['oci-login-helm4'],
+      'echo "$CHARTHOUSE_TOKEN" | helm registry login 127.0.0.1:8080 --username alice --password-stdin --plain-http',
+    );
     assert.equal(steps['oci-push'], 'helm push webapp-1.2.0.tgz oci://127.0.0.1:8080/acme --plain-http');
     assert.equal(
       steps['oci-pull'],
@@ -95,7 +103,7 @@ describe('helm instructions', () => {
     const steps = commands(
       buildInstructions({ tenant: 'acme', urls: httpsUrls, username: 'x;reboot', publicRead: false }),
     );
-    assert.match(steps['repo-add']!, /--username 'x;reboot' /);
+    assert.match(steps['repo-add']!, /--username 'x;reboot' --password-stdin$/);
   });
 });
 

@@ -101,13 +101,16 @@ export function parseChartVersion(text: string): ChartVersionParse {
  * Build metadata is left out, so versions of equal precedence (1.2.3, v1.2.3, 1.2.3+b, 01.2.3) share a
  * key: order by (sort key, version) where a total order is needed.
  */
+/** The last character of every release's sort key and of no pre-release's: SQL can tell them apart. */
+export const RELEASE_KEY_SUFFIX = '~';
+
 function lengthPrefixed(digits: string, width: number): string {
   return String(digits.length).padStart(width, '0') + digits;
 }
 
 export function semverSortKey(version: ChartSemver): string {
   const core = `${lengthPrefixed(version.major, 2)}.${lengthPrefixed(version.minor, 2)}.${lengthPrefixed(version.patch, 2)}`;
-  if (version.prerelease.length === 0) return `${core}~`;
+  if (version.prerelease.length === 0) return `${core}${RELEASE_KEY_SUFFIX}`;
   let key = `${core}-`;
   for (const id of version.prerelease) {
     key += NUMERIC.test(id) ? `#${lengthPrefixed(id, 3)}` : `$${id}`;

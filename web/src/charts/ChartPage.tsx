@@ -7,6 +7,7 @@ import { ErrorMessage } from '../ui/ErrorMessage';
 import { Loading } from '../ui/Loading';
 import { useChart, useChartVersion } from './chart-queries';
 import { ChartIcon } from './ChartIcon';
+import { InstallSnippets } from './InstallSnippets';
 import { Markdown } from './Markdown';
 
 /** Main Menu > Charts > REGISTRY/CHART: the chart, its versions (newest first) and one version's details. */
@@ -15,7 +16,9 @@ export function ChartPage() {
   usePageTitle(chart, 'Charts', tenant);
   const [params] = useSearchParams();
   const detail = useChart(tenant, registry, chart);
-  const selected = params.get('version') ?? detail.data?.versions[0]?.version;
+  // Opens on the latest version as helm search repo picks it (the newest stable one), not a newer
+  // release candidate at the top of the list.
+  const selected = params.get('version') ?? detail.data?.latestVersion;
   const version = useChartVersion(tenant, registry, chart, selected);
   const chartsHref = `/t/${encodeURIComponent(tenant)}/charts`;
 
@@ -30,7 +33,7 @@ export function ChartPage() {
           <li>{registry}</li>
         </ol>
       </nav>
-      <h1>
+      <h1 className="chart-title">
         <ChartIcon tenant={tenant} registry={registry} chart={chart} icon={detail.data?.icon} size="large" />
         {chart}
         {detail.data?.deprecated && <span className="badge badge-deprecated">Deprecated</span>}
@@ -56,7 +59,10 @@ export function ChartPage() {
             </div>
             <div>
               <dt>Latest version</dt>
-              <dd className="mono">{detail.data.latestVersion}</dd>
+              <dd className="mono">
+                {detail.data.latestVersion}
+                {detail.data.prerelease && <span className="badge badge-prerelease">Pre-release</span>}
+              </dd>
             </div>
             <div>
               <dt>App version</dt>
@@ -80,6 +86,7 @@ export function ChartPage() {
                       aria-current={v.version === selected ? 'page' : undefined}
                     >
                       <span className="mono">{v.version}</span>
+                      {v.prerelease && <span className="muted">pre-release</span>}
                       {v.deprecated && <span className="muted">deprecated</span>}
                     </Link>
                   </li>
@@ -99,7 +106,7 @@ export function ChartPage() {
                   retrying={version.isFetching}
                 />
               ) : (
-                <VersionDetail detail={version.data} />
+                <VersionDetail tenant={tenant} detail={version.data} />
               )}
             </div>
           </div>
@@ -119,7 +126,7 @@ const externalLink = (href: string): ReactNode =>
     <span className="mono">{href}</span>
   );
 
-function VersionDetail({ detail }: { detail: ChartVersionDetail }) {
+function VersionDetail({ tenant, detail }: { tenant: string; detail: ChartVersionDetail }) {
   // Read from the chart archive; null or absent when the chart has no such file or it was unreadable.
   const readme = detail.readme ?? null;
   const values = detail.valuesYaml ?? null;
@@ -197,6 +204,7 @@ function VersionDetail({ detail }: { detail: ChartVersionDetail }) {
             </div>
           ))}
       </dl>
+      <InstallSnippets tenant={tenant} detail={detail} />
       {detail.files?.status === 'unavailable' && (
         <p className="alert alert-warning">
           The README and default values could not be read from the chart archive: {detail.files.reason}

@@ -6,6 +6,7 @@ import { useRegistries } from '../registries/registry-queries';
 import { CursorPager, useCursorPages } from '../ui/CursorPager';
 import { ErrorMessage } from '../ui/ErrorMessage';
 import { Loading } from '../ui/Loading';
+import { Toggle } from '../ui/Toggle';
 import { Truncate } from '../ui/Truncate';
 import { CHART_PAGE_SIZE, useChartSearch } from './chart-queries';
 import { ChartIcon } from './ChartIcon';
@@ -24,6 +25,12 @@ export function ChartsPage() {
   const [params, setParams] = useSearchParams();
   const q = params.get('q') ?? '';
   const registry = params.get('registry') ?? '';
+  // helm search repo --devel: the latest shown may be a pre-release.
+  const devel = params.get('devel') === 'true';
+  // Deprecated charts are hidden unless asked for, as Artifact Hub does: someone browsing for a chart
+  // to install should not pick one its maintainers have retired, and the switch is one click away.
+  // The filter is the server's (deprecated=false), so every page is full and the cursor stays right.
+  const showDeprecated = params.get('deprecated') === 'true';
   const [text, setText] = useState(q);
   const pages = useCursorPages();
   const resetPages = pages.reset;
@@ -49,7 +56,22 @@ export function ChartsPage() {
   }, [text, q, setParams, resetPages]);
 
   const registries = useRegistries({ tenant });
-  const search = useChartSearch(tenant, q, registry, pages.cursor);
+  const search = useChartSearch(tenant, q, registry, pages.cursor, {
+    devel,
+    deprecated: showDeprecated,
+  });
+  const setFlag = (name: 'devel' | 'deprecated', on: boolean) => {
+    setParams(
+      (prev) => {
+        const p = new URLSearchParams(prev);
+        if (on) p.set(name, 'true');
+        else p.delete(name);
+        return p;
+      },
+      { replace: true },
+    );
+    pages.reset();
+  };
   const items = search.data?.items ?? [];
 
   return (
@@ -106,6 +128,19 @@ export function ChartsPage() {
               ))}
           </select>
         </div>
+        <div className="filter filter-switches">
+          <Toggle
+            label="Show pre-releases"
+            checked={devel}
+            onChange={(on) => setFlag('devel', on)}
+            description="Latest may be an alpha, beta or release candidate (helm search repo --devel)."
+          />
+          <Toggle
+            label="Show deprecated charts"
+            checked={showDeprecated}
+            onChange={(on) => setFlag('deprecated', on)}
+          />
+        </div>
       </div>
       {search.isPending ? (
         <Loading label="Searching charts…" />
@@ -119,8 +154,10 @@ export function ChartsPage() {
       ) : items.length === 0 ? (
         <p className="empty">
           {q || registry
-            ? 'No chart matches. Try another word, or all registries.'
-            : 'No charts yet: they appear once an unprotected registry has synchronized.'}
+            ? `No chart matches. Try another word, or all registries${showDeprecated ? '' : ', or show deprecated charts'}.`
+            : showDeprecated
+              ? 'No charts yet: they appear once an unprotected registry has synchronized.'
+              : 'No charts to show: they appear once an unprotected registry has synchronized; deprecated charts are hidden.'}
         </p>
       ) : (
         <>
@@ -139,6 +176,7 @@ export function ChartsPage() {
               <tbody>
                 {items.map((chart) => (
                   <tr key={`${chart.registry.name}/${chart.name}`} data-chart={chart.name}>
+                    {/* The chart's icon goes first in this cell, before the name. */}
                     <th scope="row">
                       <ChartIcon
                         tenant={tenant}
@@ -150,7 +188,10 @@ export function ChartsPage() {
                       {chart.deprecated && <span className="badge badge-deprecated">Deprecated</span>}
                     </th>
                     <td>{chart.registry.name}</td>
-                    <td className="mono">{chart.latestVersion}</td>
+                    <td className="mono">
+                      {chart.latestVersion}
+                      {chart.prerelease && <span className="badge badge-prerelease">Pre-release</span>}
+                    </td>
                     <td className="mono">{chart.appVersion ?? ''}</td>
                     <td className="cell-description">
                       <Truncate text={chart.description ?? ''} />

@@ -3,17 +3,33 @@ import { useApi } from '../app/session';
 
 export const CHART_PAGE_SIZE = 25;
 
+export interface ChartSearchFilters {
+  /** The latest version may be a pre-release (helm search repo --devel). */
+  devel?: boolean;
+  /** Whether charts whose latest version is deprecated are listed. */
+  deprecated?: boolean;
+}
+
 /** One page of catalog search results; the previous page stays on screen while the next loads. */
-export function useChartSearch(tenant: string, q: string, registry: string, cursor: string | undefined) {
+export function useChartSearch(
+  tenant: string,
+  q: string,
+  registry: string,
+  cursor: string | undefined,
+  filters: ChartSearchFilters = {},
+) {
   const api = useApi();
+  const { devel = false, deprecated = true } = filters;
   return useQuery({
-    queryKey: ['charts', 'search', tenant, q, registry, cursor ?? ''],
+    queryKey: ['charts', 'search', tenant, q, registry, cursor ?? '', devel, deprecated],
     queryFn: () =>
       api.charts.search(tenant, {
         q: q || undefined,
         registry: registry || undefined,
         limit: CHART_PAGE_SIZE,
         cursor,
+        devel,
+        deprecated,
       }),
     placeholderData: keepPreviousData,
   });

@@ -3,9 +3,9 @@ import { useApi } from '../app/session';
 
 export const hostedQueryKey = (tenant: string) => ['hosted', tenant] as const;
 
-export function useHosted(tenant: string) {
+export function useHosted(tenant: string, enabled = true) {
   const api = useApi();
-  return useQuery({ queryKey: hostedQueryKey(tenant), queryFn: () => api.hosted.view(tenant) });
+  return useQuery({ queryKey: hostedQueryKey(tenant), queryFn: () => api.hosted.view(tenant), enabled });
 }
 
 /**

@@ -1,4 +1,16 @@
 import type { HostedUrls } from '../../../src/client/api-client.js';
+import {
+  ociPull,
+  ociPush,
+  ociReference,
+  registryLogin,
+  repoAdd,
+  repoPull,
+  SECRET_VARIABLE,
+  shellQuote,
+} from '../helm/helm-commands.js';
+
+export { SECRET_VARIABLE, shellQuote };
 
 /** One copy-paste step on the hosted registry page. */
 export interface Instruction {
@@ -21,76 +33,78 @@ export interface InstructionInput {
   chart?: { name: string; version: string };
 }
 
-/** The variable the commands read the password or API token from (the CLI reads it too). */
-export const SECRET_VARIABLE = 'CHARTHOUSE_TOKEN';
-
 const EXAMPLE_CHART = { name: 'mychart', version: '0.1.0' };
 
 /**
  * The helm commands for this registry, built from the URLs the server reports (its public URL, not
- * the browser's address), so they work from a terminal as they are. Every value is shell-quoted where
- * needed; the secret stays in a variable, so it never lands in shell history or `ps`.
+ * the browser's address), so they work from a terminal as they are; the commands themselves come
+ * from helm/helm-commands.ts, like the chart pages'.
  */
 export function buildInstructions(input: InstructionInput): Instruction[] {
   const { tenant, urls, username } = input;
   const chart = input.chart ?? EXAMPLE_CHART;
-  const repo = shellQuote(tenant);
-  const user = shellQuote(username);
-  const archive = shellQuote(`${chart.name}-${chart.version}.tgz`);
-  const version = shellQuote(chart.version);
-  const secret = `"$${SECRET_VARIABLE}"`;
-  const plainHttp = urls.plainHttp ? ' --plain-http' : '';
-  const oci = (path: string) => shellQuote(`oci://${path}`);
+  const archive = `${chart.name}-${chart.version}.tgz`;
+  const secretNote = `${SECRET_VARIABLE} holds your password or an API token (charthouse token create).`;
 
   return [
     {
       id: 'repo-add',
       title: 'Add the repository to helm',
-      command: `helm repo add ${repo} ${shellQuote(urls.repository)} --username ${user} --password ${secret}`,
+      command: repoAdd(tenant, urls.repository, username),
       note: input.publicRead
-        ? `${SECRET_VARIABLE} holds your password or an API token (charthouse token create). Public read is on: anonymous clients may leave out --username and --password to pull.`
-        : `${SECRET_VARIABLE} holds your password or an API token (charthouse token create).`,
+        ? `${secretNote} Public read is on: anonymous clients may leave out the echo, --username and --password-stdin to pull.`
+        : secretNote,
     },
     {
       id: 'cm-push',
       title: 'Upload a packaged chart (ChartMuseum API)',
       command: [
         'helm plugin install https://github.com/chartmuseum/helm-push',
-        `helm cm-push ${archive} ${repo}`,
+        `helm cm-push ${shellQuote(archive)} ${shellQuote(tenant)}`,
       ].join('\n'),
       note: 'The helm-push plugin is installed once. It uses the credentials of helm repo add.',
     },
     {
       id: 'repo-pull',
       title: 'Pull from the repository',
-      command: [
-        `helm repo update ${repo}`,
-        `helm pull ${shellQuote(`${tenant}/${chart.name}`)} --version ${version}`,
-      ].join('\n'),
+      command: [`helm repo update ${shellQuote(tenant)}`, repoPull(tenant, chart.name, chart.version)].join(
+        '\n',
+      ),
     },
-    {
-      id: 'oci-login',
-      title: 'Sign in to the OCI registry',
-      command: `echo ${secret} | helm registry login ${shellQuote(urls.ociHost)} --username ${user} --password-stdin${urls.plainHttp ? ' --insecure' : ''}`,
-      note: urls.plainHttp
-        ? 'This server speaks plain HTTP: --insecure lets helm sign in without TLS, and push and pull need --plain-http.'
-        : undefined,
-    },
+    ...loginInstructions(urls.ociHost, username, urls.plainHttp),
     {
       id: 'oci-push',
       title: 'Push a packaged chart over OCI',
-      command: `helm push ${archive} ${oci(urls.ociNamespace)}${plainHttp}`,
+      command: ociPush(archive, urls.ociNamespace, urls.plainHttp),
     },
     {
       id: 'oci-pull',
       title: 'Pull over OCI',
-      command: `helm pull ${oci(`${urls.ociNamespace}/${chart.name}`)} --version ${version}${plainHttp}`,
+      command: ociPull(ociReference(urls.ociNamespace, chart.name), chart.version, urls.plainHttp),
+      note: urls.plainHttp
+        ? 'This server speaks plain HTTP: helm push, pull and install need --plain-http (Helm 3.13 and later, and Helm 4).'
+        : undefined,
     },
   ];
 }
 
-/** POSIX shell quoting, only where needed: URLs and slugs stay readable. */
-export function shellQuote(value: string): string {
-  if (value !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
-  return `'${value.replace(/'/g, `'\\''`)}'`;
+/**
+ * Signing in to an OCI registry, as one step, or one per Helm major where they need different flags
+ * (plain HTTP): each with its own Copy button, since running both would fail one of them.
+ */
+export function loginInstructions(host: string, username: string, plainHttp: boolean): Instruction[] {
+  const note = `${SECRET_VARIABLE} holds the password or API token: it goes to helm on stdin, never on the command line.`;
+  return registryLogin(host, username, plainHttp).map(({ command, helm }) =>
+    helm === undefined
+      ? { id: 'oci-login', title: 'Sign in to the OCI registry', command, note }
+      : {
+          id: `oci-login-helm${helm}`,
+          title: `Sign in to the OCI registry (Helm ${helm})`,
+          command,
+          note:
+            helm === 3
+              ? 'This server speaks plain HTTP: Helm 3 signs in with --insecure (its registry login has no --plain-http).'
+              : 'This server speaks plain HTTP: Helm 4 signs in with --plain-http (it refuses --insecure over HTTP).',
+        },
+  );
 }
