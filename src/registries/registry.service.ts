@@ -59,6 +59,12 @@ const MAX_LIST_LIMIT = 500;
  * checked for form only and never contacted.
  */
 export class RegistryService {
+  /**
+   * Told of every registry just added, after it is saved (app.ts starts its first sync here). The
+   * registry is read again afterwards, so the answer shows a sync the hook started.
+   */
+  onCreated: (row: RegistryRow) => Promise<void> = async () => undefined;
+
   constructor(
     private readonly registries: RegistryRepository,
     private readonly secrets: SecretBox,
@@ -140,6 +146,7 @@ export class RegistryService {
       if (isUniqueViolation(err)) throw duplicateName(body.name);
       throw err;
     }
+    await this.onCreated((await this.registries.findByName(scope, body.name))!);
     const row = await this.registries.findByName(scope, body.name);
     return { ...toRegistryView(row!), warnings };
   }
