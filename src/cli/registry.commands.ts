@@ -204,8 +204,9 @@ export function registerRegistryCommands(program: Command): void {
         }
         process.stderr.write(formatWarnings(created.warnings));
         if (!opts.json) process.stderr.write(`${headline}\n`);
-        // The server started the first sync before answering: it is the newest run.
-        const [first] = (await client.syncs.list(scope, created.name, { limit: 1 })).items;
+        // The server started the first sync before answering (it is the newest run), or saw it just
+        // started by the scheduler, whose run may take a moment to appear.
+        const first = await firstRun(client, scope, created.name);
         const done = first
           ? await waitForRun(client, scope, created.name, first.id, opts.timeout * 1000)
           : null;
@@ -326,6 +327,17 @@ export function registerRegistryCommands(program: Command): void {
 }
 
 const POLL_MS = 500;
+/** How long a just-added registry's first run may take to appear (a scheduler's lease before its run). */
+const FIRST_RUN_WAIT_MS = 10_000;
+
+async function firstRun(client: ApiClient, scope: RegistryScope, name: string): Promise<SyncRunView | null> {
+  const deadline = Date.now() + FIRST_RUN_WAIT_MS;
+  for (;;) {
+    const [run] = (await client.syncs.list(scope, name, { limit: 1 })).items;
+    if (run || Date.now() > deadline) return run ?? null;
+    await new Promise((r) => setTimeout(r, POLL_MS / 5));
+  }
+}
 
 /** Polls the run history until the run is no longer running; progress goes to stderr. */
 async function waitForRun(

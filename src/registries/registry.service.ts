@@ -60,10 +60,11 @@ const MAX_LIST_LIMIT = 500;
  */
 export class RegistryService {
   /**
-   * Told of every registry just added, after it is saved (app.ts starts its first sync here). The
-   * registry is read again afterwards, so the answer shows a sync the hook started.
+   * Told of every registry just added, after it is saved (app.ts starts its first sync here); true
+   * when a sync of it is under way. The answer then shows it `syncing`, even when the sync's holder
+   * (the scheduler, a moment earlier) has not marked it yet.
    */
-  onCreated: (row: RegistryRow) => Promise<void> = async () => undefined;
+  onCreated: (row: RegistryRow) => Promise<boolean> = async () => false;
 
   constructor(
     private readonly registries: RegistryRepository,
@@ -151,9 +152,11 @@ export class RegistryService {
       if (isUniqueViolation(err)) throw duplicateName(body.name);
       throw err;
     }
-    await this.onCreated((await this.registries.findByName(scope, body.name))!);
-    const row = await this.registries.findByName(scope, body.name);
-    return { ...toRegistryView(row!), warnings };
+    const syncing = await this.onCreated((await this.registries.findByName(scope, body.name))!);
+    const row = (await this.registries.findByName(scope, body.name))!;
+    const view = toRegistryView(row);
+    if (syncing && row.sync_status === 'never') view.syncStatus = 'syncing';
+    return { ...view, warnings };
   }
 
   async update(ctx: RequestContext, name: string, patch: RegistryPatchBody): Promise<RegistryView> {

@@ -49,17 +49,20 @@ export class SyncService {
 
   /**
    * The first sync of a registry just added (SPEC: an unprotected registry is synced at once, not at
-   * the scheduler's next look). The same leased path as "Sync now": if another process got to it
-   * first, that sync is the one. Never rejects: a failure to start leaves the registry due, and the
-   * scheduler starts it.
+   * the scheduler's next look). The same leased path as "Sync now". True when a sync of it is under
+   * way: started here, or its lease already taken (the scheduler found it due a moment earlier, here
+   * or on another server). Never rejects: a failure to start leaves it due, and the scheduler starts it.
    */
-  async startFirst(row: SyncableRegistryRow): Promise<void> {
-    if (row.protected === 1 || (row.kind !== 'helm' && row.kind !== 'oci')) return;
+  async startFirst(row: SyncableRegistryRow): Promise<boolean> {
+    if (row.protected === 1 || (row.kind !== 'helm' && row.kind !== 'oci')) return false;
     try {
       const started = await this.engine.begin(row, 'manual', { ifDueAt: new Date() });
-      void started?.done;
+      if (!started) return true;
+      void started.done;
+      return true;
     } catch (err) {
       this.logger.warn({ err, registry: row.id }, 'could not start the first sync; the scheduler will');
+      return false;
     }
   }
 
