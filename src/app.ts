@@ -139,7 +139,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     maxIndexBytes: config.maxIndexBytes,
     logger: logger.child({ component: 'sync' }),
   });
-  const sync = new SyncService(registries, runs, engine);
+  const sync = new SyncService(registries, runs, engine, logger.child({ component: 'sync' }));
   const chartFiles = new ChartFilesService({
     repository: new ChartFilesRepository(storage.db),
     secrets,
@@ -205,7 +205,11 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     workerPruneJob({ leases, schedule, logger: jobsLog }),
   ];
   // Off (CHARTHOUSE_SYNC_SCHEDULER=false), this process syncs only on "Sync now".
-  if (config.syncScheduler) kinds.push(new RegistrySyncJobs({ engine, state, runs, leases }));
+  if (config.syncScheduler) {
+    kinds.push(new RegistrySyncJobs({ engine, state, runs, leases }));
+    // A new registry's first sync starts at once rather than at the next look (up to a tick later).
+    registries.onCreated = (row) => sync.startFirst(row);
+  }
   const scheduler = new JobScheduler({ kinds, tickMs: config.jobsTickSeconds * 1000, logger: jobsLog });
   const { generatedPassword } = await auth.bootstrapAdmin(config.adminUsername, config.adminPassword);
   await auth.pruneExpiredTokens();

@@ -39,7 +39,13 @@ interface ConnectionOpts {
   syncInterval?: number;
 }
 
-interface AddOpts extends ScopeOpts, ConnectionOpts {
+interface WaitOpts {
+  /** commander: false for --no-wait, true for --wait (kept for scripts written before it was the default). */
+  wait?: boolean;
+  timeout: number;
+}
+
+interface AddOpts extends ScopeOpts, ConnectionOpts, WaitOpts {
   protected?: boolean;
 }
 
@@ -71,6 +77,14 @@ function withScope(cmd: Command): Command {
 }
 
 /** Options add and update share; update adds the ways to turn each one off again. */
+/** Waiting for a sync is the default; --no-wait returns as soon as the server accepted the request. */
+function withWait(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--wait', 'wait for the sync to finish (the default)').hideHelp())
+    .option('--no-wait', 'return at once instead of waiting for the sync to finish')
+    .option('--timeout <seconds>', 'give up waiting for the sync after this long', positiveInt, 900);
+}
+
 function withConnection(cmd: Command): Command {
   return cmd
     .option('--username <username>', 'basic authentication user (password from --password-stdin or a prompt)')
@@ -165,8 +179,10 @@ function printRegistry(r: RegistryView, json: boolean | undefined, headline: str
 export function registerRegistryCommands(program: Command): void {
   const registry = program.command('registry').description('Helm registries (classic, OCI and hosted)');
 
-  withConnection(withScope(registry.command('add')))
-    .description('add a Helm registry; an unprotected one is checked by the server first')
+  withWait(withConnection(withScope(registry.command('add'))))
+    .description(
+      'add a Helm registry; an unprotected one is checked by the server first, then its first sync is awaited',
+    )
     .argument('<name>', 'unique within its scope')
     .argument('<endpoint>', 'https://… (classic index.yaml repository) or oci://host[:port][/path]')
     .option('--protected', 'inside a private network: never contacted, never synced (agents pull from it)')
@@ -174,8 +190,34 @@ export function registerRegistryCommands(program: Command): void {
       action(async (name: string, endpoint: string, opts: AddOpts) => {
         const scope = scopeOf(opts);
         const body = await addBody(name, endpoint, opts);
-        const created = await (await connect(opts)).registries.create(scope, body);
-        printRegistry(created, opts.json, `Added Helm registry ${created.name} (${describeScope(scope)}).`);
+        const client = await connect(opts);
+        const created = await client.registries.create(scope, body);
+        const headline = `Added Helm registry ${created.name} (${describeScope(scope)}).`;
+        if (opts.wait === false || created.syncStatus !== 'syncing') {
+          printRegistry(created, opts.json, headline);
+          if (created.syncStatus === 'never' && !opts.json) {
+            process.stderr.write(
+              `Its first sync starts at the server's next scheduled look; "charthouse registry sync ${created.name}" starts it now.\n`,
+            );
+          }
+          return;
+        }
+        process.stderr.write(formatWarnings(created.warnings));
+        if (!opts.json) process.stderr.write(`${headline}\n`);
+        // The server started the first sync before answering (it is the newest run), or saw it just
+        // started by the scheduler, whose run may take a moment to appear.
+        const first = await firstRun(client, scope, created.name);
+        const done = first
+          ? await waitForRun(client, scope, created.name, first.id, opts.timeout * 1000)
+          : null;
+        const now = await client.registries.get(scope, created.name);
+        if (done) process.stderr.write(formatWarnings(done.warnings.map(warningText)));
+        if (opts.json) process.stdout.write(formatJson(now));
+        else {
+          if (done) process.stdout.write(formatRunOutcome(created.name, done, now));
+          process.stdout.write(`\n${formatRegistryDetail(now)}`);
+        }
+        if (done && failed(done)) process.exitCode = 1;
       }),
     );
 
@@ -246,28 +288,29 @@ export function registerRegistryCommands(program: Command): void {
       }),
     );
 
-  withScope(registry.command('sync'))
-    .description('synchronize a registry now (its catalog and Last Synced)')
+  withWait(withScope(registry.command('sync')))
+    .description(
+      'synchronize a registry now (its catalog and Last Synced), wait for it and print the outcome (exit 1 if it failed)',
+    )
     .argument('<name>', 'registry name')
-    .option('--wait', 'wait for the sync to finish and print its outcome (exit 1 if it failed)')
-    .option('--timeout <seconds>', 'with --wait: give up waiting after this long', positiveInt, 900)
     .action(
-      action(async (name: string, opts: ScopeOpts & { wait?: boolean; timeout: number }) => {
+      action(async (name: string, opts: ScopeOpts & WaitOpts) => {
         const scope = scopeOf(opts);
         const client = await connect(opts);
         const { run } = await client.syncs.start(scope, name);
-        if (!opts.wait) {
+        if (opts.wait === false) {
           if (opts.json) return void process.stdout.write(formatJson(run));
           process.stdout.write(
             `Started a sync of ${name} (${describeScope(scope)}). Follow it with "charthouse registry syncs ${name}".\n`,
           );
           return;
         }
+        process.stderr.write(`Started a sync of ${name} (${describeScope(scope)}).\n`);
         const done = await waitForRun(client, scope, name, run.id, opts.timeout * 1000);
         process.stderr.write(formatWarnings(done.warnings.map(warningText)));
-        process.stdout.write(opts.json ? formatJson(done) : formatRunOutcome(name, done));
-        // A suspect document was refused, so the catalog did not move: as much a failure as an error.
-        if (done.status === 'failed' || done.status === 'suspect') process.exitCode = 1;
+        if (opts.json) process.stdout.write(formatJson(done));
+        else process.stdout.write(formatRunOutcome(name, done, await client.registries.get(scope, name)));
+        if (failed(done)) process.exitCode = 1;
       }),
     );
 
@@ -284,6 +327,17 @@ export function registerRegistryCommands(program: Command): void {
 }
 
 const POLL_MS = 500;
+/** How long a just-added registry's first run may take to appear (a scheduler's lease before its run). */
+const FIRST_RUN_WAIT_MS = 10_000;
+
+async function firstRun(client: ApiClient, scope: RegistryScope, name: string): Promise<SyncRunView | null> {
+  const deadline = Date.now() + FIRST_RUN_WAIT_MS;
+  for (;;) {
+    const [run] = (await client.syncs.list(scope, name, { limit: 1 })).items;
+    if (run || Date.now() > deadline) return run ?? null;
+    await new Promise((r) => setTimeout(r, POLL_MS / 5));
+  }
+}
 
 /** Polls the run history until the run is no longer running; progress goes to stderr. */
 async function waitForRun(
@@ -321,10 +375,14 @@ async function waitForRun(
   }
 }
 
+/** A suspect document was refused, so the catalog did not move: as much a failure as an error. */
+const failed = (run: SyncRunView): boolean => run.status === 'failed' || run.status === 'suspect';
+
 const warningText = (w: SyncRunView['warnings'][number]): string =>
   [w.chart, w.version].filter(Boolean).join(' ') + (w.chart ? ': ' : '') + w.message;
 
-function formatRunOutcome(name: string, run: SyncRunView): string {
+function formatRunOutcome(name: string, run: SyncRunView, registry: RegistryView): string {
+  const totals = `; it has ${plural(registry.chartCount, 'chart')}, ${plural(registry.versionCount, 'version')}`;
   const counts = `added ${run.added}, updated ${run.updated}, removed ${run.removed}, unchanged ${run.unchanged}`;
   const seconds =
     run.finishedAt === null
@@ -333,13 +391,15 @@ function formatRunOutcome(name: string, run: SyncRunView): string {
   const warnings = run.warnings.length > 0 ? `, ${run.warnings.length} warning(s)` : '';
   switch (run.status) {
     case 'succeeded':
-      return `Synced ${name}${seconds}: ${counts}${warnings}.\n`;
+      return `Synced ${name}${seconds}: ${counts}${warnings}${totals}.\n`;
     case 'unchanged':
-      return `${name} is unchanged upstream${seconds}: nothing to write${warnings}.\n`;
+      return `${name} is unchanged upstream${seconds}: nothing to write${warnings}${totals}.\n`;
     default:
       return `Sync of ${name} ${run.status === 'suspect' ? 'held as suspect' : 'failed'}${seconds}: ${run.error ?? 'no reason given'}${run.errorCode ? ` (${run.errorCode})` : ''}\n`;
   }
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function formatRunTable(runs: SyncRunView[]): string {
   if (runs.length === 0) return 'No syncs yet.\n';

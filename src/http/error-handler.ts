@@ -18,7 +18,7 @@ const SERVER_OWNED_FIELDS = new Set([
   'versionCount',
 ]);
 
-interface AjvIssue {
+export interface AjvIssue {
   instancePath: string;
   keyword: string;
   params: Record<string, unknown>;
@@ -67,12 +67,37 @@ function describe(issue: AjvIssue, part: string): ErrorDetail {
   }
 }
 
+/** At most this many field errors in one answer: enough for any form, bounded for hostile bodies. */
+export const MAX_FIELD_ERRORS = 20;
+
 /** Union schemas report one failure per branch; keep the ones that explain the most. */
 function pickIssues(issues: AjvIssue[]): AjvIssue[] {
   const specific = issues.filter(
     (i) => i.keyword !== 'anyOf' && i.keyword !== 'const' && i.keyword !== 'oneOf',
   );
   return specific.length > 0 ? specific : issues.filter((i) => i.keyword !== 'anyOf');
+}
+
+/**
+ * Ajv (with allErrors) reports every rule a value breaks, and every branch of a union: one detail per
+ * field is what a form can show (the first, which for an empty string is "must not be empty" rather
+ * than its pattern), in the order of the schema.
+ */
+export function validationDetails(issues: AjvIssue[], part: string): ErrorDetail[] {
+  const byField = new Map<string, ErrorDetail>();
+  for (const issue of pickIssues(issues)) {
+    const detail = describe(issue, part);
+    if (!byField.has(detail.field ?? '')) byField.set(detail.field ?? '', detail);
+  }
+  return [...byField.values()].slice(0, MAX_FIELD_ERRORS);
+}
+
+/** The first field's problem in words, and how many more the details list. */
+export function validationSummary(details: ErrorDetail[], part: string): string {
+  const [first, ...rest] = details;
+  if (!first) return `The request ${part} is invalid.`;
+  const more = rest.length === 0 ? '' : ` (and ${rest.length} more: see details)`;
+  return `The request ${part} is invalid: ${first.field}: ${first.message}${more}.`;
 }
 
 /** Maps every error to the SPEC's JSON shape, once. Unknown errors become a 500 with a correlation id. */
@@ -109,10 +134,8 @@ function toAppError(error: Error): AppError | null {
   const fe = error as FastifyError & { validation?: AjvIssue[]; validationContext?: string };
   if (fe.validation) {
     const part = fe.validationContext ?? 'body';
-    const details = pickIssues(fe.validation).map((i) => describe(i, part));
-    const first = details[0];
-    const summary = first ? `${first.field}: ${first.message}` : 'the request is invalid';
-    return new InvalidRequestError(`The request ${part} is invalid: ${summary}.`, details);
+    const details = validationDetails(fe.validation, part);
+    return new InvalidRequestError(validationSummary(details, part), details);
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -50,9 +50,11 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: s.config.apiBodyLimitBytes,
     trustProxy: s.config.trustProxy,
-    // Bodies are validated as sent: no silent dropping of unknown fields, no type coercion.
+    // Bodies are validated as sent: no silent dropping of unknown fields, no type coercion. Every
+    // invalid field is reported at once (error-handler.ts lists them, one per field, capped), so a form
+    // is not corrected one field per round trip; bodies are size-limited, which bounds the work.
     ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true },
     },
     return503OnClosing: true,
     routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },

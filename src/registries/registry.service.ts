@@ -59,6 +59,13 @@ const MAX_LIST_LIMIT = 500;
  * checked for form only and never contacted.
  */
 export class RegistryService {
+  /**
+   * Told of every registry just added, after it is saved (app.ts starts its first sync here); true
+   * when a sync of it is under way. The answer then shows it `syncing`, even when the sync's holder
+   * (the scheduler, a moment earlier) has not marked it yet.
+   */
+  onCreated: (row: RegistryRow) => Promise<boolean> = async () => false;
+
   constructor(
     private readonly registries: RegistryRepository,
     private readonly secrets: SecretBox,
@@ -91,27 +98,32 @@ export class RegistryService {
     this.requireAdmin(ctx);
     const scope = scopeKey(ctx.scope);
     const plainHttp = body.plainHttp ?? false;
-    const endpoint = parseEndpoint(body.endpoint, plainHttp);
     const auth = body.auth ?? { type: 'none' as const };
+    // Every field's problem in one answer, so a form is not corrected one round trip per field.
+    const form = new FormCheck();
+    const endpoint = form.check(() => parseEndpoint(body.endpoint, plainHttp));
     if (auth.type === 'basic' && !auth.password) {
-      throw new InvalidRequestError(
-        'Give a password, or set auth.type to "none" for a registry without authentication.',
-        [{ field: 'auth.password', message: 'required when auth.type is "basic"' }],
-      );
+      form.add('Give a password, or set auth.type to "none" for a registry without authentication.', [
+        { field: 'auth.password', message: 'required when auth.type is "basic"' },
+      ]);
     }
+    const ociRepositories =
+      endpoint && form.check(() => normalizeOciRepositories(body.ociRepositories, endpoint));
+    const caCert = form.check(() => checkCaCert(normalizeCaCert(body.tls?.caCert)));
+    form.done();
+    // done() threw unless every check passed: the endpoint parsed.
     const conn: RegistrySettings = {
-      endpoint,
+      endpoint: endpoint!,
       protected: body.protected ?? false,
       username: auth.type === 'basic' ? auth.username : null,
       password: auth.type === 'basic' ? (auth.password ?? null) : null,
       passCredentials: body.passCredentials ?? false,
-      caCert: normalizeCaCert(body.tls?.caCert),
+      caCert: caCert ?? null,
       insecureSkipVerify: body.tls?.insecureSkipVerify ?? false,
       plainHttp,
-      ociRepositories: normalizeOciRepositories(body.ociRepositories, endpoint),
+      ociRepositories: ociRepositories ?? [],
       maxIndexBytes: body.maxIndexBytes ?? null,
     };
-    checkForm(conn);
     if (await this.registries.findByName(scope, body.name)) throw duplicateName(body.name);
     const id = newId();
     const warnings = await this.validate(conn, id);
@@ -122,8 +134,8 @@ export class RegistryService {
         id,
         scope,
         name: body.name,
-        kind: endpoint.kind,
-        endpoint: endpoint.endpoint,
+        kind: conn.endpoint.kind,
+        endpoint: conn.endpoint.endpoint,
         ...this.connectionColumns(conn, id),
         sync_interval_minutes: body.syncIntervalMinutes ?? 60,
         max_index_bytes: body.maxIndexBytes ?? null,
@@ -140,8 +152,11 @@ export class RegistryService {
       if (isUniqueViolation(err)) throw duplicateName(body.name);
       throw err;
     }
-    const row = await this.registries.findByName(scope, body.name);
-    return { ...toRegistryView(row!), warnings };
+    const syncing = await this.onCreated((await this.registries.findByName(scope, body.name))!);
+    const row = (await this.registries.findByName(scope, body.name))!;
+    const view = toRegistryView(row);
+    if (syncing && row.sync_status === 'never') view.syncStatus = 'syncing';
+    return { ...view, warnings };
   }
 
   async update(ctx: RequestContext, name: string, patch: RegistryPatchBody): Promise<RegistryView> {
@@ -412,7 +427,43 @@ function normalizeOciRepositories(list: string[] | undefined, endpoint: ParsedEn
 }
 
 function checkForm(conn: RegistrySettings): void {
-  if (conn.caCert !== null) validateCaCertificate(conn.caCert);
+  checkCaCert(conn.caCert);
+}
+
+function checkCaCert(pem: string | null): string | null {
+  if (pem !== null) validateCaCertificate(pem);
+  return pem;
+}
+
+/**
+ * Runs a form's independent checks and throws once with every field's problem: the first check's
+ * message (readable on its own) and all their details.
+ */
+class FormCheck {
+  private message: string | null = null;
+  private readonly details: ErrorDetail[] = [];
+
+  /** The check's result, or undefined when it failed (recorded for {@link done}). */
+  check<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof InvalidRequestError)) throw err;
+      this.add(err.message, err.details ?? []);
+      return undefined;
+    }
+  }
+
+  add(message: string, details: ErrorDetail[]): void {
+    this.message ??= message;
+    this.details.push(...details);
+  }
+
+  done(): void {
+    if (this.message === null) return;
+    const more = this.details.length > 1 ? ` (${this.details.length} fields to correct: see details)` : '';
+    throw new InvalidRequestError(`${this.message}${more}`, this.details);
+  }
 }
 
 /** The hosted registry comes with its tenant (or the system): it is used, not configured or removed. */

@@ -34,12 +34,16 @@ export class RegistrySyncJobs implements JobKind {
     const { busy, abandoned } = await this.o.leases.survey(REGISTRY_SYNC);
     const interrupted = await this.o.state.syncable(abandoned.map(registryOf));
     const scheduled = await this.o.state.dueForSync(now, limit, new Set([...busy].map(registryOf)));
-    const rows = new Map<string, SyncableRegistryRow>();
-    for (const row of [...interrupted, ...scheduled]) if (rows.size < limit) rows.set(row.id, row);
-    return [...rows.values()].map((row) => ({
+    // An interrupted sync runs again whatever its due time; a scheduled one only if still due once its
+    // lease is held (another sync may have run in between: exactly one per due time).
+    const rows = new Map<string, { row: SyncableRegistryRow; ifDueAt?: Date }>();
+    for (const row of interrupted) if (rows.size < limit) rows.set(row.id, { row });
+    for (const row of scheduled)
+      if (rows.size < limit && !rows.has(row.id)) rows.set(row.id, { row, ifDueAt: now });
+    return [...rows.values()].map(({ row, ifDueAt }) => ({
       key: syncLeaseKey(row.id),
       run: async () => {
-        const started = await this.o.engine.begin(row, 'schedule');
+        const started = await this.o.engine.begin(row, 'schedule', { ifDueAt });
         await started?.done;
       },
     }));

@@ -67,6 +67,16 @@ export interface SyncObservation {
   removed: number;
 }
 
+export interface BeginOptions {
+  /** Take the lease from another process whose sync is stuck (its commit then rolls back). */
+  force?: boolean;
+  /** Only if the registry is still due at this time once the lease is held (the scheduler's start). */
+  ifDueAt?: Date;
+}
+
+const isDue = (state: SyncState, at: Date): boolean =>
+  state.nextSyncAt === null || Date.parse(state.nextSyncAt) <= at.getTime();
+
 /** How long a shutting-down server waits for its syncs to record how they ended. */
 const CLOSE_GRACE_MS = 5_000;
 const SHUTDOWN_MESSAGE =
@@ -112,15 +122,21 @@ export class SyncEngine {
   async begin(
     row: SyncableRegistryRow,
     trigger: SyncTrigger,
-    force = false,
+    options: BeginOptions = {},
   ): Promise<{ run: SyncRun; done: Promise<void> } | null> {
-    const lease = await this.o.leases.acquire(syncLeaseKey(row.id), REGISTRY_SYNC, { force });
+    const lease = await this.o.leases.acquire(syncLeaseKey(row.id), REGISTRY_SYNC, { force: options.force });
     if (!lease) return null;
     let run: SyncRun;
     let state: SyncState;
     try {
-      await this.o.state.markSyncing(row.id);
       state = await this.o.state.get(row.id);
+      if (options.ifDueAt !== undefined && !isDue(state, options.ifDueAt)) {
+        // Another sync (a "Sync now", the first sync of a new registry, another server) ran between
+        // the scheduler's look and this lease: the registry is current, and a second run would be waste.
+        await this.o.leases.abandon(lease);
+        return null;
+      }
+      await this.o.state.markSyncing(row.id);
       // Started after the lease was taken: the scheduler's failStale closes only runs started before
       // it looked at the leases, so it never closes this one.
       run = await this.o.runs.start(row.id, trigger, new Date());

@@ -1,9 +1,11 @@
+import type { Logger } from 'pino';
 import type { RegistryService } from '../registries/registry.service.js';
 import type { RequestContext } from '../shared/context.js';
 import { ConflictError, InvalidRequestError } from '../shared/errors.js';
 import { ID_PATTERN } from '../shared/ids.js';
 import type { SyncEngine } from './sync.engine.js';
 import type { SyncRun, SyncRunRepository } from './sync-run.repository.js';
+import type { SyncableRegistryRow } from './sync-state.repository.js';
 import type { SyncRunList, SyncRunView } from './sync.schema.js';
 
 /** "Sync now" and the sync history, for the registries a caller can see (SPEC §3). */
@@ -12,6 +14,7 @@ export class SyncService {
     private readonly registries: RegistryService,
     private readonly runs: SyncRunRepository,
     private readonly engine: SyncEngine,
+    private readonly logger: Logger,
   ) {}
 
   /**
@@ -34,7 +37,7 @@ export class SyncService {
         `"${name}" is a hosted registry: it is always current (charts appear the moment they are pushed), so there is nothing to synchronize.`,
       );
     }
-    const started = await this.engine.begin(row, 'manual', options.force ?? false);
+    const started = await this.engine.begin(row, 'manual', { force: options.force ?? false });
     if (!started)
       throw new ConflictError(
         'sync_in_progress',
@@ -42,6 +45,25 @@ export class SyncService {
       );
     void started.done;
     return toView(started.run);
+  }
+
+  /**
+   * The first sync of a registry just added (SPEC: an unprotected registry is synced at once, not at
+   * the scheduler's next look). The same leased path as "Sync now". True when a sync of it is under
+   * way: started here, or its lease already taken (the scheduler found it due a moment earlier, here
+   * or on another server). Never rejects: a failure to start leaves it due, and the scheduler starts it.
+   */
+  async startFirst(row: SyncableRegistryRow): Promise<boolean> {
+    if (row.protected === 1 || (row.kind !== 'helm' && row.kind !== 'oci')) return false;
+    try {
+      const started = await this.engine.begin(row, 'manual', { ifDueAt: new Date() });
+      if (!started) return true;
+      void started.done;
+      return true;
+    } catch (err) {
+      this.logger.warn({ err, registry: row.id }, 'could not start the first sync; the scheduler will');
+      return false;
+    }
   }
 
   async list(

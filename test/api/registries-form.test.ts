@@ -201,6 +201,54 @@ describe(`registries: form, protected mode and isolation (${TEST_DB})`, () => {
     assert.equal((await server.api('GET', '/healthz', { token: null })).status, 200);
   });
 
+  it('names every invalid field in one answer, the first in the message', async () => {
+    const before = await count();
+    const empty = await server.api<Err>('POST', base, { token: t.adminToken, body: {} });
+    assert.equal(empty.status, 400);
+    assert.equal(empty.body.error.code, 'invalid_request');
+    assert.deepEqual(empty.body.error.details, [
+      { field: 'name', message: 'is required' },
+      { field: 'endpoint', message: 'is required' },
+    ]);
+    assert.equal(
+      empty.body.error.message,
+      'The request body is invalid: name: is required (and 1 more: see details).',
+    );
+
+    // Several rules broken by one value, and a union (auth): one detail per field.
+    const schema = await server.api<Err>('POST', base, {
+      token: t.adminToken,
+      body: { name: '', endpoint: '', auth: { type: 'basic' }, syncIntervalMinutes: 1, colour: 'red' },
+    });
+    assert.equal(schema.status, 400);
+    assert.deepEqual(
+      schema.body.error.details?.map((d) => d.field),
+      ['colour', 'name', 'endpoint', 'auth.username', 'syncIntervalMinutes'],
+    );
+    assert.equal(schema.body.error.details?.find((d) => d.field === 'name')?.message, 'must not be empty');
+
+    // Past the schema, the service's own checks are collected too, not stopped at the first.
+    const form = await server.api<Err>('POST', base, {
+      token: t.adminToken,
+      body: {
+        name: 'several',
+        endpoint: 'ftp://charts.example.com',
+        auth: { type: 'basic', username: 'robot' },
+        tls: { caCert: 'not a certificate' },
+      },
+    });
+    assert.equal(form.status, 400);
+    assert.deepEqual(
+      form.body.error.details?.map((d) => d.field),
+      ['endpoint', 'auth.password', 'tls.caCert'],
+    );
+    assert.match(
+      form.body.error.message,
+      /^The endpoint scheme "ftp:" is not supported.*\(3 fields to correct/,
+    );
+    assert.equal(await count(), before);
+  });
+
   it('keeps names unique per scope (409) but lets two tenants use the same name', async () => {
     const body = { name: 'dup', endpoint: 'https://dup.invalid', protected: true };
     assert.equal((await server.api('POST', base, { token: t.adminToken, body })).status, 201);

@@ -203,6 +203,61 @@ describe(`console: Helm registries (${TEST_DB})`, () => {
     );
   });
 
+  it('checks the form before sending it: every bad field is named beside it, nothing reaches the server', async () => {
+    const { page } = ui;
+    await page.getByRole('button', { name: 'Add New Helm Registry' }).click();
+    const dialog = addDialog(page);
+    await dialog.waitFor();
+    const posts: string[] = [];
+    const onRequest = (request: Request) => {
+      if (request.method() === 'POST' && request.url().includes('/registries/helm'))
+        posts.push(request.url());
+    };
+    page.on('request', onRequest);
+    const errorOf = async (label: string): Promise<string> => {
+      const control = dialog.getByLabel(label, { exact: true });
+      assert.equal(await control.getAttribute('aria-invalid'), 'true', `${label} is marked invalid`);
+      const id = ((await control.getAttribute('aria-describedby')) ?? '').split(' ').pop();
+      return page.locator(`[id="${id}"]`).innerText();
+    };
+    try {
+      // Empty: both required fields at once, and credentials once authentication is on.
+      await dialog.getByRole('switch', { name: 'No Authentication' }).setChecked(false);
+      await dialog.getByRole('button', { name: 'Confirm' }).click();
+      await dialog.locator('.field-error').first().waitFor();
+      assert.equal(await errorOf('Registry name'), 'Required.');
+      assert.equal(await errorOf('Endpoint'), 'Required.');
+      assert.equal(await errorOf('Username'), 'Required.');
+      assert.equal(await errorOf('Password'), 'Required.');
+      assert.match(await dialog.getByRole('alert').innerText(), /Correct the highlighted fields/);
+
+      // Wrong in form: the server's own rules, in the server's words.
+      await fillRegistryForm(dialog, {
+        name: '-bad name',
+        endpoint: 'ftp://charts.example.com',
+        username: 'robot',
+        password: 'pw',
+      });
+      await dialog.getByRole('button', { name: 'Confirm' }).click();
+      await eventually(async () => assert.match(await errorOf('Registry name'), /letters, digits/));
+      assert.match(await errorOf('Endpoint'), /scheme "ftp:" is not supported/);
+      assert.equal(await dialog.getByLabel('Username', { exact: true }).getAttribute('aria-invalid'), null);
+
+      // Corrected as the user types: the message goes when the value is right.
+      await dialog.getByLabel('Registry name').fill('good-name');
+      await eventually(async () =>
+        assert.equal(await dialog.getByLabel('Registry name').getAttribute('aria-invalid'), null),
+      );
+      assert.match(await errorOf('Endpoint'), /not supported/);
+      assert.deepEqual(posts, [], 'an invalid form is never sent');
+    } finally {
+      page.off('request', onRequest);
+    }
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    assertNoProblems(ui.problems);
+  });
+
   it('shows the validation warnings of a saved registry', async () => {
     const { page } = ui;
     await page.getByRole('button', { name: 'Add New Helm Registry' }).click();

@@ -8,10 +8,12 @@ import {
   checkLocally,
   emptyValues,
   errorsFrom,
+  REGISTRY_NAME_PATTERN as FORM_NAME_PATTERN,
   toCreateBody,
   toPatchBody,
   valuesFrom,
 } from '../../web/src/registries/registry-form-model.js';
+import { REGISTRY_NAME_PATTERN as SERVER_NAME_PATTERN } from '../../src/registries/registry.schema.js';
 
 /** The console's pure logic: form ⇄ API bodies, error placement, retry policy, redirects. */
 
@@ -93,14 +95,56 @@ describe('registry form → API bodies', () => {
     assert.deepEqual(toPatchBody(initial, { ...initial, noAuth: true })?.auth, { type: 'none' });
   });
 
-  it('checks the sync interval locally (the one value the browser must turn into a number)', () => {
-    assert.equal(checkLocally({ ...emptyValues(), syncIntervalMinutes: '60' }), null);
-    assert.equal(checkLocally({ ...emptyValues(), syncIntervalMinutes: '' }), null);
+  it('checks every field it can judge before sending, with the server rules', () => {
+    const valid = { ...emptyValues(), name: 'kong', endpoint: 'https://charts.example.com' };
+    assert.equal(checkLocally(valid), null);
+    assert.equal(checkLocally({ ...valid, syncIntervalMinutes: '' }), null);
     for (const bad of ['4', '10081', '7.5', 'abc'])
-      assert.ok(
-        checkLocally({ ...emptyValues(), syncIntervalMinutes: bad })?.fields.syncIntervalMinutes,
-        bad,
-      );
+      assert.ok(checkLocally({ ...valid, syncIntervalMinutes: bad })?.fields.syncIntervalMinutes, bad);
+
+    const empty = checkLocally({ ...emptyValues(), noAuth: false });
+    assert.deepEqual(empty?.fields, {
+      name: 'Required.',
+      endpoint: 'Required.',
+      username: 'Required.',
+      password: 'Required.',
+    });
+    assert.match(empty?.summary ?? '', /Correct the highlighted fields/);
+
+    assert.match(checkLocally({ ...valid, name: 'a b' })?.fields.name ?? '', /letters, digits/);
+    assert.match(checkLocally({ ...valid, name: 'x'.repeat(64) })?.fields.name ?? '', /63/);
+    assert.match(
+      checkLocally({ ...valid, endpoint: 'charts.example.com' })?.fields.endpoint ?? '',
+      /https:\/\//,
+    );
+    assert.match(
+      checkLocally({ ...valid, endpoint: 'https://user:pw@charts.example.com' })?.fields.endpoint ?? '',
+      /credentials/,
+    );
+    const oci = { ...valid, endpoint: 'oci://registry.example.com' };
+    assert.equal(checkLocally({ ...oci, ociRepositories: 'charts/app\n/other/' }), null);
+    assert.match(
+      checkLocally({ ...oci, ociRepositories: 'Charts' })?.fields.ociRepositories ?? '',
+      /"Charts"/,
+    );
+  });
+
+  it('keeps a stored password on edit for the same user only', () => {
+    const initial = {
+      ...emptyValues(),
+      name: 'kong',
+      endpoint: 'https://c.example',
+      noAuth: false,
+      username: 'robot',
+    };
+    assert.equal(checkLocally(initial, { initial }), null);
+    assert.equal(checkLocally({ ...initial, username: 'other' }, { initial })?.fields.password, 'Required.');
+    const wasOpen = { ...initial, noAuth: true, username: '' };
+    assert.equal(checkLocally(initial, { initial: wasOpen })?.fields.password, 'Required.');
+  });
+
+  it('uses the server registry name rule', () => {
+    assert.equal(FORM_NAME_PATTERN, SERVER_NAME_PATTERN);
   });
 });
 

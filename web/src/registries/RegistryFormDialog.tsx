@@ -47,14 +47,21 @@ export function RegistryFormDialog({ scope, registry, onClose, onSaved }: Regist
   const update = useUpdateRegistry(scope);
   const pending = create.isPending || update.isPending;
 
-  const set = <K extends keyof RegistryFormValues>(key: K, value: RegistryFormValues[K]) =>
+  // Fields edited since the errors were shown: their messages are re-checked live (below).
+  const [edited, setEdited] = useState<ReadonlySet<string>>(() => new Set());
+  const set = <K extends keyof RegistryFormValues>(key: K, value: RegistryFormValues[K]) => {
     setValues((v) => ({ ...v, [key]: value }));
+    setEdited((e) => (e.has(key) ? e : new Set(e).add(key)));
+  };
+  const context = { initial: editing ? initial : undefined };
+  const shown = shownErrors(errors, edited, edited.size > 0 ? checkLocally(values, context) : null);
 
   // Set when new errors are shown: the effect below moves focus once React has rendered them.
   const focusErrors = useRef(false);
   const showErrors = (next: FormErrors) => {
     focusErrors.current = true;
     setErrors(next);
+    setEdited(new Set());
     const keys = Object.keys(next.fields) as FieldKey[];
     if (keys.some((k) => ADVANCED_FIELDS.includes(k))) setAdvancedOpen(true);
   };
@@ -70,7 +77,7 @@ export function RegistryFormDialog({ scope, registry, onClose, onSaved }: Regist
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     if (inFlight.current) return;
-    const local = checkLocally(values);
+    const local = checkLocally(values, context);
     if (local) return showErrors(local);
     setErrors(NO_ERRORS);
     const settle = {
@@ -102,23 +109,23 @@ export function RegistryFormDialog({ scope, registry, onClose, onSaved }: Regist
     >
       <form ref={formRef} onSubmit={onSubmit} noValidate className="dialog-form">
         <div className="dialog-body">
-          {errors.summary && (
+          {shown.summary && (
             <div className="alert alert-error" role="alert" tabIndex={-1} ref={summaryRef}>
-              <div className="alert-body">{errors.summary}</div>
+              <div className="alert-body">{shown.summary}</div>
             </div>
           )}
           <fieldset disabled={pending} className="plain-fieldset">
             <ConnectionFields
               values={values}
               set={set}
-              errors={errors.fields}
+              errors={shown.fields}
               editing={editing}
               initial={initial}
             />
             <AdvancedOptions
               values={values}
               set={set}
-              errors={errors.fields}
+              errors={shown.fields}
               open={advancedOpen}
               onToggle={setAdvancedOpen}
             />
@@ -138,4 +145,19 @@ export function RegistryFormDialog({ scope, registry, onClose, onSaved }: Regist
       </form>
     </Dialog>
   );
+}
+
+/**
+ * The errors to show: those of the last confirm, except that a field the user has edited since shows
+ * what the local check says of its value now (nothing once it is right), so a message goes as soon as
+ * the value is fixed. Other fields' messages (the server's among them) stay until the next confirm.
+ */
+function shownErrors(errors: FormErrors, edited: ReadonlySet<string>, live: FormErrors | null): FormErrors {
+  const fields: FormErrors['fields'] = {};
+  for (const [key, message] of Object.entries(errors.fields) as Array<[FieldKey, string]>) {
+    const now = edited.has(key) ? live?.fields[key] : message;
+    if (now !== undefined) fields[key] = now;
+  }
+  const stillWrong = Object.keys(errors.fields).length === 0 || Object.keys(fields).length > 0;
+  return { summary: stillWrong ? errors.summary : null, fields };
 }

@@ -4,6 +4,8 @@ import {
   type RegistryPatchBody,
   type RegistryView,
 } from '../../../src/client/api-client.js';
+// The server's own endpoint rules (pure code, no I/O): the form and the API give the same answer.
+import { isValidOciRepositoryPath, parseRegistryEndpoint } from '../../../src/protocol/registry-endpoint.js';
 
 /**
  * The Add / Edit Helm Registry form as the user fills it in, and its translation to the API's bodies.
@@ -107,23 +109,74 @@ const repositoriesOf = (text: string): string[] =>
     .filter((line) => line !== '');
 
 /**
- * The one check made before asking the server: a sync interval the browser cannot turn into a whole
- * number would reach the API as null and come back as "must be integer". Everything else is the
- * server's to judge, so the console and the CLI give the same answers.
+ * The server's registry name rule (REGISTRY_NAME_PATTERN in src/registries/registry.schema.ts, which
+ * the console cannot import without the server's schema library; a test keeps the two equal).
  */
-export function checkLocally(values: RegistryFormValues): FormErrors | null {
-  const text = values.syncIntervalMinutes.trim();
-  if (text === '') return null;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < MIN_SYNC_INTERVAL || n > MAX_SYNC_INTERVAL) {
-    return {
-      summary: 'Nothing was saved. Correct the highlighted field and confirm again.',
-      fields: {
-        syncIntervalMinutes: `Enter a whole number of minutes from ${MIN_SYNC_INTERVAL} to ${MAX_SYNC_INTERVAL}.`,
-      },
-    };
+export const REGISTRY_NAME_PATTERN = '^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$';
+const NAME = new RegExp(REGISTRY_NAME_PATTERN);
+export const NAME_RULE =
+  'Use letters, digits, ".", "_" and "-" only, starting and ending with a letter or digit.';
+const REQUIRED = 'Required.';
+
+/** What the form is checked against besides its values: on edit, a stored password may be kept. */
+export interface CheckContext {
+  /** The registry's values when the form opened; absent when adding one. */
+  initial?: RegistryFormValues;
+}
+
+/**
+ * Every field the browser can judge by itself, checked before anything is sent, with the server's
+ * own rules (name pattern, endpoint parser, OCI repository names, sync interval range), so an empty or
+ * half-filled form is answered at once, every field together. What needs the registry itself (is it
+ * reachable, are the credentials accepted, is the name free) stays the server's to say.
+ */
+export function checkLocally(values: RegistryFormValues, context: CheckContext = {}): FormErrors | null {
+  const fields: FormErrors['fields'] = {};
+  const name = values.name.trim();
+  if (name === '') fields.name = REQUIRED;
+  else if (name.length > 63) fields.name = 'At most 63 characters.';
+  else if (!NAME.test(name)) fields.name = NAME_RULE;
+
+  const endpoint = values.endpoint.trim();
+  const oci = isOciEndpoint(endpoint);
+  if (endpoint === '') fields.endpoint = REQUIRED;
+  else {
+    try {
+      parseRegistryEndpoint(endpoint, { ociPlainHttp: oci && values.plainHttp });
+    } catch (err) {
+      fields.endpoint = err instanceof Error ? err.message : 'Not a registry endpoint.';
+    }
   }
-  return null;
+
+  if (!values.noAuth) {
+    const username = values.username.trim();
+    if (username === '') fields.username = REQUIRED;
+    // On edit the stored password is kept for the same user; a new user (or none before) needs one.
+    const initial = context.initial;
+    const keepsPassword = initial !== undefined && !initial.noAuth && username === initial.username;
+    if (values.password === '' && !keepsPassword) fields.password = REQUIRED;
+  }
+
+  if (oci) {
+    const bad = repositoriesOf(values.ociRepositories)
+      .map((r) => r.replace(/^\/+|\/+$/g, ''))
+      .filter((r) => !isValidOciRepositoryPath(r));
+    if (bad.length > 0)
+      fields.ociRepositories = `Not an OCI repository name: ${bad.map((r) => `"${r}"`).join(', ')} (lowercase letters, digits, ".", "_", "-", "/").`;
+  }
+
+  const text = values.syncIntervalMinutes.trim();
+  if (text !== '') {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < MIN_SYNC_INTERVAL || n > MAX_SYNC_INTERVAL)
+      fields.syncIntervalMinutes = `Enter a whole number of minutes from ${MIN_SYNC_INTERVAL} to ${MAX_SYNC_INTERVAL}.`;
+  }
+  const count = Object.keys(fields).length;
+  if (count === 0) return null;
+  return {
+    summary: `Nothing was saved. Correct the highlighted field${count === 1 ? '' : 's'} and confirm again.`,
+    fields,
+  };
 }
 
 const syncInterval = (values: RegistryFormValues): number | undefined => {
@@ -230,8 +283,7 @@ export function fieldKeyOf(apiField: string | undefined): FieldKey | null {
 
 /** Schema-level messages are terse ("is required"); say the same thing as a sentence about this field. */
 function fieldMessage(key: FieldKey, message: string): string {
-  if (key === 'name' && /not allowed|pattern/.test(message))
-    return 'Use letters, digits, ".", "_" and "-" only, starting and ending with a letter or digit.';
+  if (key === 'name' && /not allowed|pattern/.test(message)) return NAME_RULE;
   if (/^is required$|^required$|^must not be empty$/.test(message)) return 'Required.';
   if (key === 'syncIntervalMinutes' && /must be/.test(message))
     return `Enter a whole number of minutes from ${MIN_SYNC_INTERVAL} to ${MAX_SYNC_INTERVAL}.`;
