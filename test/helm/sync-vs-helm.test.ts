@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { startDockerRegistry, type DockerRegistry } from '../support/docker-registry.js';
 import { startFixtureServer, type FixtureServer } from '../support/fixture-servers.js';
-import { helmPackage, type ChartFolderSpec } from '../support/helm-chart-folder.js';
+import { helmPackage, writeChart, type ChartSpec } from '../support/helm-charts.js';
 import { Helm, HELM_MAJORS, type HelmMajor } from '../support/kube-tools.js';
 import { createTenant, startTestServer, syncAndWait, TEST_DB, type TestServer } from '../support/server.js';
 
@@ -17,7 +17,7 @@ import { createTenant, startTestServer, syncAndWait, TEST_DB, type TestServer } 
  * first: pre-releases, build metadata (`+`, a `_` in OCI tags), deprecation, no appVersion, and
  * Unicode in descriptions.
  */
-const CHARTS: Array<ChartFolderSpec & { packagedBy: HelmMajor }> = [
+const CHARTS: Array<ChartSpec & { packagedBy: HelmMajor }> = [
   {
     name: 'alpha',
     version: '1.0.0',
@@ -114,7 +114,8 @@ describe(`sync compared with the real helm (${TEST_DB})`, () => {
     token = (await createTenant(server, 'helmsync')).adminToken;
     const outDir = join(dir, 'repo');
     for (const spec of CHARTS) {
-      await helmPackage(helms.get(spec.packagedBy)!, spec, { srcDir: join(dir, 'src'), outDir });
+      const src = await writeChart(join(dir, 'src', `${spec.name}-${spec.version}`), spec);
+      await helmPackage(helms.get(spec.packagedBy)!, [src], outDir);
     }
     // The classic repository: the packages and helm's own index.yaml, served as static files.
     await helms.get(4)!.ok(['repo', 'index', outDir]);

@@ -25,6 +25,8 @@ export interface ChartSpec {
   appVersion?: string;
   description?: string;
   dependencies?: ChartDependency[];
+  deprecated?: boolean;
+  keywords?: string[];
   /**
    * values.yaml's `greeting`, rendered into a `<release>-greeting` ConfigMap instead of the chart-naming
    * one: change it to get other content under the same name and version.
@@ -46,8 +48,11 @@ export async function writeChart(parent: string, spec: ChartSpec): Promise<strin
     ...(spec.appVersion !== undefined ? { appVersion: spec.appVersion } : {}),
     description: spec.description ?? `The ${spec.name} chart`,
     ...(spec.dependencies ? { dependencies: spec.dependencies } : {}),
+    ...(spec.deprecated !== undefined ? { deprecated: spec.deprecated } : {}),
+    ...(spec.keywords ? { keywords: spec.keywords } : {}),
   };
-  await writeFile(join(dir, 'Chart.yaml'), yaml.dump(chartYaml));
+  // js-yaml without line folding, so descriptions with any Unicode arrive exactly as given.
+  await writeFile(join(dir, 'Chart.yaml'), yaml.dump(chartYaml, { lineWidth: -1 }));
   if (spec.greeting !== undefined) {
     await writeFile(
       join(dir, 'values.yaml'),
