@@ -85,7 +85,7 @@ describe(`chart catalog API (${TEST_DB})`, () => {
         const found = runs.body.items.find((r) => r.id === started.body.run.id);
         return found?.status !== 'running' && found;
       },
-      { what: `the sync of ${name} finished`, timeoutMs: 30_000 },
+      { what: `the sync of ${name} finished`, timeoutMs: 60_000 },
     );
     assert.equal(run.status, 'succeeded', JSON.stringify(run));
   }

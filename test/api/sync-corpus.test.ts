@@ -81,7 +81,7 @@ describe(`sync of every corpus index (${TEST_DB})`, () => {
           const latest = runs.body.items[0];
           return latest?.status !== 'running' && latest;
         },
-        { what: `the sync of ${file} finished`, timeoutMs: 10_000 },
+        { what: `the sync of ${file} finished`, timeoutMs: 60_000 },
       );
       assert.equal(run?.status, 'succeeded', JSON.stringify(run));
       assert.equal(run.added, EXPECTED[file]?.versions);

@@ -167,7 +167,7 @@ describe(`sync of classic repositories (${TEST_DB})`, () => {
     // Let the running one finish before the next test.
     await waitFor(async () => (await registry()).syncStatus !== 'syncing', {
       what: 'the running sync finished',
-      timeoutMs: 10_000,
+      timeoutMs: 60_000,
     });
   });
 
@@ -202,7 +202,7 @@ describe(`sync of classic repositories (${TEST_DB})`, () => {
     assert.equal(forced.status, 202, JSON.stringify(forced.body));
     await waitFor(async () => (await registry()).syncStatus !== 'syncing', {
       what: 'the forced sync finished',
-      timeoutMs: 10_000,
+      timeoutMs: 60_000,
     });
     const lease = await db
       .selectFrom('job_leases')

@@ -272,6 +272,6 @@ export async function syncAndWait(
       const run = runs.body.items.find((r) => r.id === started.body.run.id);
       return run?.status !== 'running' && run;
     },
-    { what: `the sync of ${registryPath} finished`, timeoutMs: 20_000, intervalMs: 50 },
+    { what: `the sync of ${registryPath} finished`, timeoutMs: 60_000, intervalMs: 50 },
   );
 }

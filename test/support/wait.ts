@@ -21,7 +21,7 @@ type Found<T> = Exclude<T, false | null | undefined>;
  */
 export async function waitFor<T>(
   predicate: () => T | Promise<T>,
-  { what, timeoutMs = 20_000, intervalMs = 25 }: WaitOptions,
+  { what, timeoutMs = 60_000, intervalMs = 25 }: WaitOptions,
 ): Promise<Found<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
