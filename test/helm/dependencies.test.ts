@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import {
+  type ChartDependency,
   cmPush,
   copyCorpusChart,
   CORPUS,
   helmPackage,
+  helmRegistryLoginOk,
+  helmRepoAdd,
   writeChart,
-  type ChartDependency,
 } from '../support/helm-charts.js';
 import { Helm, HELM_MAJORS } from '../support/kube-tools.js';
 import { ADMIN, createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
@@ -214,23 +216,8 @@ describe(`real helm resolving dependencies from the hosted registry (${TEST_DB})
       });
 
       it('dependency update resolves ~, ^ and ranges over oci://, a URL and @alias; build vendors the lock', async () => {
-        await helm.ok(
-          [
-            'registry',
-            'login',
-            host,
-            '--username',
-            MEMBER.username,
-            '--password-stdin',
-            helm.loginPlainHttpFlag,
-          ],
-          {
-            stdin: MEMBER.password,
-          },
-        );
-        await helm.ok(['repo', 'add', 'acme', repoUrl, '--username', MEMBER.username, '--password-stdin'], {
-          stdin: MEMBER.password,
-        });
+        await helmRegistryLoginOk(helm, host, MEMBER);
+        await helmRepoAdd(helm, 'acme', repoUrl, MEMBER);
         const app = await writeChart(join(dir, 'resolved'), {
           name: 'app',
           version: '1.0.0',

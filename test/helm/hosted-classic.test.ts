@@ -3,7 +3,14 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CORPUS, cmPush, helmPackage, writeChart } from '../support/helm-charts.js';
+import {
+  cmPush,
+  CORPUS,
+  helmPackage,
+  helmRegistryLoginOk,
+  helmRepoAdd,
+  writeChart,
+} from '../support/helm-charts.js';
 import { Helm, HELM_MAJORS } from '../support/kube-tools.js';
 import { sha256Digest } from '../support/oci-client.js';
 import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
@@ -172,23 +179,8 @@ describe(`real helm against the hosted registry, classic protocol (${TEST_DB})`,
         helm = await Helm.start(major);
         out = join(work, `pulled-${major}`);
         await mkdir(out);
-        await helm.ok(['repo', 'add', 'acme', repoUrl, '--username', MEMBER.username, '--password-stdin'], {
-          stdin: MEMBER.password,
-        });
-        await helm.ok(
-          [
-            'registry',
-            'login',
-            host,
-            '--username',
-            MEMBER.username,
-            '--password-stdin',
-            helm.loginPlainHttpFlag,
-          ],
-          {
-            stdin: MEMBER.password,
-          },
-        );
+        await helmRepoAdd(helm, 'acme', repoUrl, MEMBER);
+        await helmRegistryLoginOk(helm, host, MEMBER);
       });
       after(() => helm?.close());
 
@@ -354,18 +346,7 @@ describe(`real helm against the hosted registry, classic protocol (${TEST_DB})`,
           (await readFile(join(dir, 'signtest-0.1.0.tgz.prov'))).equals(await readFile(`${SIGNED}.prov`)),
         );
         // The .prov uploaded after its chart through /api/prov.
-        await helm.ok(
-          [
-            'repo',
-            'add',
-            'late-prov',
-            `${server.url}/helm/late-prov`,
-            '--username',
-            MEMBER.username,
-            '--password-stdin',
-          ],
-          { stdin: MEMBER.password },
-        );
+        await helmRepoAdd(helm, 'late-prov', `${server.url}/helm/late-prov`, MEMBER);
         const late = join(out, 'late-prov');
         await mkdir(late);
         const lateRun = await helm.ok([
@@ -440,20 +421,7 @@ describe(`real helm against the hosted registry, classic protocol (${TEST_DB})`,
         );
 
         // The same version over the classic protocol, .prov included.
-        await helm.ok(
-          [
-            'repo',
-            'add',
-            tenant,
-            `${server.url}/helm/${tenant}`,
-            '--username',
-            MEMBER.username,
-            '--password-stdin',
-          ],
-          {
-            stdin: MEMBER.password,
-          },
-        );
+        await helmRepoAdd(helm, tenant, `${server.url}/helm/${tenant}`, MEMBER);
         const classic = join(out, 'oci-pushed-classic');
         await mkdir(classic);
         await helm.ok(['pull', `${tenant}/signtest`, '--verify', '--keyring', KEYRING, '-d', classic]);
@@ -477,20 +445,7 @@ describe(`real helm against the hosted registry, classic protocol (${TEST_DB})`,
       });
 
       it('a tampered chart fails verification over both protocols', async () => {
-        await helm.ok(
-          [
-            'repo',
-            'add',
-            'tamper',
-            `${server.url}/helm/tamper`,
-            '--username',
-            MEMBER.username,
-            '--password-stdin',
-          ],
-          {
-            stdin: MEMBER.password,
-          },
-        );
+        await helmRepoAdd(helm, 'tamper', `${server.url}/helm/tamper`, MEMBER);
         const dir = join(out, 'tampered');
         await mkdir(dir);
         const classic = await helm.fails([

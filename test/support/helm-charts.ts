@@ -150,3 +150,26 @@ export function helmRegistryLogin(
     stdin: secret,
   });
 }
+
+/** Someone who signs in: a member's username and password, or a username and an API token. */
+export interface HelmUser {
+  username: string;
+  password: string;
+}
+
+/** `helm registry login` that must succeed (the secret on stdin). */
+export function helmRegistryLoginOk(helm: Helm, host: string, user: HelmUser): Promise<ToolRun> {
+  return helm.ok(
+    ['registry', 'login', host, '--username', user.username, '--password-stdin', helm.loginPlainHttpFlag],
+    {
+      stdin: user.password,
+    },
+  );
+}
+
+/** `helm repo add NAME URL --username U --password-stdin` that must succeed. */
+export function helmRepoAdd(helm: Helm, name: string, url: string, user: HelmUser): Promise<ToolRun> {
+  return helm.ok(['repo', 'add', name, url, '--username', user.username, '--password-stdin'], {
+    stdin: user.password,
+  });
+}
