@@ -10,6 +10,7 @@ import { registryConnection } from '../registries/registry.connection.js';
 import type { RegistryRow } from '../registries/registry.repository.js';
 import { AppError, DatabaseUnavailableError, UpstreamError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';
+import { SingleFlight } from '../shared/single-flight.js';
 import { failForStatus, openUpstream, type UpstreamPolicy } from '../upstream/http-client.js';
 import { OciSession, type OciRetryPolicy } from '../upstream/oci-session.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
@@ -86,7 +87,7 @@ class NoArchiveError extends AppError {
 }
 
 export class ChartFilesService {
-  private readonly inFlight = new Map<string, Promise<ChartFilesRow>>();
+  private readonly inFlight = new SingleFlight<ChartFilesRow>();
   private readonly failures = new Map<string, { until: number; files: Unavailable }>();
   private readonly limits: ChartArchiveLimits;
   private readonly policy: UpstreamPolicy;
@@ -108,12 +109,7 @@ export class ChartFilesService {
     const remembered = this.failures.get(key);
     if (remembered && remembered.until > Date.now()) return unavailable(remembered.files);
     try {
-      let pending = this.inFlight.get(key);
-      if (!pending) {
-        pending = this.fetchAndStore(registry, row, digest).finally(() => this.inFlight.delete(key));
-        this.inFlight.set(key, pending);
-      }
-      return available(await pending);
+      return available(await this.inFlight.run(key, () => this.fetchAndStore(registry, row, digest)));
     } catch (error) {
       // The database away is the request's failure (503, retry), not a fact about the chart to remember.
       if (error instanceof DatabaseUnavailableError) throw error;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { CatalogService } from '../catalog/catalog.service.js';
 import type { RequestContext } from '../shared/context.js';
 import { AppError, DatabaseUnavailableError, NotFoundError } from '../shared/errors.js';
+import { SingleFlight } from '../shared/single-flight.js';
 import { IconContentError, type IconMediaType } from './icon-content.js';
 import type { IconFetcher } from './icon-fetcher.js';
 import type { ChartIconRow, IconRepository } from './icon.repository.js';
@@ -64,7 +65,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  *   image id the same way). It never fetches anything.
  */
 export class IconService {
-  private readonly inFlight = new Map<string, Promise<ServedIcon>>();
+  private readonly inFlight = new SingleFlight<ServedIcon>();
   private readonly freshMs: number;
   private readonly failureMs: number;
   private readonly now: () => number;
@@ -104,12 +105,7 @@ export class IconService {
       if (icon) return icon;
       throw new IconUnavailableError(row.error_code ?? 'icon_unavailable', row.error_message ?? '');
     }
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = this.fetchAndStore(url, key, row).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
-    }
-    return pending;
+    return this.inFlight.run(key, () => this.fetchAndStore(url, key, row));
   }
 
   private async fetchAndStore(url: string, key: string, previous?: ChartIconRow): Promise<ServedIcon> {
