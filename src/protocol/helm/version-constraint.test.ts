@@ -688,7 +688,9 @@ describe('parseVersionConstraint', () => {
     for (const text of hostile) {
       const start = performance.now();
       assert.equal(parseVersionConstraint(text).ok, false);
-      assert.ok(performance.now() - start < 100, text.slice(0, 20));
+      // Not a speed test (the suite never times code): a bound 1,000 times above the real cost that only
+      // exponential backtracking (40 s) can reach.
+      assert.ok(performance.now() - start < 5000, text.slice(0, 20));
     }
   });
 
@@ -873,7 +875,7 @@ describe('newestMatching', () => {
     assert.equal(newestMatching(parsed('1.2'), ['1.2.5', '1.2.0']), '1.2.5');
   });
 
-  it('takes well under 5 ms over 5,000 versions, parsing each once', () => {
+  it('finds the newest match in 5,000 versions checked in the worst order (timed in npm run bench)', () => {
     const versions: string[] = [];
     for (let major = 0; major < 50; major += 1) {
       for (let minor = 0; minor < 20; minor += 1) {
@@ -884,27 +886,7 @@ describe('newestMatching', () => {
     }
     assert.equal(versions.length, 5000);
     // Ascending, so every version is the newest so far and is checked: the worst order.
-    const c = parsed('>=1.0.0, <40.0.0 || ^45.2');
-    const bestOf = (run: () => void): number => {
-      let best = Infinity;
-      for (let i = 0; i < 10; i += 1) {
-        const start = process.hrtime.bigint();
-        run();
-        best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6);
-      }
-      return best;
-    };
-    let found: string | null = null;
-    const resolving = bestOf(() => {
-      found = newestMatching(c, versions);
-    });
-    assert.equal(found, '45.19.3');
-    // About 2 ms on an idle machine. On a loaded one, compare with merely reading every version once.
-    const reading = bestOf(() => versions.forEach((v) => isExactVersion(v)));
-    assert.ok(
-      resolving < 5 || resolving < 4 * reading,
-      `${resolving.toFixed(2)} ms to resolve, ${reading.toFixed(2)} ms to read the versions`,
-    );
+    assert.equal(newestMatching(parsed('>=1.0.0, <40.0.0 || ^45.2'), versions), '45.19.3');
   });
 });
 
