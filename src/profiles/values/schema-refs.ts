@@ -37,6 +37,15 @@ const SCHEMA_MAP = new Set([
 
 type Visit = (schema: Record<string, unknown>, base: string) => void;
 
+/** Calls `visit` on every subschema Ajv would compile, the root included, parents first. */
+export function forEachSubschema(
+  schema: Record<string, unknown>,
+  draft: Draft,
+  visit: (schema: Record<string, unknown>) => void,
+): void {
+  walk(schema, '', draft === '04' ? 'id' : '$id', visit);
+}
+
 function walk(node: unknown, base: string, idKey: string, visit: Visit): void {
   if (typeof node !== 'object' || node === null || Array.isArray(node)) return;
   const schema = node as Record<string, unknown>;

@@ -18,7 +18,7 @@ export function formatPath(segments: readonly PathSegment[]): string {
     if (typeof segment === 'number') path += `[${segment}]`;
     else {
       const key = segment.length > MAX_KEY_CHARS ? `${segment.slice(0, MAX_KEY_CHARS)}…` : segment;
-      if (PLAIN_KEY.test(key)) path += path === '' ? key : `.${key}`;
+      if (PLAIN_KEY.test(segment)) path += path === '' ? key : `.${key}`;
       else path += `[${JSON.stringify(key)}]`;
     }
   }

@@ -5,7 +5,7 @@ import type { RegExpEngine, RegExpLike } from 'ajv/dist/types/index.js';
 import type { ValuesProblem } from './layer-values.js';
 import { compilerFor, draftOf, metaValidator } from './schema-drafts.js';
 import type { Draft } from './schema-drafts.js';
-import { removeRemoteRefs } from './schema-refs.js';
+import { forEachSubschema, removeRemoteRefs } from './schema-refs.js';
 import { formatPath, isMapping } from './values-path.js';
 import type { PathSegment } from './values-path.js';
 
@@ -39,31 +39,62 @@ interface Compiled {
  */
 const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[*+?}]\)[*+{]/;
 
+/** Why a pattern is not compiled, or undefined when it is compiled. */
+function patternIssue(pattern: string): string | undefined {
+  if (pattern.length > MAX_PATTERN_CHARS) {
+    return `a pattern in the schema is longer than ${MAX_PATTERN_CHARS} characters and is not checked`;
+  }
+  if (NESTED_QUANTIFIER.test(pattern)) {
+    return `the pattern ${shown(pattern)} could take exponential time to match and is not checked`;
+  }
+  if (!toRegExp(pattern, 'u'))
+    return `the pattern ${shown(pattern)} is not a JavaScript regular expression and is not checked`;
+  return undefined;
+}
+
+function toRegExp(pattern: string, flags: string): RegExp | undefined {
+  // Tried again without the `u` flag: identity escapes like `\-` are errors only with it.
+  for (const attempt of [flags, flags.replace('u', '')]) {
+    try {
+      return new RegExp(pattern, attempt);
+    } catch {
+      // next attempt
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A pattern that is not compiled matches everything: `pattern` then accepts any string, and a
+ * `patternProperties` entry (whose subschema {@link skipUnsafePatternProperties} made `true`) accepts
+ * any property, rather than applying its subschema to every key or calling them all "additional".
+ */
 function regExpEngine(warnings: Set<string>): RegExpEngine {
-  const matchAll = { test: () => true };
+  const matchAll: RegExpLike = { test: () => true };
   const engine = (pattern: string, flags: string): RegExpLike => {
-    if (pattern.length > MAX_PATTERN_CHARS) {
-      warnings.add(
-        `a pattern in the schema is longer than ${MAX_PATTERN_CHARS} characters and is not checked`,
-      );
-      return matchAll;
-    }
-    if (NESTED_QUANTIFIER.test(pattern)) {
-      warnings.add(`the pattern ${shown(pattern)} could take exponential time to match and is not checked`);
-      return matchAll;
-    }
-    for (const attempt of [flags, flags.replace('u', '')]) {
-      try {
-        return new RegExp(pattern, attempt);
-      } catch {
-        // Tried again without the `u` flag (identity escapes like `\-` are errors only with it).
-      }
-    }
-    warnings.add(`the pattern ${shown(pattern)} is not a JavaScript regular expression and is not checked`);
-    return matchAll;
+    const issue = patternIssue(pattern);
+    if (issue) warnings.add(issue);
+    return (issue ? undefined : toRegExp(pattern, flags)) ?? matchAll;
   };
   // Only read by Ajv's standalone code generation, which is not used here.
   return Object.assign(engine, { code: 'charthouseRegExp' });
+}
+
+function skipUnsafePatternProperties(
+  schema: Record<string, unknown>,
+  draft: Draft,
+  warnings: Set<string>,
+): void {
+  forEachSubschema(schema, draft, (node) => {
+    const patterns = node.patternProperties;
+    if (!isMapping(patterns)) return;
+    for (const pattern of Object.keys(patterns)) {
+      const issue = patternIssue(pattern);
+      if (!issue) continue;
+      warnings.add(issue);
+      patterns[pattern] = true;
+    }
+  });
 }
 
 /**
@@ -165,6 +196,7 @@ function compileSchema(schemaText: string): Compiled {
       );
     }
     const patternWarnings = new Set<string>();
+    skipUnsafePatternProperties(schema, draft, patternWarnings);
     const validate = compileWith(draft, schema, patternWarnings);
     warnings.push(...patternWarnings);
     return { validate, warnings };
