@@ -1,5 +1,5 @@
-import { FAILSAFE_SCHEMA, Type, YAMLException, load } from 'js-yaml';
-import type { LoadOptions, State } from 'js-yaml';
+import { CORE_SCHEMA, FAILSAFE_SCHEMA, Type, YAMLException, load } from 'js-yaml';
+import type { LoadOptions, Schema, State } from 'js-yaml';
 
 /*
  * Scalars stay strings (`version: 1.10` is "1.10", `created: 2024-01-01` is not a Date, `0123` is not
@@ -17,6 +17,40 @@ const boolType = new Type('tag:yaml.org,2002:bool', {
   construct: (data: string) => data.toLowerCase() === 'true',
 });
 export const INDEX_SCHEMA = FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType] });
+
+/*
+ * Chart values are typed as Helm types them: sigs.k8s.io/yaml reads them with go-yaml v2, which is
+ * YAML 1.2's core schema plus two YAML 1.1 habits that change what a chart receives: `yes`/`no`/`on`/
+ * `off`/`y`/`n` are booleans, and a leading zero is octal (`defaultMode: 0644` is 420, not 644).
+ * js-yaml keeps only the last type per tag, so each is one type wrapping the core one.
+ */
+const coreImplicit = (CORE_SCHEMA as Schema & { implicit: (Type & { tag: string })[] }).implicit;
+const coreType = (tag: string): Type => coreImplicit.find((type) => type.tag === tag)!;
+const coreInt = coreType('tag:yaml.org,2002:int');
+const goOctal = /^[-+]?0[0-7_]*[0-7]$/;
+const valuesIntType = new Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (data: string) => goOctal.test(data) || coreInt.resolve(data),
+  construct: (data: string) => {
+    if (!goOctal.test(data)) return coreInt.construct(data) as unknown;
+    const value = parseInt(data.replace(/_/g, ''), 8);
+    return Object.is(value, -0) ? 0 : value;
+  },
+});
+const valuesBoolType = new Type('tag:yaml.org,2002:bool', {
+  kind: 'scalar',
+  resolve: (data: string) =>
+    /^(?:true|True|TRUE|false|False|FALSE|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/.test(data),
+  construct: (data: string) => /^(?:true|y|yes|on)$/i.test(data),
+});
+export const VALUES_SCHEMA = FAILSAFE_SCHEMA.extend({
+  implicit: [
+    coreType('tag:yaml.org,2002:null'),
+    valuesBoolType,
+    valuesIntType,
+    coreType('tag:yaml.org,2002:float'),
+  ],
+});
 
 /** Why a document was refused; each caller words it for its own reader. */
 export type SafeYamlFailure =
@@ -36,6 +70,19 @@ class AnchorFound extends Error {}
  * scalar as a level). Throws {@link SafeYamlError}, whose failure never quotes the document.
  */
 export function loadHelmYaml(text: string, maxDepth: number): unknown {
+  return loadGuarded(text, maxDepth, INDEX_SCHEMA);
+}
+
+/**
+ * Chart values typed as Helm types them ({@link VALUES_SCHEMA}: `3` is a number, `true` and `yes`
+ * booleans, `~` null, `1.10` the number 1.1, `0644` is 420), under the same anchor and depth guard as
+ * {@link loadHelmYaml}. No timestamps or binary: the core schema has neither, and neither has JSON.
+ */
+export function loadValuesYaml(text: string, maxDepth: number): unknown {
+  return loadGuarded(text, maxDepth, VALUES_SCHEMA);
+}
+
+function loadGuarded(text: string, maxDepth: number, schema: Schema): unknown {
   // js-yaml offers no option to refuse anchors; this parse-event hook sees every anchored node as it
   // closes, so an alias bomb is refused before any alias is even read.
   const listener = (event: string, state: State): void => {
@@ -43,7 +90,7 @@ export function loadHelmYaml(text: string, maxDepth: number): unknown {
       throw new AnchorFound();
   };
   const options: LoadOptions & { maxDepth: number } = {
-    schema: INDEX_SCHEMA,
+    schema,
     json: false,
     // An anchor is always written "&name", and an alias needs an anchor: without any "&" in the text
     // (most real indexes) there is nothing to refuse, and skipping the hook's 2 calls per node saves
