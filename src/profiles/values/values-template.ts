@@ -293,8 +293,9 @@ const DECLARATION_KEYS = new Set(['name', 'type', 'required', 'default', 'sensit
  * Checks a profile's variable declarations as they arrive (any JSON): a list of at most
  * {@link MAX_VARIABLES}, names valid and unique (case-sensitively: they are Go-template-like
  * identifiers), a known type, `required` and `sensitive` booleans (absent means false), a default of
- * the declared type. A sensitive variable may not have a default, since a default is stored and shown
- * with the profile; a required variable may (the default then satisfies it). Unknown keys are refused
+ * the declared type. A sensitive variable may have a default: the profile service seals it like a
+ * password and never returns it (SPEC §2), so nothing here treats it differently. A required variable
+ * may have one too (the default then satisfies it). Unknown keys are refused
  * rather than dropped. Paths are `variables[2].default`; messages never quote a default.
  */
 export function checkVariableDeclarations(vars: unknown): DeclarationsCheck {
@@ -334,12 +335,7 @@ export function checkVariableDeclarations(vars: unknown): DeclarationsCheck {
       );
     }
     if (value !== undefined) {
-      if (sensitive === true)
-        problem(
-          'default',
-          'a sensitive variable cannot have a default: it would be stored and shown with the profile',
-        );
-      else if (typeOk && !isOfType(value, type as VariableType)) {
+      if (typeOk && !isOfType(value, type as VariableType)) {
         problem('default', `the default must be ${article(type as VariableType)}, not ${describe(value)}`);
       } else if (typeof value === 'string' && value.length > MAX_SUBSTITUTED_CHARS) {
         problem('default', `the default is longer than ${MAX_SUBSTITUTED_CHARS} characters`);
