@@ -167,6 +167,39 @@ export interface ChartIconsTable {
   expires_at: string;
 }
 
+/** A cluster profile of a tenant (profiles/profile.repository.ts); its content is in its versions. */
+export interface ClusterProfilesTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  description: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One numbered version of a cluster profile: a draft (editable) or published (frozen, with its lock). */
+export interface ProfileVersionsTable {
+  id: string;
+  profile_id: string;
+  version: string;
+  /** Byte-wise order is SemVer precedence (protocol/helm/semver-sort.ts). */
+  sort_key: string;
+  status: 'draft' | 'published';
+  description: string | null;
+  /** JSON: {variables, layers} as the API takes them, sensitive defaults sealed (profiles/profile-spec.ts). */
+  spec: string;
+  /** JSON: what publishing resolved (profiles/profile-lock.ts); null for a draft. */
+  lock: string | null;
+  /** Bumped by every write: conditional updates make concurrent edits and publishes exclusive. */
+  revision: number;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+  published_by: string | null;
+  published_at: string | null;
+}
+
 /** A stored blob (pg-blob-store.ts): its sha256 digest ("sha256:" + 64 hex) and size in bytes. */
 export interface BlobsTable {
   digest: string;
@@ -299,6 +332,8 @@ export interface Database {
   job_schedule: JobScheduleTable;
   chart_files: ChartFilesTable;
   chart_icons: ChartIconsTable;
+  cluster_profiles: ClusterProfilesTable;
+  profile_versions: ProfileVersionsTable;
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
   hosted_blobs: HostedBlobsTable;

@@ -9,6 +9,7 @@ import * as hosted from './2026-11-21T07-00-hosted.js';
 import * as invitations from './2026-12-05T00-00-invitations.js';
 import * as jobs from './2026-12-05T01-00-jobs.js';
 import * as chartIcons from './2026-12-06T00-00-chart-icons.js';
+import * as profiles from './2026-12-07T00-00-profiles.js';
 
 /** Every migration, by name; names sort in the order they must run. Append, never edit. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-05T00-00-invitations': invitations,
   '2026-12-05T01-00-jobs': jobs,
   '2026-12-06T00-00-chart-icons': chartIcons,
+  '2026-12-07T00-00-profiles': profiles,
 };
