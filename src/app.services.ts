@@ -4,6 +4,7 @@ import type { Config } from './config/config.js';
 import type { HostedService } from './hosted/hosted.service.js';
 import type { AuthService } from './identity/auth.service.js';
 import type { IconService } from './icons/icon.service.js';
+import type { ProfileService } from './profiles/profile.service.js';
 import type { RegistryService } from './registries/registry.service.js';
 import type { Storage } from './storage/database.js';
 import type { SyncService } from './sync/sync.service.js';
@@ -23,4 +24,5 @@ export interface AppServices {
   catalog: CatalogService;
   hosted: HostedService;
   icons: IconService;
+  profiles: ProfileService;
 }

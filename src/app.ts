@@ -8,6 +8,11 @@ import { AccessChanges } from './identity/access-changes.js';
 import { AuthService } from './identity/auth.service.js';
 import { SignInLimiter } from './identity/sign-in-limiter.js';
 import { UserRepository } from './identity/user.repository.js';
+import { LayerChecker } from './profiles/layer-check.js';
+import { ProfilePlanner } from './profiles/profile-plan.js';
+import { ProfileRepository } from './profiles/profile.repository.js';
+import { ProfileService } from './profiles/profile.service.js';
+import { ValuesSchemaValidator } from './profiles/values/values-schema.js';
 import { RegistryRepository } from './registries/registry.repository.js';
 import { RegistryService } from './registries/registry.service.js';
 import { loadOrCreateKey, SecretBox } from './shared/secret-box.js';
@@ -146,12 +151,8 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     policy: upstreamPolicy,
     logger: logger.child({ component: 'chart-files' }),
   });
-  const catalog = new CatalogService(
-    registries,
-    registryRepository,
-    new CatalogRepository(storage.db),
-    chartFiles,
-  );
+  const catalogRows = new CatalogRepository(storage.db);
+  const catalog = new CatalogService(registries, registryRepository, catalogRows, chartFiles);
   const icons = new IconService({
     catalog,
     repository: new IconRepository(storage.db),
@@ -198,6 +199,23 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   };
   await hosted.provisionAll();
   tenants.onCreated = (tenant) => hosted.provision(tenant.id, tenant.name);
+  const profiles = new ProfileService({
+    profiles: new ProfileRepository(storage.db),
+    checker: new LayerChecker({
+      registries,
+      catalog: catalogRows,
+      chartFiles,
+      schemas: new ValuesSchemaValidator(),
+    }),
+    catalog: catalogRows,
+    secrets,
+    hostedManifest: (registryId, chart, version) => hosted.manifestDigest(registryId, chart, version),
+    planner: new ProfilePlanner({
+      catalog: catalogRows,
+      secrets,
+      hostedUrls: (baseUrl, slug) => hosted.urls(baseUrl, slug),
+    }),
+  });
   const schedule = new JobScheduleRepository(storage.db);
   const jobsLog = logger.child({ component: 'jobs' });
   const kinds: JobKind[] = [
@@ -227,6 +245,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     catalog,
     hosted,
     icons,
+    profiles,
   };
   const http = await buildServer(services, metrics);
 

@@ -126,6 +126,18 @@ export class HostedRepository {
       .executeTakeFirst();
   }
 
+  /** The OCI manifest digest of one chart version (null while it has none, undefined when there is no such version). */
+  async manifestDigest(registryId: string, name: string, version: string): Promise<string | null | undefined> {
+    const row = await this.db
+      .selectFrom('hosted_charts')
+      .select('manifest_digest')
+      .where('registry_id', '=', registryId)
+      .where('chart_name', '=', name)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    return row?.manifest_digest;
+  }
+
   /** The archive and provenance blobs of every chart version. */
   async chartBlobDigests(registryId: string): Promise<string[]> {
     const rows = await this.db

@@ -103,6 +103,11 @@ export class HostedService {
     return this.publicUrl ?? `${req.protocol}://${req.host}`;
   }
 
+  /** The OCI manifest digest a chart version is pulled by, or null (cluster profiles pin it in their locks). */
+  async manifestDigest(registryId: string, chart: string, version: string): Promise<string | null> {
+    return (await this.repo.manifestDigest(registryId, chart, version)) ?? null;
+  }
+
   /** Every tenant's hosted registry and the system's exist, with endpoints under the current public URL. */
   async provisionAll(): Promise<void> {
     // Two reads at start-up; only scopes without their registry, or with an old endpoint, are written.

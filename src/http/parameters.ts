@@ -4,6 +4,7 @@ import { USERNAME_PATTERN } from '../identity/auth.service.js';
 import { MAX_CHART_NAME_LENGTH } from '../protocol/helm/chart-version.js';
 import { CHART_NAME } from '../protocol/helm/entry-fields.js';
 import { LOOSE_SEMVER, MAX_VERSION_LENGTH } from '../protocol/helm/semver-sort.js';
+import { PROFILE_NAME_PATTERN } from '../profiles/profile.schema.js';
 import { REGISTRY_NAME_PATTERN } from '../registries/registry.schema.js';
 import { NotFoundError } from '../shared/errors.js';
 import { ID_PATTERN } from '../shared/ids.js';
@@ -51,6 +52,9 @@ export const ChartFileParam = param(
 export const UsernameParam = param('Member', USERNAME_PATTERN.source.replaceAll('a-z', 'A-Za-z'), 64);
 /** A stored chart icon by the sha256 of its bytes (64 lowercase hex), as icon responses name it. */
 export const IconDigestParam = param('Icon', /^[0-9a-f]{64}$/, 64);
+/** A cluster profile's name (a DNS label) and one of its versions (SemVer 2, like chart versions in form). */
+export const ProfileNameParam = param('Cluster profile', PROFILE_NAME_PATTERN, 63);
+export const ProfileVersionParam = param('Profile version', LOOSE_SEMVER, MAX_VERSION_LENGTH);
 /** A record id (tokens, invitations, ...): what newId() makes. */
 export const idParam = (title: string): TString => param(title, ID_PATTERN, 36);
 

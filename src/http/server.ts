@@ -9,6 +9,7 @@ import { helmRepositoryRoutes } from '../hosted/helm-repository.routes.js';
 import { hostedRoutes } from '../hosted/hosted.routes.js';
 import { ociRoutes } from '../hosted/oci.routes.js';
 import { authRoutes } from '../identity/auth.routes.js';
+import { profileRoutes } from '../profiles/profile.routes.js';
 import { registryRoutes } from '../registries/registry.routes.js';
 import { NotFoundError } from '../shared/errors.js';
 import { syncRoutes } from '../sync/sync.routes.js';
@@ -117,6 +118,7 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
   catalogRoutes(app, s);
   iconRoutes(app, s);
   hostedRoutes(app, s);
+  profileRoutes(app, s);
   await helmRepositoryRoutes(app, s);
   await ociRoutes(app, s);
   return app;

@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import type { CatalogRepository } from '../catalog/catalog.repository.js';
+import { versionToTag } from '../protocol/oci/reference.js';
+import type { Scope } from '../shared/context.js';
+import { InvalidRequestError, type ErrorDetail } from '../shared/errors.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import { shownName } from '../shared/text.js';
+import { installOrder, layerLabel } from './layer-rules.js';
+import { ProfileInvalidError } from './profile-errors.js';
+import { digestOf, parseLock, type LockedLayer } from './profile-lock.js';
+import type { ProfileRow, ProfileVersionRow } from './profile.repository.js';
+import type { PlanLayer, ProfilePlan } from './profile.schema.js';
+import { parseSpec, variablesForRendering, type VariableValue } from './profile-spec.js';
+import { renderValues, type ProfileVariable } from './values/values-template.js';
+
+/** What a resolve asks for: the version (default the newest published), variable values as given in the query, and where clients reach this server. */
+export interface PlanRequest {
+  version?: string;
+  /** `NAME` → the value as text (`3`, `true`, `eu-west`), read by the variable's declared type. */
+  variables: Record<string, string>;
+  /** This server's public base URL: hosted registries' references point at it. */
+  baseUrl: string;
+}
+
+/** The plan as bytes and their strong ETag: the same version, catalog and variables give the same bytes. */
+export interface RenderedPlan {
+  body: string;
+  etag: string;
+}
+
+export interface ProfilePlannerDeps {
+  catalog: CatalogRepository;
+  secrets: SecretBox;
+  /** The OCI host (`host[:port]`) and classic repository URL of a hosted registry under a base URL. */
+  hostedUrls: (baseUrl: string, slug: string) => { ociHost: string; repository: string };
+}
+
+/**
+ * The pull plan of a published version (SPEC §3 resolve): per layer in install order, the exact
+ * reference a client pulls, the digest it must have, where it installs, and the values with variables
+ * substituted. Built from the lock, never re-resolved: the catalog is read only to say whether each
+ * locked version is still listed (`upstream`). Never a registry's credentials.
+ */
+export class ProfilePlanner {
+  constructor(private readonly d: ProfilePlannerDeps) {}
+
+  async plan(
+    scope: Scope & { kind: 'tenant' },
+    profile: ProfileRow,
+    row: ProfileVersionRow,
+    request: PlanRequest,
+  ): Promise<RenderedPlan> {
+    const spec = parseSpec(row.spec);
+    const lock = parseLock(row.lock!);
+    const variables = variablesForRendering(spec.variables, row.id, this.d.secrets);
+    const given = readVariables(variables, request.variables);
+    const problems: ErrorDetail[] = [];
+    const order = installOrder(spec.layers);
+    const layers: PlanLayer[] = [];
+    for (const name of order) {
+      const index = spec.layers.findIndex((l) => l.name === name);
+      const layer = spec.layers[index]!;
+      const locked = lock.layers[index]!;
+      const rendered = renderValues(layer.values, variables, given);
+      if (!rendered.ok) {
+        for (const p of rendered.problems) {
+          problems.push({
+            field: `layers[${index}].values${p.path ? `.${p.path}` : ''}`,
+            message: `${layerLabel(layer, index)}: ${p.path ? `${p.path}: ` : ''}${p.message}`,
+          });
+        }
+        continue;
+      }
+      layers.push({
+        name: layer.name,
+        registry: {
+          name: locked.registryName,
+          scope: locked.registryScope,
+          kind: locked.registryKind,
+          protected: locked.protected,
+        },
+        chart: locked.chart,
+        version: locked.version,
+        ...this.references(scope, locked, request.baseUrl),
+        digest: locked.digest,
+        verification: locked.protected ? 'unverified' : 'catalog',
+        upstream: await this.upstream(locked),
+        releaseName: layer.releaseName,
+        namespace: layer.namespace,
+        createNamespace: layer.createNamespace,
+        dependsOn: layer.dependsOn,
+        values: rendered.values,
+      });
+    }
+    if (problems.length > 0) throw new ProfileInvalidError(problems);
+    const plan: ProfilePlan = {
+      profile: profile.name,
+      version: row.version,
+      publishedAt: row.published_at!,
+      layers,
+    };
+    const body = JSON.stringify(plan);
+    return { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
+  }
+
+  /**
+   * Where a client pulls a locked layer. Classic: the archive's absolute URL. OCI: `oci://host/repo`
+   * by manifest digest where known (a tag can move; a digest cannot), else by tag. Hosted: this
+   * server's OCI reference, and its classic URL beside it. A protected registry was never read: an OCI
+   * one is pulled by tag (`<endpoint>/<chart>:<tag>`); a classic one names only its repository URL, as
+   * only its index.yaml (which the agent reads, inside the network) tells where the archive is.
+   */
+  private references(
+    scope: Scope & { kind: 'tenant' },
+    locked: LockedLayer,
+    baseUrl: string,
+  ): Pick<PlanLayer, 'reference' | 'chartUrl'> {
+    const pin = (repository: string): string =>
+      locked.manifestDigest !== null
+        ? `${repository}@${locked.manifestDigest}`
+        : `${repository}:${versionToTag(locked.version)}`;
+    if (locked.registryKind === 'hosted') {
+      const slug = locked.registryScope === 'system' ? 'system' : scope.tenantName;
+      const urls = this.d.hostedUrls(baseUrl, slug);
+      return {
+        reference: pin(`oci://${urls.ociHost}/${slug}/${locked.chart}`),
+        chartUrl: `${urls.repository}/charts/${locked.chart}-${locked.version}.tgz`,
+      };
+    }
+    if (locked.protected) {
+      const endpoint = locked.endpoint.replace(/\/+$/, '');
+      return locked.registryKind === 'oci'
+        ? { reference: `${endpoint}/${locked.chart}:${versionToTag(locked.version)}`, chartUrl: null }
+        : { reference: endpoint, chartUrl: null };
+    }
+    if (locked.chartUrl === null) return { reference: locked.endpoint, chartUrl: null };
+    if (locked.registryKind === 'oci') return { reference: pin(locked.chartUrl), chartUrl: null };
+    return { reference: locked.chartUrl, chartUrl: null };
+  }
+
+  private async upstream(locked: LockedLayer): Promise<PlanLayer['upstream']> {
+    if (locked.protected) return 'unknown';
+    const now = await this.d.catalog.version(locked.registryId, locked.chart, locked.version);
+    if (!now) return 'gone';
+    return locked.digest !== null && digestOf(now.digest) !== locked.digest ? 'changed' : 'present';
+  }
+}
+
+/** Variable values from a query, typed by each declaration; an unknown name or a value of the wrong type is a 400. */
+function readVariables(
+  variables: readonly ProfileVariable[],
+  raw: Record<string, string>,
+): Record<string, VariableValue> {
+  const out: Record<string, VariableValue> = {};
+  const problems: ErrorDetail[] = [];
+  for (const [name, text] of Object.entries(raw)) {
+    const v = variables.find((x) => x.name === name);
+    const field = `var.${name}`;
+    if (!v) {
+      problems.push({ field, message: `${shownName(name)} is no variable of this version.` });
+      continue;
+    }
+    if (v.type === 'string') out[name] = text;
+    else if (v.type === 'boolean') {
+      if (text === 'true' || text === 'false') out[name] = text === 'true';
+      else problems.push({ field, message: `${name} is a boolean: give true or false.` });
+    } else {
+      const n = Number(text);
+      if (text.trim() !== '' && Number.isFinite(n)) out[name] = n;
+      else problems.push({ field, message: `${name} is a number: give one such as 3 or 0.5.` });
+    }
+  }
+  if (problems.length > 0) {
+    throw new InvalidRequestError(problems[0]!.message, problems);
+  }
+  return out;
+}

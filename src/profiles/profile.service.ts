@@ -1,0 +1,603 @@
+import type { CatalogRepository } from '../catalog/catalog.repository.js';
+import type { ChartVersionRow } from '../catalog/chart-version.repository.js';
+import { parseChartVersion, semverSortKey } from '../protocol/helm/semver-sort.js';
+import { newestMatching, parseVersionConstraint } from '../protocol/helm/version-constraint.js';
+import type { RegistryRow } from '../registries/registry.repository.js';
+import { SYSTEM_SCOPE_KEY, type Principal, type Scope } from '../shared/context.js';
+import {
+  ConflictError,
+  InvalidRequestError,
+  NotFoundError,
+  PermissionError,
+  type ErrorDetail,
+} from '../shared/errors.js';
+import { newId, nowIso } from '../shared/ids.js';
+import type { SecretBox } from '../shared/secret-box.js';
+import { isUniqueViolation } from '../storage/errors.js';
+// The key the OCI sync records each row's manifest digest under, for a pull by digest.
+import { MANIFEST_DIGEST_ANNOTATION } from '../sync/oci-sync.js';
+import type { LayerChecker } from './layer-check.js';
+import { type CheckedLayer } from './layer-check.js';
+import { installOrder, layerFormProblems, type LayerSpec } from './layer-rules.js';
+import { layerUpdates } from './layer-updates.js';
+import { diffVersions } from './profile-diff.js';
+import { ProfileInvalidError, publishedVersionError, versionChangedError } from './profile-errors.js';
+import { digestOf, parseLock, type LockedLayer, type ProfileLock } from './profile-lock.js';
+import type { ProfilePlanner } from './profile-plan.js';
+import { type PlanRequest, type RenderedPlan } from './profile-plan.js';
+import type { ProfileRepository, ProfileRow, ProfileVersionRow } from './profile.repository.js';
+import type {
+  LayerView,
+  ProfileCreateBody,
+  ProfileDiff,
+  ProfileList,
+  ProfileListQuery,
+  ProfileVersionView,
+  ProfileView,
+  VersionCreateBody,
+  VersionSpecBody,
+  VersionSummary,
+} from './profile.schema.js';
+import {
+  cloneVariables,
+  EMPTY_SPEC,
+  layerFromInput,
+  parseSpec,
+  toVariableView,
+  variablesForRendering,
+  variablesFromInput,
+  type VersionSpec,
+} from './profile-spec.js';
+import { checkVariableDeclarations } from './values/values-template.js';
+
+/** A call on a tenant's profiles: who, and in which tenant (profiles exist per tenant only). */
+export interface TenantContext {
+  principal: Principal;
+  scope: Scope & { kind: 'tenant' };
+}
+
+/**
+ * What uses a profile (clusters, from the next issue on): a profile in use cannot be deleted. Names of
+ * the users, for the message; empty when nothing does.
+ */
+export type ProfileUsage = (tenantId: string, profileId: string) => Promise<string[]>;
+
+/** Where a hosted registry's chart version is pulled by digest: its OCI manifest, null while it has none. */
+export type HostedManifestLookup = (
+  registryId: string,
+  chart: string,
+  version: string,
+) => Promise<string | null>;
+
+export interface ProfileServiceDeps {
+  profiles: ProfileRepository;
+  checker: LayerChecker;
+  catalog: CatalogRepository;
+  secrets: SecretBox;
+  hostedManifest: HostedManifestLookup;
+  planner: ProfilePlanner;
+}
+
+const DEFAULT_FIRST_VERSION = '1.0.0';
+const MAX_LIST_LIMIT = 500;
+
+/**
+ * Cluster profiles (SPEC §2 "Cluster profiles"): versioned stacks of chart layers, drafts until
+ * published, a lock once published. Members read; tenant administrators write, because a published
+ * version is what clusters install: who may change a cluster's software is who may change its registries.
+ * Every write of a version checks it whole (form, registries, catalog, values against the chart's
+ * schema) and saves nothing when anything fails, every problem named in one 422.
+ */
+export class ProfileService {
+  /** What uses a profile; clusters set it (issue 14). */
+  usage: ProfileUsage = async () => [];
+
+  constructor(private readonly d: ProfileServiceDeps) {}
+
+  // Profiles ------------------------------------------------------------------------------------
+
+  async list(ctx: TenantContext, query: ProfileListQuery): Promise<ProfileList> {
+    const limit = query.limit === undefined ? 100 : Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+      throw new InvalidRequestError(`limit must be between 1 and ${MAX_LIST_LIMIT}.`, [
+        { field: 'limit', message: 'out of range' },
+      ]);
+    }
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const rows = await this.d.profiles.list(ctx.scope.tenantId, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const versions = await this.d.profiles.versionsOf(page.map((p) => p.id));
+    const result: ProfileList = {
+      items: page.map((p) =>
+        toProfileView(
+          p,
+          versions.filter((v) => v.profile_id === p.id),
+        ),
+      ),
+    };
+    const last = page[page.length - 1];
+    if (rows.length > limit && last) result.nextCursor = Buffer.from(last.name, 'utf8').toString('base64url');
+    return result;
+  }
+
+  async get(ctx: TenantContext, name: string): Promise<ProfileView> {
+    const profile = await this.find(ctx, name);
+    return toProfileView(profile, await this.d.profiles.versionsOf([profile.id]));
+  }
+
+  async create(ctx: TenantContext, body: ProfileCreateBody): Promise<ProfileVersionView> {
+    requireAdmin(ctx, 'create cluster profiles');
+    const version = checkVersionNumber(body.version ?? DEFAULT_FIRST_VERSION);
+    const now = nowIso();
+    const profile: ProfileRow = {
+      id: newId(),
+      tenant_id: ctx.scope.tenantId,
+      name: body.name,
+      description: body.description ?? null,
+      created_by: ctx.principal.username,
+      created_at: now,
+      updated_at: now,
+    };
+    const versionId = newId();
+    const spec = await this.checkedSpec(ctx, versionId, body);
+    const row = newVersionRow(versionId, profile.id, version, body.description ?? null, spec, ctx, now);
+    try {
+      await this.d.profiles.insertProfile(profile, row);
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new ConflictError(
+          'profile_exists',
+          `A cluster profile named "${body.name}" exists already in this tenant.`,
+          [{ field: 'name', message: 'taken' }],
+        );
+      }
+      throw err;
+    }
+    return this.versionView(ctx, profile, row);
+  }
+
+  async remove(ctx: TenantContext, name: string): Promise<void> {
+    requireAdmin(ctx, 'delete cluster profiles');
+    const profile = await this.find(ctx, name);
+    const users = await this.usage(ctx.scope.tenantId, profile.id);
+    if (users.length > 0) {
+      const shown = users.slice(0, 5).join(', ') + (users.length > 5 ? ` and ${users.length - 5} more` : '');
+      throw new ConflictError(
+        'profile_in_use',
+        `Cluster profile "${name}" is used by ${shown}: remove it from them first.`,
+      );
+    }
+    if (!(await this.d.profiles.deleteProfile(ctx.scope.tenantId, profile.id))) {
+      throw new NotFoundError('Cluster profile', name);
+    }
+  }
+
+  // Versions ------------------------------------------------------------------------------------
+
+  async createVersion(
+    ctx: TenantContext,
+    name: string,
+    body: VersionCreateBody,
+  ): Promise<ProfileVersionView> {
+    requireAdmin(ctx, 'create profile versions');
+    const profile = await this.find(ctx, name);
+    const version = checkVersionNumber(body.version);
+    const versionId = newId();
+    let spec: VersionSpec;
+    let description = body.description ?? null;
+    if (body.from !== undefined) {
+      if (body.variables !== undefined || body.layers !== undefined) {
+        throw new InvalidRequestError('Give "from" to clone a version, or variables and layers, not both.', [
+          { field: 'from', message: 'not with variables or layers' },
+        ]);
+      }
+      const source = await this.findVersion(profile, body.from);
+      const from = parseSpec(source.spec);
+      // A clone is a new draft: it is checked again, against today's catalog, like any write.
+      spec = {
+        layers: from.layers,
+        variables: cloneVariables(from.variables, source.id, versionId, this.d.secrets),
+      };
+      await this.check(ctx, versionId, spec);
+      if (body.description === undefined) description = source.description;
+    } else {
+      spec = await this.checkedSpec(ctx, versionId, body);
+    }
+    const now = nowIso();
+    const row = newVersionRow(versionId, profile.id, version, description, spec, ctx, now);
+    try {
+      await this.d.profiles.insertVersion(row);
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new ConflictError(
+          'profile_version_exists',
+          `${name} has a version ${version} already: pick another number.`,
+          [{ field: 'version', message: 'taken' }],
+        );
+      }
+      throw err;
+    }
+    return this.versionView(ctx, profile, row);
+  }
+
+  async getVersion(ctx: TenantContext, name: string, version: string): Promise<ProfileVersionView> {
+    const profile = await this.find(ctx, name);
+    return this.versionView(ctx, profile, await this.findVersion(profile, version));
+  }
+
+  async putVersion(
+    ctx: TenantContext,
+    name: string,
+    version: string,
+    body: VersionSpecBody,
+  ): Promise<ProfileVersionView> {
+    requireAdmin(ctx, 'edit profile versions');
+    const profile = await this.find(ctx, name);
+    const row = await this.findVersion(profile, version);
+    if (row.status === 'published') throw publishedVersionError(name, version, 'edited');
+    const previous = parseSpec(row.spec);
+    const spec = await this.checkedSpec(ctx, row.id, body, previous);
+    const changes = {
+      spec: JSON.stringify(spec),
+      description: body.description === undefined ? row.description : body.description,
+      updated_at: nowIso(),
+    };
+    if (!(await this.d.profiles.updateDraft(row, changes))) {
+      const now = await this.d.profiles.version(profile.id, version);
+      if (now?.status === 'published') throw publishedVersionError(name, version, 'edited');
+      throw versionChangedError(name, version);
+    }
+    return this.versionView(ctx, profile, { ...row, ...changes, revision: row.revision + 1 });
+  }
+
+  async deleteVersion(ctx: TenantContext, name: string, version: string): Promise<void> {
+    requireAdmin(ctx, 'delete profile versions');
+    const profile = await this.find(ctx, name);
+    const row = await this.findVersion(profile, version);
+    if (row.status === 'published') throw publishedVersionError(name, version, 'deleted');
+    if (!(await this.d.profiles.deleteDraft(row.id))) {
+      const now = await this.d.profiles.version(profile.id, version);
+      if (now) throw publishedVersionError(name, version, 'deleted');
+      throw new NotFoundError('Profile version', `${name} ${version}`);
+    }
+  }
+
+  /**
+   * Resolves every layer against today's catalog, checks everything again, and freezes the draft with
+   * its lock. Of two publishes racing, the conditional update lets exactly one through; the other is 409.
+   */
+  async publish(ctx: TenantContext, name: string, version: string): Promise<ProfileVersionView> {
+    requireAdmin(ctx, 'publish profile versions');
+    const profile = await this.find(ctx, name);
+    const row = await this.findVersion(profile, version);
+    if (row.status === 'published') throw publishedVersionError(name, version, 'published again');
+    const spec = parseSpec(row.spec);
+    const checked = await this.check(ctx, row.id, spec);
+    if (checked.length === 0) {
+      throw new ProfileInvalidError([
+        { field: 'layers', message: `${name} ${version} has no layers: add at least one before publishing.` },
+      ]);
+    }
+    const lock: ProfileLock = { layers: await Promise.all(checked.map((l) => this.lockLayer(l))) };
+    const at = nowIso();
+    const changes = { lock: JSON.stringify(lock), published_at: at, published_by: ctx.principal.username };
+    if (!(await this.d.profiles.publish(row, changes))) {
+      const now = await this.d.profiles.version(profile.id, version);
+      if (now?.status === 'published') throw publishedVersionError(name, version, 'published again');
+      throw versionChangedError(name, version);
+    }
+    return this.versionView(ctx, profile, {
+      ...row,
+      ...changes,
+      status: 'published',
+      updated_at: at,
+      revision: row.revision + 1,
+    });
+  }
+
+  async diff(ctx: TenantContext, name: string, from: string, to: string): Promise<ProfileDiff> {
+    const profile = await this.find(ctx, name);
+    const [a, b] = [await this.findVersion(profile, from), await this.findVersion(profile, to)];
+    return diffVersions(profile.name, a, b);
+  }
+
+  /** The pull plan of a published version (default: the newest), with variables from `variables`. */
+  async resolve(ctx: TenantContext, name: string, request: PlanRequest): Promise<RenderedPlan> {
+    const profile = await this.find(ctx, name);
+    const row =
+      request.version === undefined
+        ? await this.d.profiles.latestPublished(profile.id)
+        : await this.findVersion(profile, request.version);
+    if (!row) {
+      throw new ConflictError(
+        'profile_not_published',
+        `${name} has no published version yet: publish one to get a plan.`,
+      );
+    }
+    if (row.status !== 'published' || row.lock === null) {
+      throw new ConflictError(
+        'profile_version_draft',
+        `${name} ${row.version} is a draft: its versions are not resolved until it is published (POST .../versions/${row.version}/publish).`,
+      );
+    }
+    return this.d.planner.plan(ctx.scope, profile, row, request);
+  }
+
+  // Internals -----------------------------------------------------------------------------------
+
+  private async find(ctx: TenantContext, name: string): Promise<ProfileRow> {
+    const row = await this.d.profiles.find(ctx.scope.tenantId, name);
+    if (!row) throw new NotFoundError('Cluster profile', name);
+    return row;
+  }
+
+  private async findVersion(profile: ProfileRow, version: string): Promise<ProfileVersionRow> {
+    const row = await this.d.profiles.version(profile.id, version);
+    if (!row) throw new NotFoundError('Profile version', `${profile.name} ${version}`);
+    return row;
+  }
+
+  /** The spec of a write: the API's body with defaults applied and sensitive defaults sealed, checked whole. */
+  private async checkedSpec(
+    ctx: TenantContext,
+    versionId: string,
+    body: VersionSpecBody,
+    previous: VersionSpec = EMPTY_SPEC,
+  ): Promise<VersionSpec> {
+    // clearDefault is an instruction to this call, not part of a declaration.
+    const declared = checkVariableDeclarations((body.variables ?? []).map(({ clearDefault: _, ...v }) => v));
+    if (!declared.ok) {
+      throw new ProfileInvalidError(
+        declared.problems.map((p) => ({ field: p.path, message: `${p.path}: ${p.message}` })),
+      );
+    }
+    const spec: VersionSpec = {
+      variables: variablesFromInput(body.variables ?? [], versionId, this.d.secrets, previous.variables),
+      layers: (body.layers ?? []).map(layerFromInput),
+    };
+    await this.check(ctx, versionId, spec);
+    return spec;
+  }
+
+  /** Every rule of a version's content; throws one 422 with all problems, or the 404 of an unknown registry. */
+  private async check(ctx: TenantContext, versionId: string, spec: VersionSpec): Promise<CheckedLayer[]> {
+    const problems: ErrorDetail[] = layerFormProblems(spec.layers);
+    // Form problems first: the catalog cannot judge a layer whose name or dependencies are broken.
+    if (problems.length > 0) throw new ProfileInvalidError(problems);
+    const variables = variablesForRendering(spec.variables, versionId, this.d.secrets);
+    const checked = await this.d.checker.check(ctx.scope, spec.layers, variables, { values: true });
+    if (checked.problems.length > 0) throw new ProfileInvalidError(checked.problems);
+    return checked.layers;
+  }
+
+  private async lockLayer(l: CheckedLayer): Promise<LockedLayer> {
+    const { spec, registry, row } = l;
+    const base = {
+      name: spec.name,
+      registryId: registry.id,
+      registryName: registry.name,
+      registryScope: registry.scope === SYSTEM_SCOPE_KEY ? ('system' as const) : ('tenant' as const),
+      registryKind: registry.kind,
+      protected: registry.protected === 1,
+      endpoint: registry.endpoint,
+      chart: spec.chart,
+    };
+    if (row === null) {
+      // A protected layer: typed by hand, its digest unknown until an agent pulls it.
+      return { ...base, version: spec.version!, digest: null, chartUrl: null, manifestDigest: null };
+    }
+    return {
+      ...base,
+      version: row.version,
+      digest: digestOf(row.digest),
+      chartUrl: row.chart_url,
+      manifestDigest: await this.manifestDigestOf(registry, row),
+    };
+  }
+
+  private async manifestDigestOf(registry: RegistryRow, row: ChartVersionRow): Promise<string | null> {
+    if (registry.kind === 'hosted') return this.d.hostedManifest(registry.id, row.chart_name, row.version);
+    if (registry.kind !== 'oci') return null;
+    const annotations = JSON.parse(row.annotations) as Record<string, string>;
+    return annotations[MANIFEST_DIGEST_ANNOTATION] ?? null;
+  }
+
+  private async versionView(
+    ctx: TenantContext,
+    profile: ProfileRow,
+    row: ProfileVersionRow,
+  ): Promise<ProfileVersionView> {
+    const spec = parseSpec(row.spec);
+    const lock = row.lock === null ? null : parseLock(row.lock);
+    const layers = await Promise.all(
+      spec.layers.map((l, i) => this.layerView(ctx, l, lock?.layers[i] ?? null)),
+    );
+    return {
+      profile: profile.name,
+      ...toSummary(row),
+      variables: spec.variables.map(toVariableView),
+      layers,
+      installOrder: installOrder(spec.layers),
+      updatesAvailable: layers.filter((l) => l.updates.withinConstraint !== null).length,
+    };
+  }
+
+  /**
+   * A layer as shown: the lock's version and digest once published, else the catalog's answer today;
+   * and whether the catalog has something newer. A registry gone since publishing keeps the lock's view.
+   */
+  private async layerView(
+    ctx: TenantContext,
+    spec: LayerSpec,
+    locked: LockedLayer | null,
+  ): Promise<LayerView> {
+    const registry = await this.visibleRegistry(ctx, spec.registry, locked);
+    const isProtected = locked?.protected ?? registry?.protected === 1;
+    const view: LayerView = {
+      name: spec.name,
+      registry: spec.registry,
+      registryScope: locked?.registryScope ?? (registry?.scope === SYSTEM_SCOPE_KEY ? 'system' : 'tenant'),
+      registryKind: locked?.registryKind ?? registry?.kind ?? 'helm',
+      protected: isProtected,
+      chart: spec.chart,
+      version: spec.version,
+      versionConstraint: spec.versionConstraint,
+      releaseName: spec.releaseName,
+      namespace: spec.namespace,
+      createNamespace: spec.createNamespace,
+      values: spec.values,
+      dependsOn: spec.dependsOn,
+      resolvedVersion: locked?.version ?? null,
+      digest: locked?.digest ?? null,
+      verification: isProtected ? 'unverified' : 'catalog',
+      upstream: isProtected ? 'unknown' : 'present',
+      updates: { withinConstraint: null, latest: null },
+      warnings: [],
+    };
+    if (isProtected) {
+      view.resolvedVersion = spec.version;
+      return view;
+    }
+    if (!registry) {
+      view.upstream = 'gone';
+      view.warnings.push(
+        `Registry "${spec.registry}" is gone: this layer's chart is no longer in the catalog.`,
+      );
+      return view;
+    }
+    const versions = await this.d.catalog.chart(registry.id, spec.chart);
+    const texts = versions.map((v) => v.version);
+    if (locked) {
+      const now = versions.find((v) => v.version === locked.version);
+      view.upstream = !now
+        ? 'gone'
+        : locked.digest !== null && digestOf(now.digest) !== locked.digest
+          ? 'changed'
+          : 'present';
+      if (view.upstream === 'gone')
+        view.warnings.push(
+          `${spec.chart} ${locked.version} is gone from the catalog; the lock still pins its digest.`,
+        );
+      if (view.upstream === 'changed')
+        view.warnings.push(
+          `${spec.chart} ${locked.version} was re-published upstream with other content; the lock still pins the digest it was published with.`,
+        );
+    } else {
+      const resolved = resolveToday(spec, texts, versions);
+      view.resolvedVersion = resolved?.version ?? null;
+      view.digest = resolved ? digestOf(resolved.digest) : null;
+      if (!resolved) view.upstream = 'gone';
+    }
+    view.updates = layerUpdates(view.resolvedVersion, spec.versionConstraint, texts);
+    return view;
+  }
+
+  /** The registry a layer names, if the tenant still sees it (and, once locked, it is the same one). */
+  private async visibleRegistry(
+    ctx: TenantContext,
+    name: string,
+    locked: LockedLayer | null,
+  ): Promise<RegistryRow | null> {
+    try {
+      const row = await this.d.checker.registry(ctx.scope, name);
+      return locked && locked.registryId !== row.id ? null : row;
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+}
+
+function resolveToday(spec: LayerSpec, texts: string[], versions: ChartVersionRow[]): ChartVersionRow | null {
+  if (spec.version !== null) return versions.find((v) => v.version === spec.version) ?? null;
+  const match = newestForConstraint(spec.versionConstraint, texts);
+  return match === null ? null : (versions.find((v) => v.version === match) ?? null);
+}
+
+function newestForConstraint(constraint: string | null, texts: string[]): string | null {
+  if (constraint === null) return null;
+  const parsed = parseVersionConstraint(constraint);
+  return parsed.ok ? newestMatching(parsed.constraint, texts) : null;
+}
+
+function requireAdmin(ctx: TenantContext, what: string): void {
+  if (ctx.scope.role !== 'admin') throw new PermissionError(`Only tenant administrators can ${what}.`);
+}
+
+/** A profile version number: SemVer 2, exactly (no `v`, no missing parts), so versions sort and compare. */
+function checkVersionNumber(text: string): string {
+  const parsed = parseChartVersion(text);
+  if (!parsed.ok || !parsed.version.strict) {
+    throw new InvalidRequestError(`A profile version is a SemVer 2 version such as 1.0.0 or 1.1.0-rc.1.`, [
+      { field: 'version', message: 'not a SemVer 2 version' },
+    ]);
+  }
+  return text;
+}
+
+function newVersionRow(
+  id: string,
+  profileId: string,
+  version: string,
+  description: string | null,
+  spec: VersionSpec,
+  ctx: TenantContext,
+  now: string,
+): ProfileVersionRow {
+  const parsed = parseChartVersion(version);
+  if (!parsed.ok) throw new Error('checked before');
+  return {
+    id,
+    profile_id: profileId,
+    version,
+    sort_key: semverSortKey(parsed.version),
+    status: 'draft',
+    description,
+    spec: JSON.stringify(spec),
+    lock: null,
+    revision: 1,
+    created_by: ctx.principal.username,
+    created_at: now,
+    updated_at: now,
+    published_by: null,
+    published_at: null,
+  };
+}
+
+function toSummary(row: ProfileVersionRow): VersionSummary {
+  return {
+    version: row.version,
+    status: row.status,
+    description: row.description,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    updatedAt: row.updated_at,
+    publishedAt: row.published_at,
+    publishedBy: row.published_by,
+    layerCount: parseSpec(row.spec).layers.length,
+  };
+}
+
+function toProfileView(p: ProfileRow, versions: ProfileVersionRow[]): ProfileView {
+  // versions come newest first (sort key descending).
+  return {
+    name: p.name,
+    description: p.description,
+    createdAt: p.created_at,
+    createdBy: p.created_by,
+    updatedAt: p.updated_at,
+    latestVersion: versions[0]?.version ?? null,
+    latestPublished: versions.find((v) => v.status === 'published')?.version ?? null,
+    versions: versions.map(toSummary),
+  };
+}
+
+function decodeCursor(cursor: string): string {
+  const name = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[a-z0-9-]{1,63}$/.test(name)) {
+    throw new InvalidRequestError('cursor is not one this server handed out: start again without it.', [
+      { field: 'cursor', message: 'invalid' },
+    ]);
+  }
+  return name;
+}
