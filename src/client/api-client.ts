@@ -9,6 +9,16 @@ import type {
   RegistryPatchBody,
   RegistryView,
 } from '../registries/registry.schema.js';
+import type {
+  ProfileCreateBody,
+  ProfileDiff,
+  ProfileList,
+  ProfilePlan,
+  ProfileVersionView,
+  ProfileView,
+  VersionCreateBody,
+  VersionSpecBody,
+} from '../profiles/profile.schema.js';
 import type { SyncRunList, SyncRunView } from '../sync/sync.schema.js';
 import type {
   InvitationList,
@@ -43,6 +53,22 @@ export type {
   ChartVersionDetail,
 } from '../catalog/catalog.schema.js';
 export type { SyncRunList, SyncRunView } from '../sync/sync.schema.js';
+export type {
+  LayerIn,
+  LayerView,
+  PlanLayer,
+  ProfileCreateBody,
+  ProfileDiff,
+  ProfileList,
+  ProfilePlan,
+  ProfileVersionView,
+  ProfileView,
+  VariableIn,
+  VariableView,
+  VersionCreateBody,
+  VersionSpecBody,
+  VersionSummary,
+} from '../profiles/profile.schema.js';
 export type { HostedView } from '../hosted/hosted.schema.js';
 export type HostedUrls = HostedView['urls'];
 export type {
@@ -274,6 +300,50 @@ export class ApiClient {
       ),
   };
 
+  /** Cluster profiles of a tenant (SPEC §2): versions are drafts until published, then locks. */
+  readonly profiles = {
+    list: (tenant: string, options: ListOptions = {}): Promise<ProfileList> =>
+      this.#call('GET', profilesPath(tenant), { query: { ...options } }),
+    listAll: (tenant: string): Promise<ProfileView[]> =>
+      collect((cursor) => this.profiles.list(tenant, { cursor })),
+    get: (tenant: string, name: string): Promise<ProfileView> =>
+      this.#call('GET', `${profilesPath(tenant)}/${seg(name)}`),
+    /** Creates the profile with its first draft version (1.0.0 unless `version`). */
+    create: (tenant: string, body: ProfileCreateBody): Promise<ProfileVersionView> =>
+      this.#call('POST', profilesPath(tenant), { body }),
+    remove: (tenant: string, name: string): Promise<void> =>
+      this.#call('DELETE', `${profilesPath(tenant)}/${seg(name)}`),
+    version: (tenant: string, name: string, version: string): Promise<ProfileVersionView> =>
+      this.#call('GET', `${profilesPath(tenant)}/${seg(name)}/versions/${seg(version)}`),
+    /** A new draft: a clone of `from`, or fresh with the content given. */
+    createVersion: (tenant: string, name: string, body: VersionCreateBody): Promise<ProfileVersionView> =>
+      this.#call('POST', `${profilesPath(tenant)}/${seg(name)}/versions`, { body }),
+    /** Replaces a draft's content (409 once published). */
+    updateVersion: (
+      tenant: string,
+      name: string,
+      version: string,
+      body: VersionSpecBody,
+    ): Promise<ProfileVersionView> =>
+      this.#call('PUT', `${profilesPath(tenant)}/${seg(name)}/versions/${seg(version)}`, { body }),
+    removeVersion: (tenant: string, name: string, version: string): Promise<void> =>
+      this.#call('DELETE', `${profilesPath(tenant)}/${seg(name)}/versions/${seg(version)}`),
+    publish: (tenant: string, name: string, version: string): Promise<ProfileVersionView> =>
+      this.#call('POST', `${profilesPath(tenant)}/${seg(name)}/versions/${seg(version)}/publish`),
+    diff: (tenant: string, name: string, from: string, to: string): Promise<ProfileDiff> =>
+      this.#call('GET', `${profilesPath(tenant)}/${seg(name)}/diff`, { query: { from, to } }),
+    /** The pull plan of a published version (default the newest), variables by name. */
+    resolve: (
+      tenant: string,
+      name: string,
+      options: { version?: string; variables?: Record<string, string | number | boolean> } = {},
+    ): Promise<ProfilePlan> => {
+      const query: Query = { version: options.version };
+      for (const [k, v] of Object.entries(options.variables ?? {})) query[`var.${k}`] = String(v);
+      return this.#call('GET', `${profilesPath(tenant)}/${seg(name)}/resolve`, { query });
+    },
+  };
+
   /**
    * The hosted registry of a tenant (or the system's, shown to tenants as "stable") through its Helm
    * repository endpoints under /helm/{t}: ChartMuseum's upload API, index.yaml and the archives. Their
@@ -472,6 +542,8 @@ function registriesPath(scope: RegistryScope): string {
     ? '/api/v1/system/registries/helm'
     : `/api/v1/tenants/${seg(scope.tenant)}/registries/helm`;
 }
+
+const profilesPath = (tenant: string): string => `/api/v1/tenants/${seg(tenant)}/profiles`;
 
 const seg = (s: string): string => encodeURIComponent(s);
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
