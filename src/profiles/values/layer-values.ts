@@ -36,6 +36,14 @@ export function parseValuesText(text: string, sizeOf: string = text): ValuesPars
     if (!(error instanceof SafeYamlError)) throw error;
     return { ok: false, problems: [{ path: '', message: yamlFailureMessage(error) }] };
   }
+  return checkValuesDocument(document);
+}
+
+/**
+ * What every values document must be once loaded: a mapping (nothing counts as {}), without what JSON
+ * cannot carry. Shared with the chart's own values.yaml (chart-values.ts).
+ */
+export function checkValuesDocument(document: unknown): ValuesParse {
   // js-yaml gives undefined for an empty stream and null for `~` or comments only.
   if (document === undefined || document === null) return { ok: true, values: {} };
   if (!isMapping(document)) {
