@@ -15,7 +15,8 @@ import { AppError, NotFoundError, type ErrorDetail } from '../shared/errors.js';
 import { shownName } from '../shared/text.js';
 import { coalesceValues } from './coalesce-values.js';
 import { layerField, layerLabel, type LayerSpec } from './layer-rules.js';
-import { MAX_VALUES_BYTES, parseValuesText } from './values/layer-values.js';
+import { parseChartValuesYaml } from './values/chart-values.js';
+import { MAX_VALUES_BYTES } from './values/layer-values.js';
 import { renderValuesForValidation, type ProfileVariable } from './values/values-template.js';
 import type { ValuesSchemaValidator } from './values/values-schema.js';
 
@@ -222,7 +223,8 @@ export class LayerChecker {
     if (files.valuesSchema === null) return;
     let defaults: Record<string, unknown> = {};
     if (files.valuesYaml !== null) {
-      const parsed = parseValuesText(files.valuesYaml);
+      // A chart's own values.yaml may use anchors (alertmanager's does), as Helm allows: expanded, bounded.
+      const parsed = parseChartValuesYaml(files.valuesYaml);
       if (parsed.ok) defaults = parsed.values;
       else
         layer.warnings.push(

@@ -24,6 +24,8 @@ export interface LockedLayer {
   chartUrl: string | null;
   /** The OCI manifest's digest where the catalog knows it, for a pull by digest. */
   manifestDigest: string | null;
+  /** What publishing noticed without refusing (an unusable chart schema). */
+  warnings: string[];
 }
 
 export interface ProfileLock {

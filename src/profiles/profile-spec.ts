@@ -26,6 +26,8 @@ export interface StoredVariable {
 export interface VersionSpec {
   variables: StoredVariable[];
   layers: LayerSpec[];
+  /** What the last check said about layers without refusing them (a chart schema that cannot be used), by layer name. */
+  warnings?: Record<string, string[]>;
 }
 
 export const EMPTY_SPEC: VersionSpec = { variables: [], layers: [] };

@@ -198,7 +198,7 @@ export class ProfileService {
         layers: from.layers,
         variables: cloneVariables(from.variables, source.id, versionId, this.d.secrets),
       };
-      await this.check(ctx, versionId, spec);
+      spec.warnings = warningsOf(await this.check(ctx, versionId, spec));
       if (body.description === undefined) description = source.description;
     } else {
       spec = await this.checkedSpec(ctx, versionId, body);
@@ -355,7 +355,7 @@ export class ProfileService {
       variables: variablesFromInput(body.variables ?? [], versionId, this.d.secrets, previous.variables),
       layers: (body.layers ?? []).map(layerFromInput),
     };
-    await this.check(ctx, versionId, spec);
+    spec.warnings = warningsOf(await this.check(ctx, versionId, spec));
     return spec;
   }
 
@@ -384,7 +384,14 @@ export class ProfileService {
     };
     if (row === null) {
       // A protected layer: typed by hand, its digest unknown until an agent pulls it.
-      return { ...base, version: spec.version!, digest: null, chartUrl: null, manifestDigest: null };
+      return {
+        ...base,
+        version: spec.version!,
+        digest: null,
+        chartUrl: null,
+        manifestDigest: null,
+        warnings: l.warnings,
+      };
     }
     return {
       ...base,
@@ -392,6 +399,7 @@ export class ProfileService {
       digest: digestOf(row.digest),
       chartUrl: row.chart_url,
       manifestDigest: await this.manifestDigestOf(registry, row),
+      warnings: l.warnings,
     };
   }
 
@@ -410,7 +418,14 @@ export class ProfileService {
     const spec = parseSpec(row.spec);
     const lock = row.lock === null ? null : parseLock(row.lock);
     const layers = await Promise.all(
-      spec.layers.map((l, i) => this.layerView(ctx, l, lock?.layers[i] ?? null)),
+      spec.layers.map((l, i) =>
+        this.layerView(
+          ctx,
+          l,
+          lock?.layers[i] ?? null,
+          lock?.layers[i]?.warnings ?? spec.warnings?.[l.name] ?? [],
+        ),
+      ),
     );
     return {
       profile: profile.name,
@@ -430,6 +445,7 @@ export class ProfileService {
     ctx: TenantContext,
     spec: LayerSpec,
     locked: LockedLayer | null,
+    checkWarnings: readonly string[],
   ): Promise<LayerView> {
     const registry = await this.visibleRegistry(ctx, spec.registry, locked);
     const isProtected = locked?.protected ?? registry?.protected === 1;
@@ -452,7 +468,7 @@ export class ProfileService {
       verification: isProtected ? 'unverified' : 'catalog',
       upstream: isProtected ? 'unknown' : 'present',
       updates: { withinConstraint: null, latest: null },
-      warnings: [],
+      warnings: [...checkWarnings],
     };
     if (isProtected) {
       view.resolvedVersion = spec.version;
@@ -518,6 +534,12 @@ function newestForConstraint(constraint: string | null, texts: string[]): string
   if (constraint === null) return null;
   const parsed = parseVersionConstraint(constraint);
   return parsed.ok ? newestMatching(parsed.constraint, texts) : null;
+}
+
+function warningsOf(layers: readonly CheckedLayer[]): Record<string, string[]> {
+  return Object.fromEntries(
+    layers.filter((l) => l.warnings.length > 0).map((l) => [l.spec.name, l.warnings]),
+  );
 }
 
 function requireAdmin(ctx: TenantContext, what: string): void {

@@ -9,6 +9,20 @@ const CHARTS: RepoChart[] = [
   ...WEB_VERSIONS.map((version) => ({ name: 'web', version, schema: TEST_VALUES_SCHEMA })),
   { name: 'db', version: '3.1.0' },
   { name: 'cache', version: '0.9.0' },
+  { name: 'badschema', version: '1.0.0', schema: '{"type": "object", "properties": {"a": {"type": 12}}}' },
+  // Its defaults use an anchor (as alertmanager's do) and hold what the schema requires.
+  {
+    name: 'anchored',
+    version: '1.0.0',
+    values: 'ports:\n  http: &http 8080\nservice:\n  port: *http\n',
+    schema: JSON.stringify({
+      type: 'object',
+      required: ['service'],
+      properties: {
+        service: { type: 'object', required: ['port'], properties: { port: { type: 'integer' } } },
+      },
+    }),
+  },
 ];
 
 interface ErrorBody {
@@ -302,9 +316,33 @@ describe(`cluster profiles API (${TEST_DB})`, () => {
       'layers[0].values.image.tag',
       'layers[0].values.replicaCount',
     ]);
-    // The chart's defaults count, as Helm validates the merged values: replicaCount comes from values.yaml.
-    const ok = await create('schema', { layers: [layer({ values: 'image:\n  tag: "1.2"\n' })] });
+    // The chart's defaults count, as Helm validates the merged values: replicaCount comes from values.yaml,
+    // and service.port from an alias in the anchored chart's.
+    const ok = await create('schema', {
+      layers: [
+        layer({ values: 'image:\n  tag: "1.2"\n' }),
+        layer({ name: 'anchored', chart: 'anchored', version: '1.0.0', values: '' }),
+      ],
+    });
     assert.equal(ok.status, 201, JSON.stringify(ok.body));
+    assert.deepEqual(ok.body.layers[1]!.warnings, []);
+    // A chart whose own schema is broken: a warning on the layer, kept with the version, not a refusal.
+    const broken = await create('schema-broken', {
+      layers: [layer({ name: 'broken', chart: 'badschema', version: '1.0.0', values: 'a: 1\n' })],
+    });
+    assert.equal(broken.status, 201, JSON.stringify(broken.body));
+    assert.match(broken.body.layers[0]!.warnings.join(' '), /values\.schema\.json of badschema 1\.0\.0/);
+    const again = await server.api<VersionView>('GET', `${base}/schema-broken/versions/1.0.0`, {
+      token: acme.memberToken,
+    });
+    assert.deepEqual(again.body.layers[0]!.warnings, broken.body.layers[0]!.warnings);
+    const wrong = await create('schema-port', {
+      layers: [
+        layer({ name: 'anchored', chart: 'anchored', version: '1.0.0', values: 'service:\n  port: http\n' }),
+      ],
+    });
+    assert.equal(wrong.status, 422);
+    assert.equal(wrong.body.error.details?.[0]?.field, 'layers[0].values.service.port');
   });
 
   it('substitutes variables, refuses undeclared ones, and never returns a sensitive default', async () => {
