@@ -10,6 +10,15 @@ const CHARTS: RepoChart[] = [
   { name: 'db', version: '3.1.0' },
   { name: 'cache', version: '0.9.0' },
   { name: 'badschema', version: '1.0.0', schema: '{"type": "object", "properties": {"a": {"type": 12}}}' },
+  // Its schema points at a remote definition (the fixture server itself): never fetched, reported.
+  {
+    name: 'remote',
+    version: '1.0.0',
+    schema: JSON.stringify({
+      type: 'object',
+      properties: { a: { $ref: 'REMOTE_REF' }, b: { type: 'integer' } },
+    }),
+  },
   // Its defaults use an anchor (as alertmanager's do) and hold what the schema requires.
   {
     name: 'anchored',
@@ -79,12 +88,20 @@ const layer = (over: Record<string, unknown>) => ({
 describe(`cluster profiles API (${TEST_DB})`, () => {
   let server: TestServer;
   let repo: ChartRepo;
+  let charts: RepoChart[];
   let acme: { adminToken: string; memberToken: string };
   let other: { adminToken: string; memberToken: string };
   const base = '/api/v1/tenants/acme/profiles';
 
   before(async () => {
     repo = await startChartRepo(CHARTS);
+    // The remote $ref names this very server, so a fetch would show up in its request log.
+    charts = CHARTS.map((c) =>
+      c.schema?.includes('REMOTE_REF')
+        ? { ...c, schema: c.schema.replace('REMOTE_REF', `${repo.server.url}/defs.json#/a`) }
+        : c,
+    );
+    repo.setCharts(charts);
     server = await startTestServer();
     [acme, other] = await Promise.all([createTenant(server, 'acme'), createTenant(server, 'other')]);
     for (const [tenant, token] of [
@@ -332,6 +349,20 @@ describe(`cluster profiles API (${TEST_DB})`, () => {
     });
     assert.equal(broken.status, 201, JSON.stringify(broken.body));
     assert.match(broken.body.layers[0]!.warnings.join(' '), /values\.schema\.json of badschema 1\.0\.0/);
+    const remote = await create('schema-remote', {
+      layers: [layer({ name: 'remote', chart: 'remote', version: '1.0.0', values: 'a: 1\nb: two\n' })],
+    });
+    assert.equal(remote.status, 422, 'the rest of the schema is still checked');
+    assert.deepEqual(
+      remote.body.error.details?.map((d) => d.field),
+      ['layers[0].values.b'],
+    );
+    const remoteOk = await create('schema-remote', {
+      layers: [layer({ name: 'remote', chart: 'remote', version: '1.0.0', values: 'a: 1\nb: 2\n' })],
+    });
+    assert.equal(remoteOk.status, 201, JSON.stringify(remoteOk.body));
+    assert.match(remoteOk.body.layers[0]!.warnings.join(' '), /defs\.json.*never fetched/);
+    assert.equal(repo.server.requests.filter((r) => r.url.startsWith('/defs.json')).length, 0);
     const again = await server.api<VersionView>('GET', `${base}/schema-broken/versions/1.0.0`, {
       token: acme.memberToken,
     });
@@ -555,7 +586,7 @@ describe(`cluster profiles API (${TEST_DB})`, () => {
 
   it('keeps a published lock when its version disappears upstream, and says so', async () => {
     const lockedDigest = `sha256:${repo.digest('web', '1.2.0')}`;
-    repo.setCharts(CHARTS.filter((c) => !(c.name === 'web' && c.version === '1.2.0')));
+    repo.setCharts(charts.filter((c) => !(c.name === 'web' && c.version === '1.2.0')));
     const run = await syncAndWait(server, '/api/v1/tenants/acme/registries/helm/upstream', acme.adminToken);
     assert.equal(run.status, 'succeeded');
     const plan = await server.api<Plan>('GET', `${base}/plan/resolve`, { token: acme.memberToken });
@@ -569,7 +600,7 @@ describe(`cluster profiles API (${TEST_DB})`, () => {
     const shown = view.body.layers.find((l) => l.name === 'web')!;
     assert.equal(shown.upstream, 'gone');
     assert.match(shown.warnings.join(' '), /gone from the catalog/);
-    repo.setCharts(CHARTS);
+    repo.setCharts(charts);
     await syncAndWait(server, '/api/v1/tenants/acme/registries/helm/upstream', acme.adminToken);
   });
 
