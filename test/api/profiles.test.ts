@@ -433,6 +433,8 @@ describe(`cluster profiles API (${TEST_DB})`, () => {
       layers: [layer({ version: undefined, versionConstraint: '^1.0.0' })],
     });
     assert.equal(created.status, 201);
+    // On PostgreSQL the four requests interleave inside the server: only the conditional update keeps
+    // a second winner out (checked by removing it). One SQLite process runs them one after another.
     const results = await Promise.all(
       Array.from({ length: 4 }, () =>
         server.api<VersionView & ErrorBody>('POST', `${base}/race/versions/1.0.0/publish`, {
