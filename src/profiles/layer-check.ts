@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CatalogRepository } from '../catalog/catalog.repository.js';
 import type { ChartFilesService } from '../catalog/chart-files.js';
 import type { ChartVersionRow } from '../catalog/chart-version.repository.js';
@@ -56,7 +57,31 @@ export interface LayerCheckDeps {
  * is a warning, not a problem.
  */
 export class LayerChecker {
+  /**
+   * A chart's parsed values.yaml by the text's sha256 (null: unreadable): a big chart's defaults take
+   * milliseconds to parse, and a profile names the same chart versions publish after publish.
+   * coalesceValues never changes its inputs, so one parsed copy serves every check.
+   */
+  private readonly defaults = new Map<string, Record<string, unknown> | null>();
+
   constructor(private readonly deps: LayerCheckDeps) {}
+
+  private defaultsOf(valuesYaml: string | null): Record<string, unknown> | null {
+    if (valuesYaml === null) return {};
+    const key = createHash('sha256').update(valuesYaml).digest('hex');
+    const cached = this.defaults.get(key);
+    if (cached !== undefined) {
+      this.defaults.delete(key);
+      this.defaults.set(key, cached);
+      return cached;
+    }
+    // A chart's own values.yaml may use anchors (alertmanager's does), as Helm allows: expanded, bounded.
+    const parsed = parseChartValuesYaml(valuesYaml);
+    const value = parsed.ok ? parsed.values : null;
+    this.defaults.set(key, value);
+    if (this.defaults.size > MAX_CACHED_DEFAULTS) this.defaults.delete(this.defaults.keys().next().value!);
+    return value;
+  }
 
   /** The registry a tenant reaches by a name: its own, else the system's (404 otherwise). */
   registry(scope: Scope, name: string): Promise<RegistryRow> {
@@ -221,19 +246,19 @@ export class LayerChecker {
       return;
     }
     if (files.valuesSchema === null) return;
-    let defaults: Record<string, unknown> = {};
-    if (files.valuesYaml !== null) {
-      // A chart's own values.yaml may use anchors (alertmanager's does), as Helm allows: expanded, bounded.
-      const parsed = parseChartValuesYaml(files.valuesYaml);
-      if (parsed.ok) defaults = parsed.values;
-      else
-        layer.warnings.push(
-          "The chart's own values.yaml could not be read; the values were checked without its defaults.",
-        );
+    const defaults = this.defaultsOf(files.valuesYaml);
+    if (defaults === null) {
+      layer.warnings.push(
+        "The chart's own values.yaml could not be read; the values were checked without its defaults.",
+      );
     }
-    const check = this.deps.schemas.check(files.valuesSchema, coalesceValues(defaults, rendered.values), {
-      ignorePaths: rendered.templatedPaths,
-    });
+    const check = this.deps.schemas.check(
+      files.valuesSchema,
+      coalesceValues(defaults ?? {}, rendered.values),
+      {
+        ignorePaths: rendered.templatedPaths,
+      },
+    );
     layer.warnings.push(
       ...check.warnings.map((w) => `values.schema.json of ${spec.chart} ${row.version}: ${w}`),
     );
@@ -241,6 +266,8 @@ export class LayerChecker {
       add(valuesField(v.path), v.path ? `values ${v.path}: ${v.message}` : `values: ${v.message}`);
   }
 }
+
+const MAX_CACHED_DEFAULTS = 200;
 
 const valuesField = (path: string): string => (path ? `values.${path}` : 'values');
 
