@@ -212,6 +212,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     hostedManifest: (registryId, chart, version) => hosted.manifestDigest(registryId, chart, version),
     planner: new ProfilePlanner({
       catalog: catalogRows,
+      catalogStamps: (ids) => registryRepository.catalogStamps(ids),
       secrets,
       hostedUrls: (baseUrl, slug) => hosted.urls(baseUrl, slug),
     }),

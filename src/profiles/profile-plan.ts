@@ -30,6 +30,8 @@ export interface RenderedPlan {
 
 export interface ProfilePlannerDeps {
   catalog: CatalogRepository;
+  /** Catalog stamps of registries by id (RegistryRepository.catalogStamps). */
+  catalogStamps: (registryIds: readonly string[]) => Promise<Map<string, string>>;
   secrets: SecretBox;
   /** The OCI host (`host[:port]`) and classic repository URL of a hosted registry under a base URL. */
   hostedUrls: (baseUrl: string, slug: string) => { ociHost: string; repository: string };
@@ -42,9 +44,50 @@ export interface ProfilePlannerDeps {
  * locked version is still listed (`upstream`). Never a registry's credentials.
  */
 export class ProfilePlanner {
+  /**
+   * Plans already built, by version, base URL and variable values. A published version never changes,
+   * so a plan holds while the catalogs of its layers' registries do (their `upstream` field is all the
+   * catalog decides): each request reads those stamps (one query) instead of one catalog query per
+   * layer, and skips rendering the values again. Per process, bounded; plans are small.
+   */
+  private readonly cache = new Map<string, { registryIds: string[]; stamp: string; plan: RenderedPlan }>();
+
   constructor(private readonly d: ProfilePlannerDeps) {}
 
   async plan(
+    scope: Scope & { kind: 'tenant' },
+    profile: ProfileRow,
+    row: ProfileVersionRow,
+    request: PlanRequest,
+  ): Promise<RenderedPlan> {
+    const key = JSON.stringify([row.id, row.revision, request.baseUrl, sortedEntries(request.variables)]);
+    const cached = this.cache.get(key);
+    if (cached && (await this.stampOf(cached.registryIds)) === cached.stamp) {
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return cached.plan;
+    }
+    const registryIds = [
+      ...new Set(
+        parseLock(row.lock!)
+          .layers.filter((l) => !l.protected)
+          .map((l) => l.registryId),
+      ),
+    ];
+    // Read before building: a catalog commit during the build leaves an older stamp, so the next request rebuilds.
+    const stamp = await this.stampOf(registryIds);
+    const plan = await this.build(scope, profile, row, request);
+    this.cache.set(key, { registryIds, stamp, plan });
+    if (this.cache.size > MAX_CACHED_PLANS) this.cache.delete(this.cache.keys().next().value!);
+    return plan;
+  }
+
+  private async stampOf(registryIds: readonly string[]): Promise<string> {
+    const stamps = await this.d.catalogStamps(registryIds);
+    return registryIds.map((id) => stamps.get(id) ?? 'gone').join(',');
+  }
+
+  private async build(
     scope: Scope & { kind: 'tenant' },
     profile: ProfileRow,
     row: ProfileVersionRow,
@@ -145,6 +188,11 @@ export class ProfilePlanner {
     return locked.digest !== null && digestOf(now.digest) !== locked.digest ? 'changed' : 'present';
   }
 }
+
+const MAX_CACHED_PLANS = 500;
+
+const sortedEntries = (o: Record<string, string>): Array<[string, string]> =>
+  Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** Variable values from a query, typed by each declaration; an unknown name or a value of the wrong type is a 400. */
 function readVariables(

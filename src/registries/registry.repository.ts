@@ -88,6 +88,20 @@ export class RegistryRepository {
   }
 
   /**
+   * The stamp of each registry's catalog (its last commit and size), by id: every catalog commit moves
+   * it, so what was derived from a catalog holds while its stamp does. A deleted registry has none.
+   */
+  async catalogStamps(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .selectFrom('helm_registries')
+      .select(['id', 'last_synced_at', 'version_count'])
+      .where('id', 'in', ids)
+      .execute();
+    return new Map(rows.map((r) => [r.id, `${r.last_synced_at ?? ''}|${r.version_count}`]));
+  }
+
+  /**
    * The registries whose catalogs a tenant searches (the system's and its own), or the system's alone
    * for a null tenant. A system registry whose name the tenant also uses is left out, as findVisible
    * resolves that name to the tenant's own.
