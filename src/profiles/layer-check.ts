@@ -39,6 +39,21 @@ export interface CheckedLayer {
   /** Every catalog version of the chart in that registry (empty for protected ones), newest first. */
   versions: ChartVersionRow[];
   warnings: string[];
+  /** The values check's fingerprint when it passed with the chart's files at hand (see ValuesMemo); else null. */
+  fingerprint: string | null;
+}
+
+/**
+ * What a previous check of the same version found, so an unchanged layer is not checked again: its
+ * values against one chart archive (by digest, so one schema and one set of defaults) under the same
+ * variables give the same answer. Publishing right after saving then compiles no schema, even on a
+ * server that has just started.
+ */
+export interface ValuesMemo {
+  /** The version's variables as stored (sensitive defaults sealed): part of every fingerprint. */
+  variables: string;
+  /** By layer name: the fingerprint of its last passing check and the warnings it had. */
+  passed: Readonly<Record<string, { fingerprint: string; warnings: readonly string[] }>>;
 }
 
 export interface LayerCheckDeps {
@@ -68,7 +83,7 @@ export class LayerChecker {
 
   private defaultsOf(valuesYaml: string | null): Record<string, unknown> | null {
     if (valuesYaml === null) return {};
-    const key = createHash('sha256').update(valuesYaml).digest('hex');
+    const key = sha256(valuesYaml);
     const cached = this.defaults.get(key);
     if (cached !== undefined) {
       this.defaults.delete(key);
@@ -92,7 +107,7 @@ export class LayerChecker {
     scope: Scope,
     layers: readonly LayerSpec[],
     variables: readonly ProfileVariable[],
-    options: { values: boolean },
+    options: { values: boolean; memo?: ValuesMemo },
   ): Promise<{ layers: CheckedLayer[]; problems: ErrorDetail[] }> {
     const problems: ErrorDetail[] = [];
     // Registries first, one at a time: an unknown one is a 404 before any other work is done.
@@ -126,17 +141,17 @@ export class LayerChecker {
     spec: LayerSpec,
     registry: RegistryRow,
     variables: readonly ProfileVariable[],
-    options: { values: boolean },
+    options: { values: boolean; memo?: ValuesMemo },
     problems: ErrorDetail[],
   ): Promise<CheckedLayer> {
     const label = layerLabel(spec, index);
     const add = (field: string, message: string): void => {
       problems.push({ field: layerField(index, field), message: `${label}: ${message}` });
     };
-    const layer: CheckedLayer = { spec, registry, row: null, versions: [], warnings: [] };
+    const layer: CheckedLayer = { spec, registry, row: null, versions: [], warnings: [], fingerprint: null };
     if (registry.protected === 1) this.checkTyped(spec, add);
     else await this.checkInCatalog(layer, add);
-    if (options.values) await this.checkValues(layer, variables, add);
+    if (options.values) await this.checkValues(layer, variables, add, options.memo);
     return layer;
   }
 
@@ -225,8 +240,17 @@ export class LayerChecker {
     layer: CheckedLayer,
     variables: readonly ProfileVariable[],
     add: (field: string, message: string) => void,
+    memo: ValuesMemo | undefined,
   ): Promise<void> {
-    const { spec } = layer;
+    const { spec, row } = layer;
+    const fingerprint =
+      memo && row?.digest ? sha256([row.digest, spec.values, memo.variables].join('\u0000')) : null;
+    const previous = memo?.passed[spec.name];
+    if (fingerprint !== null && previous?.fingerprint === fingerprint) {
+      layer.fingerprint = fingerprint;
+      layer.warnings.push(...previous.warnings);
+      return;
+    }
     const bytes = Buffer.byteLength(spec.values, 'utf8');
     if (bytes > MAX_VALUES_BYTES) {
       add('values', `the values are ${mib(bytes)}; at most ${mib(MAX_VALUES_BYTES)} are accepted.`);
@@ -238,14 +262,17 @@ export class LayerChecker {
         add(valuesField(p.path), p.path ? `${p.path}: ${p.message}` : p.message);
       return;
     }
-    const { row, registry } = layer;
+    const { registry } = layer;
     if (!row || !this.deps.chartFiles) return;
     const files = await this.deps.chartFiles.filesFor(registry, row);
     if (files.files.status === 'unavailable') {
       layer.warnings.push(`The values were not checked against the chart's schema: ${files.files.reason}`);
       return;
     }
-    if (files.valuesSchema === null) return;
+    if (files.valuesSchema === null) {
+      layer.fingerprint = fingerprint;
+      return;
+    }
     const defaults = this.defaultsOf(files.valuesYaml);
     if (defaults === null) {
       layer.warnings.push(
@@ -264,8 +291,11 @@ export class LayerChecker {
     );
     for (const v of check.violations)
       add(valuesField(v.path), v.path ? `values ${v.path}: ${v.message}` : `values: ${v.message}`);
+    if (check.violations.length === 0) layer.fingerprint = fingerprint;
   }
 }
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 const MAX_CACHED_DEFAULTS = 200;
 

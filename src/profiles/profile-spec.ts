@@ -28,6 +28,8 @@ export interface VersionSpec {
   layers: LayerSpec[];
   /** What the last check said about layers without refusing them (a chart schema that cannot be used), by layer name. */
   warnings?: Record<string, string[]>;
+  /** By layer name: the fingerprint of the last values check it passed (layer-check.ts ValuesMemo). */
+  fingerprints?: Record<string, string>;
 }
 
 export const EMPTY_SPEC: VersionSpec = { variables: [], layers: [] };

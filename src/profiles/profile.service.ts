@@ -16,8 +16,7 @@ import type { SecretBox } from '../shared/secret-box.js';
 import { isUniqueViolation } from '../storage/errors.js';
 // The key the OCI sync records each row's manifest digest under, for a pull by digest.
 import { MANIFEST_DIGEST_ANNOTATION } from '../sync/oci-sync.js';
-import type { LayerChecker } from './layer-check.js';
-import { type CheckedLayer } from './layer-check.js';
+import type { CheckedLayer, LayerChecker, ValuesMemo } from './layer-check.js';
 import { installOrder, layerFormProblems, type LayerSpec } from './layer-rules.js';
 import { layerUpdates } from './layer-updates.js';
 import { diffVersions } from './profile-diff.js';
@@ -272,7 +271,8 @@ export class ProfileService {
     const row = await this.findVersion(profile, version);
     if (row.status === 'published') throw publishedVersionError(name, version, 'published again');
     const spec = parseSpec(row.spec);
-    const checked = await this.check(ctx, row.id, spec);
+    // The draft's own last check is the memo: layers unchanged since it are not checked again.
+    const checked = await this.check(ctx, row.id, spec, spec);
     if (checked.length === 0) {
       throw new ProfileInvalidError([
         { field: 'layers', message: `${name} ${version} has no layers: add at least one before publishing.` },
@@ -355,18 +355,40 @@ export class ProfileService {
       variables: variablesFromInput(body.variables ?? [], versionId, this.d.secrets, previous.variables),
       layers: (body.layers ?? []).map(layerFromInput),
     };
-    spec.warnings = warningsOf(await this.check(ctx, versionId, spec));
+    await this.check(ctx, versionId, spec, previous);
     return spec;
   }
 
-  /** Every rule of a version's content; throws one 422 with all problems, or the 404 of an unknown registry. */
-  private async check(ctx: TenantContext, versionId: string, spec: VersionSpec): Promise<CheckedLayer[]> {
+  /**
+   * Every rule of a version's content; throws one 422 with all problems, or the 404 of an unknown
+   * registry. Records on `spec` what the check found without refusing (warnings) and the fingerprints
+   * of layers whose values passed, so the next check of this version can skip them (`previous`).
+   */
+  private async check(
+    ctx: TenantContext,
+    versionId: string,
+    spec: VersionSpec,
+    previous?: VersionSpec,
+  ): Promise<CheckedLayer[]> {
     const problems: ErrorDetail[] = layerFormProblems(spec.layers);
     // Form problems first: the catalog cannot judge a layer whose name or dependencies are broken.
     if (problems.length > 0) throw new ProfileInvalidError(problems);
     const variables = variablesForRendering(spec.variables, versionId, this.d.secrets);
-    const checked = await this.d.checker.check(ctx.scope, spec.layers, variables, { values: true });
+    const memo: ValuesMemo = {
+      variables: JSON.stringify(spec.variables),
+      passed: Object.fromEntries(
+        Object.entries(previous?.fingerprints ?? {}).map(([name, fingerprint]) => [
+          name,
+          { fingerprint, warnings: previous?.warnings?.[name] ?? [] },
+        ]),
+      ),
+    };
+    const checked = await this.d.checker.check(ctx.scope, spec.layers, variables, { values: true, memo });
     if (checked.problems.length > 0) throw new ProfileInvalidError(checked.problems);
+    spec.warnings = warningsOf(checked.layers);
+    spec.fingerprints = Object.fromEntries(
+      checked.layers.flatMap((l) => (l.fingerprint === null ? [] : [[l.spec.name, l.fingerprint]])),
+    );
     return checked.layers;
   }
 
