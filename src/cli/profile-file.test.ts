@@ -152,6 +152,16 @@ describe('profile file', () => {
     ]);
   });
 
+  it('refuses an unquoted variable reference in a values mapping (YAML reads a mapping as a key)', () => {
+    const list = problems(FILE.replace('replicaCount: 2', 'replicaCount: {{ .Variables.replicas }}'));
+    assert.match(list[1]!, /^spec\.layers\[0\]\.values\.replicaCount: a mapping used as a key: quote/);
+    const quoted = parseProfileFile(
+      FILE.replace('replicaCount: 2', 'replicaCount: "{{ .Variables.replicas }}"'),
+      'f',
+    );
+    assert.match(quoted.layers[0]!.values!, /^replicaCount: '\{\{ \.Variables\.replicas \}\}'\n/);
+  });
+
   it('refuses anchors and aliases, syntax errors with their line, and empty files', () => {
     const alias = FILE.replace('replicaCount: 2', 'replicaCount: &n 2\n        other: *n');
     assert.throws(
@@ -240,7 +250,7 @@ describe('content comparison with a published version', () => {
     assert.deepEqual(contentDifferences(file, s), [
       'description: null → "The platform stack"',
       'layers.web.namespace: "default" → "apps"',
-      'layers.db.values: "auth:\\n  database: other\\n" → "auth:\\n  database: app\\n"',
+      'layers.db.values: line 2: "  database: other" → "  database: app"',
       'variables.replicas.default: 3 → 2',
     ]);
     const reordered = server();

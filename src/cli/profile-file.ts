@@ -19,7 +19,9 @@ import { CliError } from './output.js';
  * It is read with the values loader (Helm's typing, no anchors or aliases), because `spec.layers[].values`
  * is chart values and must reach the chart as Helm would read it: `yes` is true, `0644` is 420. Every
  * other scalar field must be a string there, so a version written `1.10` (a number) is refused with a
- * hint to quote it rather than sent as "1.1".
+ * hint to quote it rather than sent as "1.1". A variable reference inside a values mapping must be
+ * quoted there (`"{{ .Variables.port }}"`), which the server reads as text; a typed reference
+ * (`port: {{ .Variables.port }}`, a number) is YAML only inside values written as a string (`values: |`).
  */
 
 export const PROFILE_API_VERSION = 'charthouse.io/v1';
@@ -232,10 +234,39 @@ function valuesText(p: Problems, v: unknown, at: string): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'string') return v;
   if (isMapping(v)) {
+    const odd = mappingKeyPath(v, at);
+    if (odd !== undefined) {
+      p.add(
+        odd,
+        'a mapping used as a key: quote a variable reference ("{{ .Variables.NAME }}", a string), or write values as a string (values: |) for a typed one',
+      );
+      return undefined;
+    }
     if (Object.keys(v).length === 0) return '';
     return dump(v, { noRefs: true, lineWidth: -1, sortKeys: false });
   }
   p.add(at, 'must be a mapping of chart values, or a YAML string');
+  return undefined;
+}
+
+/**
+ * Where a mapping was read as a key. An unquoted `{{ .Variables.x }}` is YAML for a flow mapping inside
+ * a flow mapping, and js-yaml turns such a key into the text "[object Object]": sent on, that would be a
+ * value the user never wrote.
+ */
+function mappingKeyPath(v: unknown, at: string): string | undefined {
+  if (Array.isArray(v)) {
+    for (const [i, item] of v.entries()) {
+      const found = mappingKeyPath(item, `${at}[${i}]`);
+      if (found !== undefined) return found;
+    }
+  } else if (isMapping(v)) {
+    for (const [key, item] of Object.entries(v)) {
+      if (key.includes('[object Object]')) return at;
+      const found = mappingKeyPath(item, join(at, key));
+      if (found !== undefined) return found;
+    }
+  }
   return undefined;
 }
 
@@ -287,7 +318,10 @@ export function contentDifferences(file: ProfileFile, server: ProfileVersionView
     if (!s) continue;
     const want = layerWithDefaults(l);
     for (const key of Object.keys(want) as Array<keyof typeof want>) {
-      diff(`layers.${l.name}.${key}`, s[key], want[key]);
+      if (key === 'values') {
+        if (s.values !== want.values)
+          out.push(`layers.${l.name}.values: ${firstDifferentLine(s.values, want.values)}`);
+      } else diff(`layers.${l.name}.${key}`, s[key], want[key]);
     }
   }
   diff(
@@ -325,6 +359,15 @@ function layerWithDefaults(l: LayerIn) {
     values: l.values ?? '',
     dependsOn: l.dependsOn ?? [],
   };
+}
+
+/** Values are long texts: the first line that differs says enough (`line 1: "a: 1" → "a: 2"`). */
+function firstDifferentLine(a: string, b: string): string {
+  const [la, lb] = [a.split('\n'), b.split('\n')];
+  for (let i = 0; i < Math.max(la.length, lb.length); i++) {
+    if (la[i] !== lb[i]) return `line ${i + 1}: ${show(la[i] ?? '(end)')} → ${show(lb[i] ?? '(end)')}`;
+  }
+  return 'differs';
 }
 
 function show(v: unknown): string {
