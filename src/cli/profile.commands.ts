@@ -144,6 +144,7 @@ export function registerProfileCommands(program: Command): void {
     .addOption(
       new Option('-o, --output <format>', 'table, json or yaml')
         .choices(['table', 'json', 'yaml'])
+        .conflicts('json')
         .default('table'),
     )
     .action(
