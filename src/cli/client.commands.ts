@@ -1,6 +1,7 @@
 import type { Command, CommanderError } from 'commander';
 import { registerAuthCommands } from './auth.commands.js';
 import { registerChartCommands } from './chart.commands.js';
+import { registerProfileCommands } from './profile.commands.js';
 import { registerRegistryCommands } from './registry.commands.js';
 import { registerInvitationCommands, registerTenantCommands } from './tenant.commands.js';
 
@@ -19,4 +20,5 @@ export function registerClientCommands(program: Command): void {
   registerInvitationCommands(program);
   registerRegistryCommands(program);
   registerChartCommands(program);
+  registerProfileCommands(program);
 }
