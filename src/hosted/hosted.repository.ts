@@ -127,7 +127,11 @@ export class HostedRepository {
   }
 
   /** The OCI manifest digest of one chart version (null while it has none, undefined when there is no such version). */
-  async manifestDigest(registryId: string, name: string, version: string): Promise<string | null | undefined> {
+  async manifestDigest(
+    registryId: string,
+    name: string,
+    version: string,
+  ): Promise<string | null | undefined> {
     const row = await this.db
       .selectFrom('hosted_charts')
       .select('manifest_digest')
