@@ -9,6 +9,7 @@ import {
   formFromVersion,
   inInstallOrder,
   moveLayer,
+  pickableRegistries,
   pickableVersions,
   removeLayer,
   renameLayer,
@@ -259,5 +260,15 @@ describe('profile form model', () => {
       inInstallOrder(view).map((l) => l.name),
       ['b', 'a'],
     );
+  });
+
+  it('offers no system registry that a tenant registry of the same name shadows', () => {
+    const names = pickableRegistries([
+      { name: 'stable', scope: 'system' as const },
+      { name: 'mirror', scope: 'system' as const },
+      { name: 'stable', scope: 'tenant' as const },
+      { name: 'hosted', scope: 'tenant' as const },
+    ]).map((r) => `${r.scope}:${r.name}`);
+    assert.deepEqual(names, ['system:mirror', 'tenant:stable', 'tenant:hosted']);
   });
 });

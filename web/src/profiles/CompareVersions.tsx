@@ -24,9 +24,10 @@ export function CompareVersions({ tenant, profile }: CompareVersionsProps) {
   };
   return (
     <form className="compare-form" onSubmit={onSubmit} aria-label="Compare versions">
+      {/* Named by aria-label: a wrapping label's name would include the selected option. */}
       <label className="filter">
         <span className="field-label">Compare from</span>
-        <select value={from} onChange={(e) => setFrom(e.currentTarget.value)}>
+        <select aria-label="Compare from" value={from} onChange={(e) => setFrom(e.currentTarget.value)}>
           {versions.map((v) => (
             <option key={v}>{v}</option>
           ))}
@@ -34,7 +35,7 @@ export function CompareVersions({ tenant, profile }: CompareVersionsProps) {
       </label>
       <label className="filter">
         <span className="field-label">to</span>
-        <select value={to} onChange={(e) => setTo(e.currentTarget.value)}>
+        <select aria-label="Compare to" value={to} onChange={(e) => setTo(e.currentTarget.value)}>
           {versions.map((v) => (
             <option key={v}>{v}</option>
           ))}

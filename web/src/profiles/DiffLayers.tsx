@@ -12,7 +12,12 @@ export function DiffLayers({ diff }: { diff: ProfileDiff }) {
           The install order changed.
         </p>
       )}
-      <DiffNames label="Layers" added={layers.added} removed={layers.removed} />
+      <DiffNames
+        label="Layers"
+        added={layers.added}
+        removed={layers.removed}
+        changed={layers.changed.map((c) => c.name)}
+      />
       {layers.changed.map((layer) => (
         <section key={layer.name} className="diff-layer" aria-label={`Changes to layer ${layer.name}`}>
           <h3>

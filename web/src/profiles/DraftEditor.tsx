@@ -14,6 +14,7 @@ import {
   formFromVersion,
   moveLayer,
   noErrors,
+  pickableRegistries,
   removeLayer,
   renameLayer,
   versionBody,
@@ -38,6 +39,7 @@ export function DraftEditor({ tenant, view }: DraftEditorProps) {
   const [message, setMessage] = useState<string | null>(null);
   const [publishing, setPublishing] = useState(false);
   const registries = useRegistries({ tenant });
+  const reachable = pickableRegistries(registries.data ?? []);
   const save = useSaveVersion(tenant, view.profile, view.version);
   const publish = usePublishVersion(tenant, view.profile, view.version);
   const busy = save.isPending || publish.isPending;
@@ -131,7 +133,7 @@ export function DraftEditor({ tenant, view }: DraftEditorProps) {
                 .filter((_, i) => i !== index)
                 .map((l) => l.name)
                 .filter(Boolean)}
-              registries={registries.data ?? []}
+              registries={reachable}
               errors={errors.layers[index]}
               saved={savedLayers.get(layer.name)}
               onChange={(patch) => updateLayer(index, patch)}

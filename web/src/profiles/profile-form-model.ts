@@ -1,5 +1,6 @@
 import type {
   ErrorDetail,
+  RegistryView,
   LayerIn,
   LayerView,
   ProfileVersionView,
@@ -311,6 +312,18 @@ function sentence(message: string): string {
 }
 
 /* ---------- small rules the screens share ---------- */
+
+/**
+ * The registries a layer can name. A layer names its registry without a scope and the server takes the
+ * tenant's own before the system's, so a system registry shadowed by a tenant one of the same name
+ * cannot be reached and is not offered.
+ */
+export function pickableRegistries<R extends Pick<RegistryView, 'name' | 'scope'>>(
+  registries: readonly R[],
+): R[] {
+  const own = new Set(registries.filter((r) => r.scope === 'tenant').map((r) => r.name));
+  return registries.filter((r) => r.scope === 'tenant' || !own.has(r.name));
+}
 
 /** What to offer as the next version number: the next minor of the newest. */
 export function suggestNextVersion(latest: string | null): string {
