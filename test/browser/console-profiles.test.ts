@@ -220,6 +220,34 @@ describe(`console: cluster profiles (${TEST_DB})`, () => {
     assertNoProblems(ui.problems);
   });
 
+  it('edits variables: a wrong default named beside it, a sensitive default never shown again', async () => {
+    const { page } = ui;
+    await page.goto(`/t/${tenant}/profiles/base/versions/1.1.0`);
+    await page.getByRole('button', { name: 'Add variable' }).click();
+    await page.getByLabel('Name of variable 1').fill('REPLICAS');
+    await page.getByLabel('Type of variable 1').selectOption('number');
+    await page.getByLabel('Default of variable 1').fill('many');
+    await page.getByRole('button', { name: 'Add variable' }).click();
+    await page.getByLabel('Name of variable 2').fill('TOKEN');
+    await page.getByLabel('variable 2 is sensitive').check();
+    await page.getByLabel('Default of variable 2').fill('hunter2-secret');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Variable 1, default' }).waitFor();
+    // Beside the control, without the path.
+    const row = page.getByRole('region', { name: 'Variables' }).locator('tbody tr').first();
+    assert.match(await row.locator('.field-error').innerText(), /^The default must be a finite number/);
+
+    await page.getByLabel('Default of variable 1').fill('3');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByRole('status').filter({ hasText: 'Draft 1.1.0 saved.' }).waitFor();
+    await page.reload();
+    await page.getByLabel('Default of variable 1').waitFor();
+    assert.equal(await page.getByLabel('Default of variable 1').inputValue(), '3');
+    assert.equal(await page.getByLabel('Default of variable 2: set').inputValue(), 'keep');
+    assert.doesNotMatch(await page.content(), /hunter2-secret/);
+    assertNoProblems(ui.problems);
+  });
+
   it('shows a member everything read-only: no New profile, New version, Delete or Save draft', async () => {
     const member = await openConsole(browser, server.url);
     const { page } = member;

@@ -184,7 +184,7 @@ describe('profile form model', () => {
       { field: 'layers[0].values.image.tag', message: 'web: values image.tag: must be string' },
       { field: 'layers[0].values', message: 'web: values: must have required property replicaCount' },
       { field: 'layers[1].dependsOn[0]', message: 'db: depends on "nope", which is not a layer' },
-      { field: 'variables[1].default', message: 'variables[1].default: not a number' },
+      { field: 'variables[1].default', message: 'variables[1].default: the default must be a number' },
       { field: 'layers', message: 'base 1.0.0 has no layers: add at least one before publishing.' },
       { field: 'layers[2].version', message: 'a second message for the same field' },
     ]);
@@ -194,7 +194,8 @@ describe('profile form model', () => {
       ['image.tag', ''],
     );
     assert.match(errors.layers[1]!.fields.dependsOn!, /not a layer/);
-    assert.match(errors.variables[1]!.default!, /not a number/);
+    assert.equal(errors.variables[1]!.default, 'The default must be a number.');
+    assert.equal(errors.all[4], 'Variable 2, default: The default must be a number.');
     assert.deepEqual(errors.general, ['Base 1.0.0 has no layers: add at least one before publishing.']);
     assert.equal(errors.all.length, 7);
   });

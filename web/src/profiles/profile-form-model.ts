@@ -301,7 +301,13 @@ export function draftErrors(details: readonly ErrorDetail[]): DraftErrors {
     const variable = (out.variables[index] ??= {});
     const head = rest.split(/[.[]/)[0] ?? '';
     const field = head === 'name' || head === 'type' || head === 'default' ? head : 'general';
-    variable[field] ??= message;
+    // The server's variable messages start with their path: beside the control the path says nothing,
+    // in the summary a person reads "Variable 2, default".
+    const bare = d.message.startsWith(`${d.field}: `)
+      ? sentence(d.message.slice(`${d.field}: `.length))
+      : message;
+    out.all[out.all.length - 1] = `Variable ${index + 1}${rest ? `, ${rest}` : ''}: ${bare}`;
+    variable[field] ??= bare;
   }
   return out;
 }
