@@ -269,4 +269,35 @@ describe(`console: cluster profiles (${TEST_DB})`, () => {
     assertNoProblems(member.problems);
     await member.context.close();
   });
+
+  it('creates a fresh draft, deletes it and then the profile, each after a confirmation', async () => {
+    const { page } = ui;
+    await page.goto(`/t/${tenant}/profiles/base`);
+    await page.getByRole('button', { name: 'New version' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New version' });
+    await dialog.getByLabel('Version number').fill('2.0.0');
+    await dialog.getByLabel('From').selectOption({ label: 'Fresh: an empty draft' });
+    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await page.waitForURL('**/profiles/base/versions/2.0.0');
+    await page.getByText('No layers yet.').waitFor();
+
+    await page.getByRole('link', { name: 'base', exact: true }).click();
+    await page.locator('tr[data-version="2.0.0"]').waitFor();
+    // Published versions cannot be deleted: only drafts offer it.
+    assert.equal(await page.getByRole('button', { name: 'Delete draft 1.0.0' }).count(), 0);
+    await page.getByRole('button', { name: 'Delete draft 2.0.0' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete draft' });
+    await confirm.getByRole('button', { name: 'Delete draft' }).click();
+    await page.getByRole('status').filter({ hasText: 'Draft 2.0.0 was deleted.' }).waitFor();
+    assert.equal(await page.locator('tr[data-version="2.0.0"]').count(), 0);
+
+    await page.getByRole('button', { name: 'Delete profile' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete profile' })
+      .getByRole('button', { name: 'Delete profile' })
+      .click();
+    await page.waitForURL(`**/t/${tenant}/profiles`);
+    await page.getByText('No cluster profiles yet.').waitFor();
+    assertNoProblems(ui.problems);
+  });
 });
