@@ -17,6 +17,7 @@ import './styles/dialog.css';
 import './styles/catalog.css';
 import './styles/hosted.css';
 import './styles/account.css';
+import './styles/profiles.css';
 
 const queryClient = createQueryClient();
 const router = createRouter();

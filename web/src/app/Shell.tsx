@@ -52,6 +52,9 @@ export function Shell() {
                 <li>
                   <NavLink to={`/t/${encodeURIComponent(menuTenant)}/hosted`}>Hosted registry</NavLink>
                 </li>
+                <li>
+                  <NavLink to={`/t/${encodeURIComponent(menuTenant)}/profiles`}>Cluster profiles</NavLink>
+                </li>
               </ul>
               <h3 className="sidebar-group">Tenant Settings</h3>
               <ul>

@@ -50,6 +50,22 @@ export function createRouter() {
               path: 't/:tenant/hosted',
               lazy: async () => ({ Component: (await import('../hosted/HostedPage')).HostedPage }),
             },
+            {
+              path: 't/:tenant/profiles',
+              lazy: async () => ({ Component: (await import('../profiles/ProfilesPage')).ProfilesPage }),
+            },
+            {
+              path: 't/:tenant/profiles/:name',
+              lazy: async () => ({ Component: (await import('../profiles/ProfilePage')).ProfilePage }),
+            },
+            {
+              path: 't/:tenant/profiles/:name/versions/:version',
+              lazy: async () => ({ Component: (await import('../profiles/VersionPage')).VersionPage }),
+            },
+            {
+              path: 't/:tenant/profiles/:name/diff',
+              lazy: async () => ({ Component: (await import('../profiles/DiffPage')).DiffPage }),
+            },
             { path: 'account/tokens', element: <ApiTokensPage /> },
             { path: 'system', element: <Navigate to="/system/registries" replace /> },
             { path: 'system/registries', element: <SystemRegistriesPage /> },
