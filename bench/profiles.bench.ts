@@ -67,28 +67,6 @@ interface SourceChart {
   constraint: string;
 }
 
-/*
- * alertmanager's values.yaml uses a YAML anchor (`containerPortName: &containerPortName http`), which
- * the server refuses in a chart's own defaults as in a user's values: the schema is then checked
- * without the defaults, and its six required keys would be missing. Until that changes, the layers
- * restate them.
- */
-const AM_REQUIRED = [
-  'image:',
-  '  repository: quay.io/prometheus/alertmanager',
-  'serviceAccount:',
-  '  create: true',
-  'service:',
-  '  type: ClusterIP',
-  '  port: 9093',
-  'persistence:',
-  '  enabled: true',
-  '  size: 50Mi',
-  'config:',
-  '  enabled: true',
-  '',
-].join('\n');
-
 const SOURCES: SourceChart[] = [
   {
     dir: 'prometheus',
@@ -105,8 +83,8 @@ const SOURCES: SourceChart[] = [
     prefix: 'am',
     versions: ['1.41.0', '1.42.0'],
     values: (n) =>
-      `replicaCount: ${1 + (n % 3)}\nfullnameOverride: am-${n}\npodAnnotations:\n  team: platform-${n}\n${AM_REQUIRED}`,
-    templated: `replicaCount: {{ .Variables.REPLICAS }}\nextraArgs:\n  cluster.label: "{{ .Variables.CLUSTER }}"\n${AM_REQUIRED}`,
+      `replicaCount: ${1 + (n % 3)}\nfullnameOverride: am-${n}\npodAnnotations:\n  team: platform-${n}\n`,
+    templated: `replicaCount: {{ .Variables.REPLICAS }}\nextraArgs:\n  cluster.label: "{{ .Variables.CLUSTER }}"\n`,
     constraint: '^1.41.0',
   },
 ];
