@@ -153,6 +153,8 @@ const VersionSummaryFields = {
   publishedAt: Type.Union([Type.String(), Type.Null()]),
   publishedBy: Type.Union([Type.String(), Type.Null()]),
   layerCount: Type.Integer(),
+  /** Layers with a newer catalog version within their constraint: in a profile's own answer, not in the list. */
+  updatesAvailable: Type.Optional(Type.Integer()),
 };
 
 export const VersionSummary = Type.Object(VersionSummaryFields);

@@ -119,9 +119,18 @@ export class ProfileService {
     return result;
   }
 
+  /** One profile with its versions, each with its count of layers that have an update available. */
   async get(ctx: TenantContext, name: string): Promise<ProfileView> {
     const profile = await this.find(ctx, name);
-    return toProfileView(profile, await this.d.profiles.versionsOf([profile.id]));
+    const versions = await this.d.profiles.versionsOf([profile.id]);
+    const view = toProfileView(profile, versions);
+    // One set of catalog reads for all versions: they mostly name the same charts.
+    const reads = this.reads(ctx);
+    const counts = await Promise.all(
+      versions.map(async (row) => (await this.versionView(ctx, profile, row, reads)).updatesAvailable),
+    );
+    view.versions.forEach((v, i) => (v.updatesAvailable = counts[i]!));
+    return view;
   }
 
   async create(ctx: TenantContext, body: ProfileCreateBody): Promise<ProfileVersionView> {
@@ -138,7 +147,7 @@ export class ProfileService {
       updated_at: now,
     };
     const versionId = newId();
-    const spec = await this.checkedSpec(ctx, versionId, body);
+    const { spec, checked } = await this.checkedSpec(ctx, versionId, body);
     const row = newVersionRow(versionId, profile.id, version, body.description ?? null, spec, ctx, now);
     try {
       await this.d.profiles.insertProfile(profile, row);
@@ -152,7 +161,7 @@ export class ProfileService {
       }
       throw err;
     }
-    return this.versionView(ctx, profile, row);
+    return this.versionView(ctx, profile, row, this.reads(ctx, checked));
   }
 
   async remove(ctx: TenantContext, name: string): Promise<void> {
@@ -183,6 +192,7 @@ export class ProfileService {
     const version = checkVersionNumber(body.version);
     const versionId = newId();
     let spec: VersionSpec;
+    let checked: CheckedLayer[];
     let description = body.description ?? null;
     if (body.from !== undefined) {
       if (body.variables !== undefined || body.layers !== undefined) {
@@ -197,10 +207,10 @@ export class ProfileService {
         layers: from.layers,
         variables: cloneVariables(from.variables, source.id, versionId, this.d.secrets),
       };
-      spec.warnings = warningsOf(await this.check(ctx, versionId, spec));
+      checked = await this.check(ctx, versionId, spec);
       if (body.description === undefined) description = source.description;
     } else {
-      spec = await this.checkedSpec(ctx, versionId, body);
+      ({ spec, checked } = await this.checkedSpec(ctx, versionId, body));
     }
     const now = nowIso();
     const row = newVersionRow(versionId, profile.id, version, description, spec, ctx, now);
@@ -216,7 +226,7 @@ export class ProfileService {
       }
       throw err;
     }
-    return this.versionView(ctx, profile, row);
+    return this.versionView(ctx, profile, row, this.reads(ctx, checked));
   }
 
   async getVersion(ctx: TenantContext, name: string, version: string): Promise<ProfileVersionView> {
@@ -235,7 +245,7 @@ export class ProfileService {
     const row = await this.findVersion(profile, version);
     if (row.status === 'published') throw publishedVersionError(name, version, 'edited');
     const previous = parseSpec(row.spec);
-    const spec = await this.checkedSpec(ctx, row.id, body, previous);
+    const { spec, checked } = await this.checkedSpec(ctx, row.id, body, previous);
     const changes = {
       spec: JSON.stringify(spec),
       description: body.description === undefined ? row.description : body.description,
@@ -246,7 +256,12 @@ export class ProfileService {
       if (now?.status === 'published') throw publishedVersionError(name, version, 'edited');
       throw versionChangedError(name, version);
     }
-    return this.versionView(ctx, profile, { ...row, ...changes, revision: row.revision + 1 });
+    return this.versionView(
+      ctx,
+      profile,
+      { ...row, ...changes, revision: row.revision + 1 },
+      this.reads(ctx, checked),
+    );
   }
 
   async deleteVersion(ctx: TenantContext, name: string, version: string): Promise<void> {
@@ -286,13 +301,12 @@ export class ProfileService {
       if (now?.status === 'published') throw publishedVersionError(name, version, 'published again');
       throw versionChangedError(name, version);
     }
-    return this.versionView(ctx, profile, {
-      ...row,
-      ...changes,
-      status: 'published',
-      updated_at: at,
-      revision: row.revision + 1,
-    });
+    return this.versionView(
+      ctx,
+      profile,
+      { ...row, ...changes, status: 'published', updated_at: at, revision: row.revision + 1 },
+      this.reads(ctx, checked),
+    );
   }
 
   async diff(ctx: TenantContext, name: string, from: string, to: string): Promise<ProfileDiff> {
@@ -343,7 +357,7 @@ export class ProfileService {
     versionId: string,
     body: VersionSpecBody,
     previous: VersionSpec = EMPTY_SPEC,
-  ): Promise<VersionSpec> {
+  ): Promise<{ spec: VersionSpec; checked: CheckedLayer[] }> {
     // clearDefault is an instruction to this call, not part of a declaration.
     const declared = checkVariableDeclarations((body.variables ?? []).map(({ clearDefault: _, ...v }) => v));
     if (!declared.ok) {
@@ -355,8 +369,7 @@ export class ProfileService {
       variables: variablesFromInput(body.variables ?? [], versionId, this.d.secrets, previous.variables),
       layers: (body.layers ?? []).map(layerFromInput),
     };
-    await this.check(ctx, versionId, spec, previous);
-    return spec;
+    return { spec, checked: await this.check(ctx, versionId, spec, previous) };
   }
 
   /**
@@ -436,13 +449,14 @@ export class ProfileService {
     ctx: TenantContext,
     profile: ProfileRow,
     row: ProfileVersionRow,
+    reads: CatalogReads = this.reads(ctx),
   ): Promise<ProfileVersionView> {
     const spec = parseSpec(row.spec);
     const lock = row.lock === null ? null : parseLock(row.lock);
     const layers = await Promise.all(
       spec.layers.map((l, i) =>
         this.layerView(
-          ctx,
+          reads,
           l,
           lock?.layers[i] ?? null,
           lock?.layers[i]?.warnings ?? spec.warnings?.[l.name] ?? [],
@@ -464,12 +478,14 @@ export class ProfileService {
    * and whether the catalog has something newer. A registry gone since publishing keeps the lock's view.
    */
   private async layerView(
-    ctx: TenantContext,
+    reads: CatalogReads,
     spec: LayerSpec,
     locked: LockedLayer | null,
     checkWarnings: readonly string[],
   ): Promise<LayerView> {
-    const registry = await this.visibleRegistry(ctx, spec.registry, locked);
+    const visible = await reads.registry(spec.registry);
+    // Once locked, only the registry the lock names will do: another of the same name is not it.
+    const registry = locked && visible && locked.registryId !== visible.id ? null : visible;
     const isProtected = locked?.protected ?? registry?.protected === 1;
     const view: LayerView = {
       name: spec.name,
@@ -503,7 +519,7 @@ export class ProfileService {
       );
       return view;
     }
-    const versions = await this.d.catalog.chart(registry.id, spec.chart);
+    const versions = await reads.chart(registry.id, spec.chart);
     const texts = versions.map((v) => v.version);
     if (locked) {
       const now = versions.find((v) => v.version === locked.version);
@@ -530,18 +546,55 @@ export class ProfileService {
     return view;
   }
 
-  /** The registry a layer names, if the tenant still sees it (and, once locked, it is the same one). */
-  private async visibleRegistry(
-    ctx: TenantContext,
-    name: string,
-    locked: LockedLayer | null,
-  ): Promise<RegistryRow | null> {
-    try {
-      const row = await this.d.checker.registry(ctx.scope, name);
-      return locked && locked.registryId !== row.id ? null : row;
-    } catch (err) {
-      if (err instanceof NotFoundError) return null;
-      throw err;
+  /** Catalog reads for one answer; `checked` layers bring what their check read already. */
+  private reads(ctx: TenantContext, checked: readonly CheckedLayer[] = []): CatalogReads {
+    const reads = new CatalogReads(
+      async (name) => {
+        try {
+          return await this.d.checker.registry(ctx.scope, name);
+        } catch (err) {
+          if (err instanceof NotFoundError) return null;
+          throw err;
+        }
+      },
+      (registryId, chart) => this.d.catalog.chart(registryId, chart),
+    );
+    for (const l of checked) reads.seed(l);
+    return reads;
+  }
+}
+
+/**
+ * The registries and chart versions the layers of one answer read, each once: a profile's versions
+ * mostly name the same charts, and a write's view reuses what its check has just read.
+ */
+class CatalogReads {
+  private readonly registries = new Map<string, Promise<RegistryRow | null>>();
+  private readonly charts = new Map<string, Promise<ChartVersionRow[]>>();
+
+  constructor(
+    private readonly loadRegistry: (name: string) => Promise<RegistryRow | null>,
+    private readonly loadChart: (registryId: string, chart: string) => Promise<ChartVersionRow[]>,
+  ) {}
+
+  registry(name: string): Promise<RegistryRow | null> {
+    let found = this.registries.get(name);
+    if (!found) this.registries.set(name, (found = this.loadRegistry(name)));
+    return found;
+  }
+
+  chart(registryId: string, chart: string): Promise<ChartVersionRow[]> {
+    const key = `${registryId}\u0000${chart}`;
+    let found = this.charts.get(key);
+    if (!found) this.charts.set(key, (found = this.loadChart(registryId, chart)));
+    return found;
+  }
+
+  seed(layer: CheckedLayer): void {
+    this.registries.set(layer.spec.registry, Promise.resolve(layer.registry));
+    // A protected layer's check reads no catalog; an unprotected one read every version of its chart.
+    if (layer.registry.protected !== 1) {
+      this.charts.set(`${layer.registry.id}\u0000${layer.spec.chart}`, Promise.resolve(layer.versions));
     }
   }
 }

@@ -567,6 +567,15 @@ describe(`cluster profiles API (${TEST_DB})`, () => {
     assert.equal(vault.verification, 'unverified');
     assert.equal(vault.digest, null);
     assert.equal(vault.reference, 'https://charts.internal.example/repo');
+    // The profile's own answer counts, per version, the layers with an update within their constraint.
+    const profile = await server.api<{ versions: Array<{ version: string; updatesAvailable?: number }> }>(
+      'GET',
+      `${base}/plan`,
+      { token: acme.memberToken },
+    );
+    assert.deepEqual(profile.body.versions, [
+      { ...profile.body.versions[0]!, version: '1.0.0', updatesAvailable: 1 },
+    ]);
     const notModified = await fetch(`${server.url}${base}/plan/resolve`, {
       headers: { authorization: `Bearer ${acme.memberToken}`, 'if-none-match': etag! },
     });

@@ -4,7 +4,6 @@ import { formatDate } from '../registries/registry-format';
 import { Button } from '../ui/Button';
 import { ActionTable } from '../ui/ActionTable';
 import { versionPath } from './profile-paths';
-import { useProfileVersions } from './profile-queries';
 import { VersionStatusBadge } from './VersionStatusBadge';
 
 interface VersionsTableProps {
@@ -17,15 +16,10 @@ interface VersionsTableProps {
 const COLUMNS = ['Version', 'Status', 'Created', 'Created by', 'Published', 'Layers', 'Updates available'];
 
 export function VersionsTable({ tenant, profile, canManage, onDelete }: VersionsTableProps) {
-  const details = useProfileVersions(
-    tenant,
-    profile.name,
-    profile.versions.map((v) => v.version),
-  );
   return (
     <ActionTable label="Versions" caption={`Versions of ${profile.name}`} columns={COLUMNS}>
-      {profile.versions.map((v, i) => {
-        const updates = details[i]?.data?.updatesAvailable;
+      {profile.versions.map((v) => {
+        const updates = v.updatesAvailable;
         return (
           <tr key={v.version} data-version={v.version}>
             <th scope="row" className="mono">

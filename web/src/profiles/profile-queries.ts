@@ -1,4 +1,4 @@
-import { useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
   ProfileCreateBody,
   VersionCreateBody,
@@ -33,20 +33,6 @@ export function useProfileVersion(tenant: string, name: string, version: string)
   return useQuery({
     queryKey: versionKey(tenant, name, version),
     queryFn: () => api.profiles.version(tenant, name, version),
-  });
-}
-
-/**
- * Every version in full: the versions table shows "updates available", which the API gives per version
- * only (VersionSummary has no such count). A profile has a handful of versions.
- */
-export function useProfileVersions(tenant: string, name: string, versions: readonly string[]) {
-  const api = useApi();
-  return useQueries({
-    queries: versions.map((v) => ({
-      queryKey: versionKey(tenant, name, v),
-      queryFn: () => api.profiles.version(tenant, name, v),
-    })),
   });
 }
 
