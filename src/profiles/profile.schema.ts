@@ -107,11 +107,28 @@ const Updates = Type.Object({
   latest: Type.Union([Type.String(), Type.Null()]),
 });
 
+/** `catalog`: checked against the catalog; `unverified`: a protected registry's, typed by hand (an agent verifies it). */
+const Verification = Type.Union([
+  Type.Literal('catalog'),
+  Type.Literal('unverified'),
+  Type.Literal('verified'),
+  Type.Literal('failed'),
+]);
+/** Whether the catalog still lists the resolved version with the same digest (`unknown` for protected registries). */
+const UpstreamStatus = Type.Union([
+  Type.Literal('present'),
+  Type.Literal('gone'),
+  Type.Literal('changed'),
+  Type.Literal('unknown'),
+]);
+const RegistryKind = Type.Union([Type.Literal('helm'), Type.Literal('oci'), Type.Literal('hosted')]);
+const RegistryScope = Type.Union([Type.Literal('system'), Type.Literal('tenant')]);
+
 export const LayerView = Type.Object({
   name: Type.String(),
   registry: Type.String(),
-  registryScope: Type.Union([Type.Literal('system'), Type.Literal('tenant')]),
-  registryKind: Type.Union([Type.Literal('helm'), Type.Literal('oci'), Type.Literal('hosted')]),
+  registryScope: RegistryScope,
+  registryKind: RegistryKind,
   protected: Type.Boolean(),
   chart: Type.String(),
   version: Type.Union([Type.String(), Type.Null()]),
@@ -125,20 +142,8 @@ export const LayerView = Type.Object({
   resolvedVersion: Type.Union([Type.String(), Type.Null()]),
   /** `sha256:<hex>` of the chart archive where known. */
   digest: Type.Union([Type.String(), Type.Null()]),
-  /** `catalog`: checked against the catalog; `unverified`: a protected registry's, typed by hand. */
-  verification: Type.Union([
-    Type.Literal('catalog'),
-    Type.Literal('unverified'),
-    Type.Literal('verified'),
-    Type.Literal('failed'),
-  ]),
-  /** Whether the catalog still lists the resolved version with the same digest (`unknown` for protected registries). */
-  upstream: Type.Union([
-    Type.Literal('present'),
-    Type.Literal('gone'),
-    Type.Literal('changed'),
-    Type.Literal('unknown'),
-  ]),
+  verification: Verification,
+  upstream: UpstreamStatus,
   updates: Updates,
   warnings: Type.Array(Type.String()),
 });
@@ -238,8 +243,8 @@ export const PlanLayer = Type.Object({
   name: Type.String(),
   registry: Type.Object({
     name: Type.String(),
-    scope: Type.Union([Type.Literal('system'), Type.Literal('tenant')]),
-    kind: Type.Union([Type.Literal('helm'), Type.Literal('oci'), Type.Literal('hosted')]),
+    scope: RegistryScope,
+    kind: RegistryKind,
     protected: Type.Boolean(),
   }),
   chart: Type.String(),
@@ -249,18 +254,8 @@ export const PlanLayer = Type.Object({
   /** For hosted registries, the classic URL of the same archive on this server; null otherwise. */
   chartUrl: Type.Union([Type.String(), Type.Null()]),
   digest: Type.Union([Type.String(), Type.Null()]),
-  verification: Type.Union([
-    Type.Literal('catalog'),
-    Type.Literal('unverified'),
-    Type.Literal('verified'),
-    Type.Literal('failed'),
-  ]),
-  upstream: Type.Union([
-    Type.Literal('present'),
-    Type.Literal('gone'),
-    Type.Literal('changed'),
-    Type.Literal('unknown'),
-  ]),
+  verification: Verification,
+  upstream: UpstreamStatus,
   releaseName: Type.String(),
   namespace: Type.String(),
   createNamespace: Type.Boolean(),
