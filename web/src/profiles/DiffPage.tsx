@@ -4,8 +4,9 @@ import { ErrorMessage } from '../ui/ErrorMessage';
 import { Loading } from '../ui/Loading';
 import { DiffLayers } from './DiffLayers';
 import { DiffNames } from './DiffNames';
-import { profilePath, profilesPath, versionPath } from './profile-paths';
+import { versionPath } from './profile-paths';
 import { useProfileDiff } from './profile-queries';
+import { ProfileBreadcrumb } from './ProfileBreadcrumb';
 
 /** Cluster profiles > NAME > Compare: what changed from one version to another. */
 export function DiffPage() {
@@ -18,18 +19,7 @@ export function DiffPage() {
 
   return (
     <section className="page">
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>Main Menu</li>
-          <li>
-            <Link to={profilesPath(tenant)}>Cluster profiles</Link>
-          </li>
-          <li>
-            <Link to={profilePath(tenant, name)}>{name}</Link>
-          </li>
-          <li>Compare</li>
-        </ol>
-      </nav>
+      <ProfileBreadcrumb tenant={tenant} profile={name} here="Compare" />
       <h1>
         Changes from{' '}
         <Link to={versionPath(tenant, name, from)} className="mono">

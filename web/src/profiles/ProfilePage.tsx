@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { useNavigate, useParams } from 'react-router';
 import type { ProfileView, VersionSummary } from '../../../src/client/api-client.js';
 import { tenantRole, useMe } from '../app/me';
 import { usePageTitle } from '../app/page-title';
@@ -14,6 +14,7 @@ import { NewVersionDialog } from './NewVersionDialog';
 import { profilesPath, versionPath } from './profile-paths';
 import { useProfile } from './profile-queries';
 import { VersionsTable } from './VersionsTable';
+import { ProfileBreadcrumb } from './ProfileBreadcrumb';
 
 /** Cluster profiles > NAME: the profile's versions, new versions, deletion and comparing two versions. */
 export function ProfilePage() {
@@ -28,15 +29,7 @@ export function ProfilePage() {
 
   return (
     <section className="page">
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>Main Menu</li>
-          <li>
-            <Link to={profilesPath(tenant)}>Cluster profiles</Link>
-          </li>
-          <li>{name}</li>
-        </ol>
-      </nav>
+      <ProfileBreadcrumb tenant={tenant} profile={name} />
       <h1>{name}</h1>
       {profile.isPending ? (
         <Loading label="Loading the profile…" />

@@ -9,6 +9,7 @@ import { NewProfileDialog } from './NewProfileDialog';
 import { versionPath } from './profile-paths';
 import { useProfiles } from './profile-queries';
 import { ProfilesTable } from './ProfilesTable';
+import { ProfileBreadcrumb } from './ProfileBreadcrumb';
 
 /** Main Menu > Cluster Profiles: the tenant's profiles; administrators create them. */
 export function ProfilesPage() {
@@ -26,12 +27,7 @@ function Profiles({ tenant }: { tenant: string }) {
 
   return (
     <section className="page">
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>Main Menu</li>
-          <li>Cluster profiles</li>
-        </ol>
-      </nav>
+      <ProfileBreadcrumb tenant={tenant} />
       <h1>Cluster profiles</h1>
       <p className="page-intro">
         A profile is a stack of charts to install on a cluster, kept as numbered versions. A draft can be

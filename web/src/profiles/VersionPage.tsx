@@ -1,13 +1,13 @@
-import { Link, useParams } from 'react-router';
+import { useParams } from 'react-router';
 import { tenantRole, useMe } from '../app/me';
 import { usePageTitle } from '../app/page-title';
 import { ErrorMessage } from '../ui/ErrorMessage';
 import { Loading } from '../ui/Loading';
 import { DraftEditor } from './DraftEditor';
-import { profilePath, profilesPath } from './profile-paths';
 import { useProfileVersion } from './profile-queries';
 import { VersionReadOnly } from './VersionReadOnly';
 import { VersionStatusBadge } from './VersionStatusBadge';
+import { ProfileBreadcrumb } from './ProfileBreadcrumb';
 
 /** Cluster profiles > NAME > VERSION: the editor for a draft (administrators), otherwise read-only. */
 export function VersionPage() {
@@ -19,18 +19,7 @@ export function VersionPage() {
 
   return (
     <section className="page">
-      <nav aria-label="Breadcrumb" className="breadcrumb">
-        <ol>
-          <li>Main Menu</li>
-          <li>
-            <Link to={profilesPath(tenant)}>Cluster profiles</Link>
-          </li>
-          <li>
-            <Link to={profilePath(tenant, name)}>{name}</Link>
-          </li>
-          <li>{version}</li>
-        </ol>
-      </nav>
+      <ProfileBreadcrumb tenant={tenant} profile={name} here={version} />
       <h1 className="version-title">
         {name} <span className="mono">{version}</span>
         {view.data && <VersionStatusBadge status={view.data.status} />}
