@@ -38,6 +38,20 @@ describe(`operations endpoints (${TEST_DB})`, () => {
     const create = doc.body.paths['/api/v1/tenants/{t}/registries/helm']?.post;
     assert.ok(create?.requestBody, 'registry create documents its body');
     assert.ok(doc.body.paths['/api/v1/system/registries/helm/{name}']?.patch);
+    // Cluster profiles, every SPEC §3 path.
+    const profiles = '/api/v1/tenants/{t}/profiles';
+    for (const [path, methods] of [
+      [profiles, ['get', 'post']],
+      [`${profiles}/{name}`, ['get', 'delete']],
+      [`${profiles}/{name}/versions`, ['post']],
+      [`${profiles}/{name}/versions/{version}`, ['get', 'put', 'delete']],
+      [`${profiles}/{name}/versions/{version}/publish`, ['post']],
+      [`${profiles}/{name}/diff`, ['get']],
+      [`${profiles}/{name}/resolve`, ['get']],
+    ] as const) {
+      for (const m of methods) assert.ok(doc.body.paths[path]?.[m], `${m} ${path} is documented`);
+    }
+    assert.ok(doc.body.paths[`${profiles}/{name}/versions/{version}`]?.put?.requestBody);
     const ui = await fetch(`${server.url}/api/docs`, { redirect: 'follow' });
     assert.equal(ui.status, 200);
     assert.match(await ui.text(), /swagger/i);
