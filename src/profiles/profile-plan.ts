@@ -95,8 +95,8 @@ export class ProfilePlanner {
   ): Promise<RenderedPlan> {
     const spec = parseSpec(row.spec);
     const lock = parseLock(row.lock!);
-    const variables = variablesForRendering(spec.variables, row.id, this.d.secrets);
-    const given = readVariables(variables, request.variables);
+    const declared = variablesForRendering(spec.variables, row.id, this.d.secrets);
+    const { variables, given } = redactSensitive(declared, readVariables(declared, request.variables));
     const problems: ErrorDetail[] = [];
     const order = installOrder(spec.layers);
     const layers: PlanLayer[] = [];
@@ -190,6 +190,25 @@ export class ProfilePlanner {
 }
 
 const MAX_CACHED_PLANS = 500;
+
+/**
+ * A sensitive variable is never returned (SPEC §2), and this plan is read by people: where it has a
+ * value (given or its default) the values show `(sensitive NAME)` in its place. The agent's own plan
+ * (issue 14) is where the real values go, to that cluster only. A required one with no value at all
+ * is still refused, as the plan could not be completed.
+ */
+function redactSensitive(
+  variables: readonly ProfileVariable[],
+  given: Record<string, VariableValue>,
+): { variables: ProfileVariable[]; given: Record<string, VariableValue> } {
+  const hidden = new Set<string>();
+  const out = variables.map((v) => {
+    if (!v.sensitive || (v.default === undefined && !Object.hasOwn(given, v.name))) return v;
+    hidden.add(v.name);
+    return { ...v, type: 'string' as const, required: false, default: `(sensitive ${v.name})` };
+  });
+  return { variables: out, given: Object.fromEntries(Object.entries(given).filter(([k]) => !hidden.has(k))) };
+}
 
 const sortedEntries = (o: Record<string, string>): Array<[string, string]> =>
   Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

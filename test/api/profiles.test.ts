@@ -406,10 +406,13 @@ describe(`cluster profiles API (${TEST_DB})`, () => {
       token: acme.memberToken,
     });
     assert.equal(plan.status, 200, JSON.stringify(plan.body));
-    assert.deepEqual(plan.body.layers[0]!.values, {
-      replicaCount: 3,
-      image: { tag: 's3cr3t-default-value' },
+    // A sensitive variable is never returned, not even substituted into the plan people read.
+    assert.deepEqual(plan.body.layers[0]!.values, { replicaCount: 3, image: { tag: '(sensitive token)' } });
+    const given = await server.api<Plan>('GET', `${base}/vars/resolve?var.token=from-the-request`, {
+      token: acme.memberToken,
     });
+    assert.deepEqual(given.body.layers[0]!.values, { replicaCount: 2, image: { tag: '(sensitive token)' } });
+    assert.doesNotMatch(JSON.stringify(plan.body) + JSON.stringify(given.body), /s3cr3t|from-the-request/);
     const wrongType = await server.api<ErrorBody>('GET', `${base}/vars/resolve?var.replicas=three`, {
       token: acme.memberToken,
     });
