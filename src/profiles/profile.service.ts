@@ -74,6 +74,7 @@ export interface ProfileServiceDeps {
 
 const DEFAULT_FIRST_VERSION = '1.0.0';
 const MAX_LIST_LIMIT = 500;
+const MAX_CACHED_VERSIONS = 1_000;
 
 /**
  * Cluster profiles (SPEC §2 "Cluster profiles"): versioned stacks of chart layers, drafts until
@@ -87,6 +88,7 @@ export class ProfileService {
   usage: ProfileUsage = async () => [];
 
   private readonly views: ProfileViews;
+  private readonly published = new Map<string, ProfileVersionRow>();
 
   constructor(private readonly d: ProfileServiceDeps) {
     this.views = new ProfileViews(d.checker, d.catalog);
@@ -318,7 +320,7 @@ export class ProfileService {
     const row =
       request.version === undefined
         ? await this.d.profiles.latestPublished(profile.id)
-        : await this.findVersion(profile, request.version);
+        : await this.publishedOrAny(profile, request.version);
     if (!row) {
       throw new ConflictError(
         'profile_not_published',
@@ -335,6 +337,24 @@ export class ProfileService {
   }
 
   // Internals -----------------------------------------------------------------------------------
+
+  /**
+   * A version by number, published ones from memory: a published row never changes, and resolve reads
+   * one on every poll (a version deleted with its profile is reached through the profile's id, which
+   * then no longer resolves). Drafts are always read afresh.
+   */
+  private async publishedOrAny(profile: ProfileRow, version: string): Promise<ProfileVersionRow> {
+    const key = `${profile.id}\u0000${version}`;
+    const cached = this.published.get(key);
+    if (cached) return cached;
+    const row = await this.findVersion(profile, version);
+    if (row.status === 'published') {
+      this.published.set(key, row);
+      if (this.published.size > MAX_CACHED_VERSIONS)
+        this.published.delete(this.published.keys().next().value!);
+    }
+    return row;
+  }
 
   private async find(ctx: TenantContext, name: string): Promise<ProfileRow> {
     const row = await this.d.profiles.find(ctx.scope.tenantId, name);
