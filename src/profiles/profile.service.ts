@@ -1,8 +1,6 @@
 import type { CatalogRepository } from '../catalog/catalog.repository.js';
-import type { ChartVersionRow } from '../catalog/chart-version.repository.js';
 import { parseChartVersion, semverSortKey } from '../protocol/helm/semver-sort.js';
-import type { RegistryRow } from '../registries/registry.repository.js';
-import { SYSTEM_SCOPE_KEY, type Principal, type Scope } from '../shared/context.js';
+import type { Principal, Scope } from '../shared/context.js';
 import {
   ConflictError,
   InvalidRequestError,
@@ -13,13 +11,11 @@ import {
 import { newId, nowIso } from '../shared/ids.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { isUniqueViolation } from '../storage/errors.js';
-// The key the OCI sync records each row's manifest digest under, for a pull by digest.
-import { MANIFEST_DIGEST_ANNOTATION } from '../sync/oci-sync.js';
 import type { CheckedLayer, LayerChecker, ValuesMemo } from './layer-check.js';
 import { layerFormProblems } from './layer-rules.js';
 import { diffVersions } from './profile-diff.js';
 import { ProfileInvalidError, publishedVersionError, versionChangedError } from './profile-errors.js';
-import { digestOf, type LockedLayer, type ProfileLock } from './profile-lock.js';
+import { lockLayer, type HostedManifestLookup, type ProfileLock } from './profile-lock.js';
 import type { PlanRequest, ProfilePlanner, RenderedPlan } from './profile-plan.js';
 import { ProfileViews, toProfileView } from './profile-view.js';
 import type { ProfileRepository, ProfileRow, ProfileVersionRow } from './profile.repository.js';
@@ -55,13 +51,6 @@ export interface TenantContext {
  * the users, for the message; empty when nothing does.
  */
 export type ProfileUsage = (tenantId: string, profileId: string) => Promise<string[]>;
-
-/** Where a hosted registry's chart version is pulled by digest: its OCI manifest, null while it has none. */
-export type HostedManifestLookup = (
-  registryId: string,
-  chart: string,
-  version: string,
-) => Promise<string | null>;
 
 export interface ProfileServiceDeps {
   profiles: ProfileRepository;
@@ -293,7 +282,9 @@ export class ProfileService {
         { field: 'layers', message: `${name} ${version} has no layers: add at least one before publishing.` },
       ]);
     }
-    const lock: ProfileLock = { layers: await Promise.all(checked.map((l) => this.lockLayer(l))) };
+    const lock: ProfileLock = {
+      layers: await Promise.all(checked.map((l) => lockLayer(l, this.d.hostedManifest))),
+    };
     const at = nowIso();
     const changes = { lock: JSON.stringify(lock), published_at: at, published_by: ctx.principal.username };
     if (!(await this.d.profiles.publish(row, changes))) {
@@ -420,46 +411,6 @@ export class ProfileService {
       checked.layers.flatMap((l) => (l.fingerprint === null ? [] : [[l.spec.name, l.fingerprint]])),
     );
     return checked.layers;
-  }
-
-  private async lockLayer(l: CheckedLayer): Promise<LockedLayer> {
-    const { spec, registry, row } = l;
-    const base = {
-      name: spec.name,
-      registryId: registry.id,
-      registryName: registry.name,
-      registryScope: registry.scope === SYSTEM_SCOPE_KEY ? ('system' as const) : ('tenant' as const),
-      registryKind: registry.kind,
-      protected: registry.protected === 1,
-      endpoint: registry.endpoint,
-      chart: spec.chart,
-    };
-    if (row === null) {
-      // A protected layer: typed by hand, its digest unknown until an agent pulls it.
-      return {
-        ...base,
-        version: spec.version!,
-        digest: null,
-        chartUrl: null,
-        manifestDigest: null,
-        warnings: l.warnings,
-      };
-    }
-    return {
-      ...base,
-      version: row.version,
-      digest: digestOf(row.digest),
-      chartUrl: row.chart_url,
-      manifestDigest: await this.manifestDigestOf(registry, row),
-      warnings: l.warnings,
-    };
-  }
-
-  private async manifestDigestOf(registry: RegistryRow, row: ChartVersionRow): Promise<string | null> {
-    if (registry.kind === 'hosted') return this.d.hostedManifest(registry.id, row.chart_name, row.version);
-    if (registry.kind !== 'oci') return null;
-    const annotations = JSON.parse(row.annotations) as Record<string, string>;
-    return annotations[MANIFEST_DIGEST_ANNOTATION] ?? null;
   }
 }
 
