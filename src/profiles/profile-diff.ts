@@ -4,7 +4,7 @@ import type { ProfileVersionRow } from './profile.repository.js';
 import type { ProfileDiff } from './profile.schema.js';
 import { parseSpec, type StoredVariable } from './profile-spec.js';
 import { diffValues, type ValuesChange } from './values/values-diff.js';
-import { renderValues, type ProfileVariable } from './values/values-template.js';
+import { renderValues, variableReferences, type ProfileVariable } from './values/values-template.js';
 
 type LayerChange = ProfileDiff['layers']['changed'][number];
 
@@ -95,11 +95,7 @@ function valuesChanges(a: string, b: string): ValuesChange[] {
 }
 
 function valuesForDiff(text: string): Record<string, unknown> | null {
-  const names = [
-    ...new Set(
-      [...text.matchAll(/\{\{-?\s*\.Variables\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}/g)].map((m) => m[1]!),
-    ),
-  ];
+  const { names } = variableReferences(text);
   const variables: ProfileVariable[] = names.map((name) => ({
     name,
     type: 'string',

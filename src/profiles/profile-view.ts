@@ -10,7 +10,7 @@ import { layerUpdates } from './layer-updates.js';
 import { digestOf, parseLock, type LockedLayer } from './profile-lock.js';
 import type { ProfileRow, ProfileVersionRow } from './profile.repository.js';
 import type { LayerView, ProfileVersionView, ProfileView, VersionSummary } from './profile.schema.js';
-import { parseSpec, toVariableView } from './profile-spec.js';
+import { parseSpec, toVariableView, type VersionSpec } from './profile-spec.js';
 
 /**
  * Profiles and versions as the API shows them: per layer the version it resolves to (the lock's once
@@ -43,7 +43,7 @@ export class ProfileViews {
     );
     return {
       profile: profile.name,
-      ...toSummary(row),
+      ...toSummary(row, spec),
       variables: spec.variables.map(toVariableView),
       layers,
       installOrder: installOrder(spec.layers),
@@ -189,7 +189,8 @@ function newestForConstraint(constraint: string | null, texts: string[]): string
   return parsed.ok ? newestMatching(parsed.constraint, texts) : null;
 }
 
-export function toSummary(row: ProfileVersionRow): VersionSummary {
+/** `spec`: the row's parsed spec where the caller has it already, so it is not parsed twice. */
+export function toSummary(row: ProfileVersionRow, spec: VersionSpec = parseSpec(row.spec)): VersionSummary {
   return {
     version: row.version,
     status: row.status,
@@ -199,7 +200,7 @@ export function toSummary(row: ProfileVersionRow): VersionSummary {
     updatedAt: row.updated_at,
     publishedAt: row.published_at,
     publishedBy: row.published_by,
-    layerCount: parseSpec(row.spec).layers.length,
+    layerCount: spec.layers.length,
   };
 }
 
@@ -213,6 +214,6 @@ export function toProfileView(p: ProfileRow, versions: ProfileVersionRow[]): Pro
     updatedAt: p.updated_at,
     latestVersion: versions[0]?.version ?? null,
     latestPublished: versions.find((v) => v.status === 'published')?.version ?? null,
-    versions: versions.map(toSummary),
+    versions: versions.map((v) => toSummary(v)),
   };
 }
