@@ -1,5 +1,19 @@
 import type { Static } from '@sinclair/typebox';
 import type { ChartDetail, ChartSearchResult, ChartVersionDetail } from '../catalog/catalog.schema.js';
+import type {
+  AgentHeartbeatBody,
+  AgentPlan,
+  AgentReportAccepted,
+  AgentReportBody,
+} from '../clusters/agent.schema.js';
+import type {
+  AgentTokenIssued,
+  ClusterCreateBody,
+  ClusterCreated,
+  ClusterList,
+  ClusterPatchBody,
+  ClusterView,
+} from '../clusters/cluster.schema.js';
 import type { HostedView } from '../hosted/hosted.schema.js';
 import type { ErrorBody } from '../http/api-shapes.js';
 import type { IssuedTokenView, SessionView, TokenList } from '../identity/auth.schema.js';
@@ -70,6 +84,28 @@ export type {
   VersionSummary,
 } from '../profiles/profile.schema.js';
 export type { HostedView } from '../hosted/hosted.schema.js';
+export type {
+  AgentHeartbeatBody,
+  AgentPlan,
+  AgentPlanLayer,
+  AgentPlanProfile,
+  AgentPull,
+  AgentRegistry,
+  AgentReportAccepted,
+  AgentReportBody,
+  LayerReport,
+} from '../clusters/agent.schema.js';
+export type {
+  AgentTokenIssued,
+  AssignmentIn,
+  AssignmentView,
+  ClusterCreateBody,
+  ClusterCreated,
+  ClusterList,
+  ClusterPatchBody,
+  ClusterView,
+  LayerStateView,
+} from '../clusters/cluster.schema.js';
 export type HostedUrls = HostedView['urls'];
 export type {
   InvitationList,
@@ -383,6 +419,53 @@ export class ApiClient {
       ),
   };
 
+  /** Clusters of a tenant (SPEC §2): the agent token is shown once, on create and on rotation. */
+  readonly clusters = {
+    list: (tenant: string, options: ListOptions = {}): Promise<ClusterList> =>
+      this.#call('GET', clustersPath(tenant), { query: { ...options } }),
+    listAll: (tenant: string): Promise<ClusterView[]> =>
+      collect((cursor) => this.clusters.list(tenant, { cursor })),
+    get: (tenant: string, name: string): Promise<ClusterView> =>
+      this.#call('GET', `${clustersPath(tenant)}/${seg(name)}`),
+    create: (tenant: string, body: ClusterCreateBody): Promise<ClusterCreated> =>
+      this.#call('POST', clustersPath(tenant), { body }),
+    update: (tenant: string, name: string, patch: ClusterPatchBody): Promise<ClusterView> =>
+      this.#call('PATCH', `${clustersPath(tenant)}/${seg(name)}`, { body: patch }),
+    remove: (tenant: string, name: string): Promise<void> =>
+      this.#call('DELETE', `${clustersPath(tenant)}/${seg(name)}`),
+    /** A new agent token; the old one stops working at once. */
+    rotateToken: (tenant: string, name: string): Promise<AgentTokenIssued> =>
+      this.#call('POST', `${clustersPath(tenant)}/${seg(name)}/agent-token`),
+  };
+
+  /** The agent's side (`/api/v1/agent/*`): this client's token must be a cluster's agent token. */
+  readonly agent = {
+    /** The cluster's plan; `{notModified: true}` when `etag` is still current (a 304). */
+    plan: async (
+      etag?: string,
+    ): Promise<{ notModified: true } | { notModified: false; plan: AgentPlan; etag: string }> => {
+      const { res, bytes } = await this.#send('GET', '/api/v1/agent/plan', {
+        ...(etag === undefined ? {} : { headers: { 'if-none-match': etag } }),
+        allowNotModified: true,
+      });
+      if (res.status === 304) return { notModified: true };
+      const plan = JSON.parse(new TextDecoder().decode(bytes)) as AgentPlan;
+      return { notModified: false, plan, etag: res.headers.get('etag') ?? '' };
+    },
+    report: (body: AgentReportBody): Promise<AgentReportAccepted> =>
+      this.#call('POST', '/api/v1/agent/reports', { body }),
+    heartbeat: async (body: AgentHeartbeatBody = {}): Promise<void> => {
+      await this.#send('POST', '/api/v1/agent/heartbeat', { body });
+    },
+    /** A file the plan names with `via: charthouse` (a chart archive or its `.prov`), byte for byte. */
+    download: async (path: string): Promise<Uint8Array> => {
+      if (!path.startsWith('/api/v1/agent/')) {
+        throw new ApiError(0, 'invalid_path', 'The plan names a download outside /api/v1/agent/.');
+      }
+      return (await this.#send('GET', path, { accept: 'application/octet-stream' })).bytes;
+    },
+  };
+
   async #call<T>(
     method: string,
     path: string,
@@ -421,12 +504,15 @@ export class ApiClient {
       query?: Query;
       anonymous?: boolean;
       accept?: string;
+      headers?: Record<string, string>;
+      /** A 304 is an answer, not an error (conditional GETs). */
+      allowNotModified?: boolean;
     } = {},
   ): Promise<{ res: Response; bytes: Uint8Array }> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(opts.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { accept: opts.accept ?? 'application/json' };
+    const headers: Record<string, string> = { ...opts.headers, accept: opts.accept ?? 'application/json' };
     if (this.#token && !opts.anonymous) headers.authorization = `Bearer ${this.#token}`;
     const init: RequestInit = { method, headers, signal: AbortSignal.timeout(this.#timeoutMs) };
     if (opts.body !== undefined) {
@@ -446,7 +532,7 @@ export class ApiClient {
     } catch (err) {
       throw this.#transportError(err);
     }
-    if (res.ok) return { res, bytes };
+    if (res.ok || (res.status === 304 && opts.allowNotModified === true)) return { res, bytes };
     throw errorFromResponse(res, new TextDecoder().decode(bytes), this.#where());
   }
 
@@ -544,6 +630,7 @@ function registriesPath(scope: RegistryScope): string {
 }
 
 const profilesPath = (tenant: string): string => `/api/v1/tenants/${seg(tenant)}/profiles`;
+const clustersPath = (tenant: string): string => `/api/v1/tenants/${seg(tenant)}/clusters`;
 
 const seg = (s: string): string => encodeURIComponent(s);
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
