@@ -8,7 +8,7 @@ import type {
   VariableView,
   VersionSummary,
 } from '../../../src/client/api-client.js';
-import { defaultValue, type VariableType } from '../profiles/profile-form-model';
+import { defaultValue, type VariableType } from '../profiles/profile-form-model.js';
 
 /*
  * The cluster forms' state and its translation to and from the API: registering a cluster (POST) and
