@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import type { ProfileView } from '../../../src/client/api-client.js';
 import { useProfile, useProfileVersion } from '../profiles/profile-queries';
 import { Button } from '../ui/Button';
@@ -180,14 +180,18 @@ interface DeclaredVariablesProps {
 function DeclaredVariables({ tenant, assignment: a, errors, onChange }: DeclaredVariablesProps) {
   const view = useProfileVersion(tenant, a.profile, a.version);
   const key = declarationKey(a.profile, a.version);
+  // The parent makes a new onChange on every render: the effect reads the latest one without re-running.
+  const onChangeRef = useRef(onChange);
+  useEffect(() => {
+    onChangeRef.current = onChange;
+  });
   useEffect(() => {
     // The form follows the declaration once it is read: a stored assignment started from the cluster's
     // own view, which does not carry types or defaults.
-    if (view.data) {
-      const declared = view.data.variables;
-      onChange((x) => (x.declaredFor === key ? x : withDeclaredVariables(x, declared)));
-    }
-  }, [view.data, key, onChange]);
+    if (!view.data) return;
+    const declared = view.data.variables;
+    onChangeRef.current((x) => (x.declaredFor === key ? x : withDeclaredVariables(x, declared)));
+  }, [view.data, key]);
 
   if (view.isError)
     return (
