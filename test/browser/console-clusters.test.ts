@@ -332,12 +332,12 @@ describe(`console: clusters (${TEST_DB})`, () => {
 
   it("answers another tenant's cluster as not found", async () => {
     const { page } = ui;
-    await page.goto('/t/other/clusters/secret-cluster');
-    await page.getByRole('alert').filter({ hasText: 'Could not load the cluster' }).waitFor();
-    assert.match(await page.getByRole('alert').innerText(), /not found/i);
-    await page.goto(`/t/${tenant}/clusters/secret-cluster`);
-    await page.getByRole('alert').filter({ hasText: 'Could not load the cluster' }).waitFor();
-    assert.match(await page.getByRole('alert').innerText(), /not found/i);
+    for (const path of ['/t/other/clusters/secret-cluster', `/t/${tenant}/clusters/secret-cluster`]) {
+      await page.goto(path);
+      const alert = page.getByRole('alert').filter({ hasText: 'Could not load the cluster' });
+      await alert.waitFor();
+      assert.match(await alert.innerText(), /not found/i, path);
+    }
     assertNoProblems(ui.problems);
   });
 
