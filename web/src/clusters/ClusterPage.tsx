@@ -6,6 +6,7 @@ import { usePageTitle } from '../app/page-title';
 import { Button } from '../ui/Button';
 import { ErrorMessage } from '../ui/ErrorMessage';
 import { Loading } from '../ui/Loading';
+import { Notice } from '../ui/Notice';
 import { AgentTokenPanel } from './AgentTokenPanel';
 import { AssignedProfilesTable } from './AssignedProfilesTable';
 import { AssignmentsForm } from './AssignmentsForm';
@@ -15,6 +16,7 @@ import { useCluster } from './cluster-queries';
 import { ClusterStatus } from './ClusterStatus';
 import { DeleteClusterDialog } from './DeleteClusterDialog';
 import { LayerStatusTable } from './LayerStatusTable';
+import { ReplaceKubeconfigDialog } from './ReplaceKubeconfigDialog';
 import { RotateTokenDialog } from './RotateTokenDialog';
 
 /** Clusters > NAME: status, assigned profiles (editable by administrators), per-layer status. */
@@ -46,7 +48,8 @@ function ClusterDetail({ tenant, cluster }: { tenant: string; cluster: ClusterVi
   const navigate = useNavigate();
   const { data: me } = useMe();
   const canManage = tenantRole(me, tenant) === 'admin';
-  const [dialog, setDialog] = useState<'rotate' | 'delete' | null>(null);
+  const [dialog, setDialog] = useState<'rotate' | 'kubeconfig' | 'delete' | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
   const [newToken, setNewToken] = useState<string | null>(null);
 
   return (
@@ -62,6 +65,9 @@ function ClusterDetail({ tenant, cluster }: { tenant: string; cluster: ClusterVi
       )}
       {canManage && (
         <div className="toolbar toolbar-end actions">
+          {cluster.mode === 'kubeconfig' && (
+            <Button onClick={() => setDialog('kubeconfig')}>Replace kubeconfig…</Button>
+          )}
           {cluster.mode === 'agent' && (
             <Button onClick={() => setDialog('rotate')}>Rotate agent token…</Button>
           )}
@@ -69,6 +75,11 @@ function ClusterDetail({ tenant, cluster }: { tenant: string; cluster: ClusterVi
             Delete cluster
           </Button>
         </div>
+      )}
+      {message && (
+        <Notice tone="success" onDismiss={() => setMessage(null)}>
+          {message}
+        </Notice>
       )}
       <ClusterStatus cluster={cluster} />
       <h2 className="section-title">Profiles</h2>
@@ -95,6 +106,17 @@ function ClusterDetail({ tenant, cluster }: { tenant: string; cluster: ClusterVi
           onRotated={(issued) => {
             setDialog(null);
             setNewToken(issued.agentToken);
+          }}
+        />
+      )}
+      {dialog === 'kubeconfig' && (
+        <ReplaceKubeconfigDialog
+          tenant={tenant}
+          name={cluster.name}
+          onClose={() => setDialog(null)}
+          onReplaced={() => {
+            setDialog(null);
+            setMessage('Kubeconfig replaced.');
           }}
         />
       )}
