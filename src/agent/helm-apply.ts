@@ -98,8 +98,13 @@ export interface HelmApplyResult {
 }
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
-/** Beyond helm's own --timeout, so helm's own (clearer) timeout error wins when it applies. */
-const DEADLINE_MARGIN_MS = 15_000;
+/**
+ * Our deadline comes this long after helm's own --timeout (a quarter of it, at most 15 s), so helm's
+ * own, clearer timeout error wins where it applies (hooks); ours ends a request the cluster never answers.
+ */
+function deadlineMargin(timeoutMs: number): number {
+  return Math.min(15_000, Math.ceil(timeoutMs / 4));
+}
 
 /** Installs `layers` (in install order) with helm; never throws for a layer's failure, only for onLayer's. */
 export async function applyHelmLayers(
@@ -110,7 +115,7 @@ export async function applyHelmLayers(
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const helm = new HelmCommands(
-    { helm: options.helm, stateDir, timeoutMs: timeoutMs + DEADLINE_MARGIN_MS },
+    { helm: options.helm, stateDir, timeoutMs: timeoutMs + deadlineMargin(timeoutMs) },
     options.kubeconfig,
     timeoutMs,
   );

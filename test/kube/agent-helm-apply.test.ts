@@ -59,6 +59,51 @@ function layer(
   };
 }
 
+interface RecordingHelm {
+  /** The wrapper to run instead of helm. */
+  helm: string;
+  /** The pid of the helm running now (or last). */
+  pid(): Promise<number>;
+  /** Every command line, one per run. */
+  commandLines(): Promise<string[]>;
+  /** The permission bits of every --values file, as helm found it. */
+  valuesModes(): Promise<string[]>;
+}
+
+/**
+ * A shell script in front of the real helm that records its pid, its command line and the mode of the
+ * values file it is given, then `exec`s helm (same pid, so killing it kills helm).
+ */
+async function recordingHelm(dir: string, binary: string): Promise<RecordingHelm> {
+  const [pidFile, argsFile, modesFile, script] = ['pid', 'args', 'modes', 'helm-recorder'].map((f) =>
+    join(dir, f),
+  );
+  await writeFile(
+    script!,
+    [
+      '#!/bin/sh',
+      `echo $$ > '${pidFile}'`,
+      `printf '%s\\n' "$*" >> '${argsFile}'`,
+      'previous=',
+      'for arg in "$@"; do',
+      `  if [ "$previous" = --values ]; then stat -c %a "$arg" >> '${modesFile}'; fi`,
+      '  previous=$arg',
+      'done',
+      `exec '${binary}' "$@"`,
+      '',
+    ].join('\n'),
+  );
+  await chmod(script!, 0o755);
+  const lines = async (file: string) =>
+    (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+  return {
+    helm: script!,
+    pid: async () => Number((await readFile(pidFile!, 'utf8')).trim()),
+    commandLines: () => lines(argsFile!),
+    valuesModes: () => lines(modesFile!),
+  };
+}
+
 function states(outcomes: readonly LayerOutcome[]): string[] {
   return outcomes.map(
     (o) => `${o.key} ${o.state}${o.state === 'installed' ? ` r${o.release.revision}` : ''}`,
@@ -71,6 +116,7 @@ for (const major of HELM_MAJORS) {
     let helm: Helm;
     let dir: string;
     let options: HelmApplyOptions;
+    let recorder: RecordingHelm;
     let charts: Record<'base' | 'mid' | 'top' | 'failing', Archive>;
     const infra = `infra-h${major}`;
 
@@ -85,6 +131,7 @@ for (const major of HELM_MAJORS) {
         failing: await archive(dir, 'failing', '{{ fail (printf "refusing token %s" .Values.token) }}\n'),
       };
       options = { helm: helm.binary, kubeconfig: cluster.kubeconfigPath, workDir: join(dir, 'work') };
+      recorder = await recordingHelm(dir, helm.binary);
     });
 
     after(async () => {
@@ -312,6 +359,22 @@ for (const major of HELM_MAJORS) {
       );
     });
 
+    it('hands values to helm in a 0600 file, never on its command line', async () => {
+      const secret = 'pw-7c2d0f1e-never-on-argv';
+      const result = await applyHelmLayers(
+        [layer('vals', 'secretive', charts.mid, { namespace: 'default', values: { greeting: secret } })],
+        { ...options, helm: recorder.helm },
+      );
+      assert.deepEqual(states(result.layers), ['vals/secretive installed r1']);
+      assert.deepEqual(cluster.get('configmaps', 'default', 'vals-secretive-greeting')?.['data'], {
+        greeting: secret,
+      });
+      const lines = await recorder.commandLines();
+      assert.ok(lines.some((l) => l.startsWith('upgrade --install vals-secretive ')));
+      assert.ok(lines.every((l) => !l.includes(secret)));
+      assert.deepEqual(await recorder.valuesModes(), ['600']);
+    });
+
     it('stops between layers when the plan changes: the rest are not attempted', async () => {
       let finished = 0;
       const result = await applyHelmLayers(
@@ -335,13 +398,26 @@ for (const major of HELM_MAJORS) {
       );
     });
 
+    it('ends helm at the deadline: helm marks the release failed, and the next run upgrades it', async () => {
+      const namespace = `slow-h${major}`;
+      const slow = [layer('slow', 'layer', charts.mid, { namespace, createNamespace: true })];
+      const hang = cluster.hang(
+        (r) => r.method !== 'GET' && r.path.startsWith(`/api/v1/namespaces/${namespace}/configmaps`),
+      );
+      const [timedOut] = (await applyHelmLayers(slow, { ...options, timeoutMs: 4000 })).layers;
+      hang.release();
+      assert.equal(timedOut?.state, 'failed');
+      // SIGTERM first: helm cancels and records the release as failed, not pending.
+      assert.match(
+        timedOut.reason,
+        /^installing slow-layer: helm did not finish within 4 s \(.*context canceled\)$/,
+      );
+      assert.deepEqual(timedOut.release, { name: 'slow-layer', namespace, revision: 1, status: 'failed' });
+      assert.deepEqual(states((await applyHelmLayers(slow, options)).layers), ['slow/layer installed r2']);
+    });
+
     it('converges after helm is killed mid-install and mid-upgrade', async () => {
       const namespace = `killed-h${major}`;
-      // A helm that records its pid, then becomes the real helm (exec keeps the pid).
-      const pidFile = join(dir, 'helm.pid');
-      const wrapper = join(dir, 'helm-recording-pid');
-      await writeFile(wrapper, `#!/bin/sh\necho $$ > '${pidFile}'\nexec '${helm.binary}' "$@"\n`);
-      await chmod(wrapper, 0o755);
       const victim = (greeting: string) => [
         layer('crash', 'victim', charts.mid, { namespace, createNamespace: true, values: { greeting } }),
       ];
@@ -351,9 +427,9 @@ for (const major of HELM_MAJORS) {
         const hang = cluster.hang(
           (r) => r.method !== 'GET' && r.path.startsWith(`/api/v1/namespaces/${namespace}/configmaps`),
         );
-        const run = applyHelmLayers(victim(greeting), { ...options, helm: wrapper });
+        const run = applyHelmLayers(victim(greeting), { ...options, helm: recorder.helm });
         await hang.arrived;
-        process.kill(Number((await readFile(pidFile, 'utf8')).trim()), 'SIGKILL');
+        process.kill(await recorder.pid(), 'SIGKILL');
         const { layers } = await run;
         hang.release();
         return layers;
