@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { helmFailureReason, oneLine } from './helm-reason.js';
+import { endOrphanedHelms } from './orphaned-helm.js';
 import { runHelm, type HelmRun, type HelmRunnerOptions } from './helm-runner.js';
 import { parseHistory, planRelease, releaseDescription, type HistoryEntry } from './release-state.js';
 
@@ -15,7 +16,8 @@ import { parseHistory, planRelease, releaseDescription, type HistoryEntry } from
  * - `--reset-values`: without it helm reuses the previous release's values when the file is empty (`{}`),
  *   and the release must run exactly the plan's values.
  * - Re-running the same plan changes nothing, and a release left pending by a killed run is recovered
- *   first: see release-state.ts.
+ *   first: see release-state.ts. A helm that a killed agent left running is ended before anything
+ *   else (orphaned-helm.ts).
  * - A failed layer fails the layers that depend on it, transitively, without running helm for them;
  *   independent layers go on.
  */
@@ -95,6 +97,8 @@ export interface HelmApplyResult {
   layers: LayerOutcome[];
   /** True when shouldStop ended the run before the last layer. */
   stopped: boolean;
+  /** Pids of helm processes an earlier, killed run left running, ended before this run began. */
+  orphansEnded: number[];
 }
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
@@ -113,6 +117,7 @@ export async function applyHelmLayers(
 ): Promise<HelmApplyResult> {
   const stateDir = join(resolve(options.workDir), 'helm');
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const orphansEnded = await endOrphanedHelms(stateDir);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const helm = new HelmCommands(
     { helm: options.helm, stateDir, timeoutMs: timeoutMs + deadlineMargin(timeoutMs) },
@@ -138,7 +143,7 @@ export async function applyHelmLayers(
     outcomes.push(outcome);
     byLayer.set(layerId(layer.profile, layer.layer), outcome);
   }
-  return { layers: outcomes, stopped };
+  return { layers: outcomes, stopped, orphansEnded };
 }
 
 function layerId(profile: string, layer: string): string {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import {
   applyHelmLayers,
@@ -102,6 +104,13 @@ async function recordingHelm(dir: string, binary: string): Promise<RecordingHelm
     commandLines: () => lines(argsFile!),
     valuesModes: () => lines(modesFile!),
   };
+}
+
+/** Whether a process runs: not gone, and not a zombie (an orphan's exit may never be collected here). */
+async function running(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== '' && state !== 'Z';
 }
 
 function states(outcomes: readonly LayerOutcome[]): string[] {
@@ -396,6 +405,56 @@ for (const major of HELM_MAJORS) {
         (await helmList()).filter((r) => r.name.startsWith('stop-')).map((r) => r.name),
         ['stop-one'],
       );
+    });
+
+    it('ends the helm a killed agent left running, then converges', async () => {
+      const namespace = `orphan-h${major}`;
+      const victim = [layer('orphan', 'victim', charts.mid, { namespace, createNamespace: true })];
+      // Hold the first ConfigMap write only: the orphan stays stuck on it, the next run's passes.
+      let held = 0;
+      const hang = cluster.hang(
+        (r) =>
+          r.method !== 'GET' &&
+          r.path.startsWith(`/api/v1/namespaces/${namespace}/configmaps`) &&
+          held++ === 0,
+      );
+      try {
+        // The agent in a process of its own, killed while its helm waits on the cluster.
+        const agent = spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            '--input-type=module',
+            '-e',
+            `import { applyHelmLayers } from ${JSON.stringify(fileURLToPath(new URL('../../src/agent/helm-apply.ts', import.meta.url)))};\n` +
+              'const { layers, options } = JSON.parse(process.argv[1]);\n' +
+              'await applyHelmLayers(layers, options);\n',
+            JSON.stringify({ layers: victim, options: { ...options, helm: recorder.helm } }),
+          ],
+          { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: 'ignore' },
+        );
+        const exited = new Promise((resolve) => agent.on('exit', resolve));
+        await hang.arrived;
+        agent.kill('SIGKILL');
+        await exited;
+        const orphan = await recorder.pid();
+        assert.equal(await running(orphan), true, 'the orphaned helm is still running');
+        assert.deepEqual(await history('orphan-victim', namespace), [
+          { revision: 1, status: 'pending-install' },
+        ]);
+
+        const result = await applyHelmLayers(victim, options);
+        assert.deepEqual(result.orphansEnded, [orphan]);
+        assert.equal(await running(orphan), false);
+        assert.deepEqual(states(result.layers), [
+          `orphan/victim installed r${(await history('orphan-victim', namespace)).at(-1)!.revision}`,
+        ]);
+        assert.equal((await history('orphan-victim', namespace)).at(-1)!.status, 'deployed');
+        assert.ok(cluster.get('configmaps', namespace, 'orphan-victim-greeting'));
+      } finally {
+        hang.release();
+      }
     });
 
     it('ends helm at the deadline: helm marks the release failed, and the next run upgrades it', async () => {
