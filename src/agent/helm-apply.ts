@@ -185,10 +185,11 @@ async function installLayer(layer: HelmLayer, helm: HelmCommands, stateDir: stri
     if (plan.kind === 'rollback-then-upgrade') await helm.rollback(layer, plan.toRevision, plan.from);
     if (plan.kind === 'uninstall-then-install') await helm.uninstall(layer, plan.from);
 
-    const upgrade = await helm.upgrade(layer, archive, description, stateDir);
+    const upgradeFailure = await helm.upgrade(layer, archive, description, stateDir);
+    // The release as helm left it, failed or not; a second failure to read it changes nothing here.
     const last = (await helm.history(layer).catch(() => [])).at(-1);
     const release = last ? toRelease(layer, last) : undefined;
-    if (upgrade) return failed(upgrade, release);
+    if (upgradeFailure) return failed(upgradeFailure, release);
     if (!release) return failed(`helm reported success but release ${layer.releaseName} is not there`);
     if (release.status !== 'deployed') {
       return failed(`release ${layer.releaseName} is ${release.status} after helm upgrade`, release);
