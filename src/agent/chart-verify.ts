@@ -13,7 +13,7 @@ export interface ArchiveExpectation {
   version: string;
   /** The plan's digest (`sha256:<hex>` or bare hex), or null when the plan pins none. */
   digest: string | null;
-  /** Where the digest comes from, for the message ("the plan", "the repository's index.yaml"). */
+  /** Where the digest comes from when not from the plan, for the message ("the repository's index.yaml"). */
   digestSource?: string;
 }
 
@@ -45,8 +45,11 @@ export async function checkArchive(
       ok: false,
       kind: 'digest_mismatch',
       reason:
-        `the archive's sha256 is ${hex}, ${expected.digestSource ?? 'the plan'} pins ${pinned}: the registry ` +
-        'serves other bytes than the ones checked when the profile was published; nothing was installed',
+        `the archive's sha256 is ${hex}, ${expected.digestSource ?? 'the plan'} pins ${pinned}: ` +
+        (expected.digestSource === undefined
+          ? 'the registry serves other bytes than the ones checked when the profile was published'
+          : 'the registry serves other bytes than it lists') +
+        ', so the archive is not used',
     };
   }
   let name: string;

@@ -1,5 +1,11 @@
 import { basename } from 'node:path';
-import { ApiError, type AgentPlan, type AgentPlanLayer, type AgentRegistry, type ApiClient } from '../client/api-client.js';
+import {
+  ApiError,
+  type AgentPlan,
+  type AgentPlanLayer,
+  type AgentRegistry,
+  type ApiClient,
+} from '../client/api-client.js';
 import { DEFAULT_CHART_ARCHIVE_LIMITS } from '../protocol/helm/chart-archive.js';
 import { isDigest, isRepositoryName, isTag } from '../protocol/oci/reference.js';
 import { parseRegistryEndpoint } from '../protocol/registry-endpoint.js';
@@ -106,7 +112,11 @@ interface Fetched {
   listedDigest: string | null;
 }
 
-export async function pullLayer(layer: AgentPlanLayer, plan: AgentPlan, ctx: PullContext): Promise<PulledLayer> {
+export async function pullLayer(
+  layer: AgentPlanLayer,
+  plan: AgentPlan,
+  ctx: PullContext,
+): Promise<PulledLayer> {
   const standardName = `${layer.chart}-${layer.version}.tgz`;
   if (layer.digest !== null && (await ctx.cache.has(layer.digest))) {
     const cached = await fromCache(layer, ctx, standardName);
@@ -135,7 +145,11 @@ export async function pullLayer(layer: AgentPlanLayer, plan: AgentPlan, ctx: Pul
 }
 
 /** The cached archive, checked again (bytes, Chart.yaml, provenance) so a tampered file is not used; null to pull afresh. */
-async function fromCache(layer: AgentPlanLayer, ctx: PullContext, standardName: string): Promise<PulledLayer | null> {
+async function fromCache(
+  layer: AgentPlanLayer,
+  ctx: PullContext,
+  standardName: string,
+): Promise<PulledLayer | null> {
   const digest = layer.digest!;
   const archive = await ctx.cache.read(digest);
   if (archive === null) return null;
@@ -177,9 +191,9 @@ async function verify(
     chart: layer.chart,
     version: layer.version,
     digest: pinned,
-    digestSource: layer.digest === null ? "the repository's index.yaml" : 'the plan',
+    ...(layer.digest === null ? { digestSource: "the repository's index.yaml" } : {}),
   });
-  if (!checked.ok) throw fail(checked.kind, `${checked.reason} (${layer.chart} ${layer.version})`);
+  if (!checked.ok) throw fail(checked.kind, checked.reason);
   const provenance = await checkProvenance(
     fetched.provenance,
     { digest: checked.digest, chart: layer.chart, version: layer.version, fileNames: fetched.fileNames },
@@ -310,9 +324,15 @@ function ociTarget(
   reference: string,
 ): { repository: string; ref: string } {
   const bad = (why: string): LayerPullError =>
-    new LayerPullError(layer.name, 'invalid_plan', `the OCI reference ${JSON.stringify(reference)} ${why}.`, reference);
+    new LayerPullError(
+      layer.name,
+      'invalid_plan',
+      `the OCI reference ${JSON.stringify(reference)} ${why}.`,
+      reference,
+    );
   const prefix = `oci://${connection.endpoint.baseUrl.host}/`;
-  if (!reference.startsWith(prefix)) throw bad(`is not on the registry's host ${connection.endpoint.baseUrl.host}`);
+  if (!reference.startsWith(prefix))
+    throw bad(`is not on the registry's host ${connection.endpoint.baseUrl.host}`);
   const rest = reference.slice(prefix.length);
   const at = rest.indexOf('@');
   let repository: string;
@@ -336,10 +356,14 @@ function ociTarget(
 function asLayerError(layer: AgentPlanLayer, error: unknown): LayerPullError {
   if (error instanceof LayerPullError) return error;
   const reference = layer.pull.via === 'charthouse' ? layer.pull.path : layer.pull.reference;
-  const from =
-    layer.pull.via === 'charthouse' ? 'from Charthouse' : `from registry "${layer.pull.registry}"`;
+  const from = layer.pull.via === 'charthouse' ? 'from Charthouse' : `from registry "${layer.pull.registry}"`;
   const make = (failure: LayerPullFailure, message: string): LayerPullError =>
-    new LayerPullError(layer.name, failure, `pulling ${layer.chart} ${layer.version} ${from} failed: ${message}`, reference);
+    new LayerPullError(
+      layer.name,
+      failure,
+      `pulling ${layer.chart} ${layer.version} ${from} failed: ${message}`,
+      reference,
+    );
   if (error instanceof UpstreamError) {
     const failure: LayerPullFailure =
       error.failure === 'unauthorized' || error.failure === 'forbidden'
