@@ -8,7 +8,7 @@ import {
 } from '../client/api-client.js';
 import { DEFAULT_CHART_ARCHIVE_LIMITS } from '../protocol/helm/chart-archive.js';
 import { isDigest, isRepositoryName, isTag } from '../protocol/oci/reference.js';
-import { parseRegistryEndpoint } from '../protocol/registry-endpoint.js';
+import { parseRegistryEndpoint, type ParsedEndpoint } from '../protocol/registry-endpoint.js';
 import { AppError, UpstreamError } from '../shared/errors.js';
 import {
   fetchClassicArchive,
@@ -79,7 +79,8 @@ export interface PulledLayer {
   chart: { name: string; version: string };
   /**
    * What was pulled, never with credentials: the download path (via charthouse), the archive URL
-   * without its query (classic), the plan's `oci://` reference (OCI).
+   * without its query (classic), the plan's `oci://` reference (OCI); from the cache, the plan's
+   * download path or reference.
    */
   reference: string;
   /** OCI only: the manifest digest the reference named when it was pulled. */
@@ -284,7 +285,7 @@ async function fromRegistry(
  * over plain HTTP (Helm's --plain-http), which the plan spells that way instead of a flag.
  */
 function registryConnection(layer: AgentPlanLayer, registry: AgentRegistry): UpstreamConnection {
-  let endpoint;
+  let endpoint: ParsedEndpoint;
   try {
     if (registry.kind === 'oci') {
       const plain = /^http:\/\//i.test(registry.endpoint);

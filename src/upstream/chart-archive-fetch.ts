@@ -48,12 +48,15 @@ export async function fetchClassicArchive(
     what: 'the chart archive',
     missingIsNull: false,
   });
-  return found!;
+  // Unreachable: without missingIsNull a 404 throws like any other status.
+  if (found === null) failForStatus(404, url, 'the chart archive');
+  return found;
 }
 
 /**
  * A classic archive's `.prov`, at `<archive URL>.prov` as `helm pull --verify` looks for it; null when
- * the registry answers 404 (the chart is not signed). Other failures throw.
+ * the registry answers 404 (the chart is not signed). Other failures throw. `.prov` goes on the path:
+ * helm appends it to the whole URL, query included, which no server answers sensibly.
  */
 export function fetchClassicProvenance(
   connection: UpstreamConnection,
