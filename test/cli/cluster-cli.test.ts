@@ -29,6 +29,22 @@ contexts:
 current-context: x
 `;
 
+const KUBE_TOKEN = 'kube-bearer-token-never-shown';
+/** Credentials embedded, https, a loopback API server (tests allow private endpoints): accepted. */
+const GOOD_KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters:
+  - name: c
+    cluster: {server: "https://127.0.0.1:6443"}
+users:
+  - name: u
+    user: {token: ${KUBE_TOKEN}}
+contexts:
+  - name: x
+    context: {cluster: c, user: u}
+current-context: x
+`;
+
 describe(`charthouse cluster commands (${TEST_DB})`, () => {
   let server: TestServer;
   let repo: ChartRepo;
@@ -45,6 +61,7 @@ describe(`charthouse cluster commands (${TEST_DB})`, () => {
     assertCliOk(show, 'cluster show --json');
     return JSON.parse(show.stdout) as ClusterView;
   };
+  const clusterJsonText = async (name: string): Promise<string> => JSON.stringify(await clusterJson(name));
   const clusterNames = async (): Promise<string[]> => {
     const list = await run(['cluster', 'list', ...T, '--json']);
     assertCliOk(list, 'cluster list --json');
@@ -212,10 +229,25 @@ describe(`charthouse cluster commands (${TEST_DB})`, () => {
     assert.deepEqual(await clusterNames(), ['edge', 'lab']);
   });
 
-  it("prints the server's 422 for a kubeconfig with an exec plugin, and creates nothing", async () => {
-    const file = path.join(dir, 'exec.kubeconfig');
-    await writeFile(file, EXEC_KUBECONFIG);
-    const bad = await run([
+  it("prints the server's 422 for a bad kubeconfig and creates nothing; a good one makes a cluster", async () => {
+    const file = path.join(dir, 'cluster.kubeconfig');
+    const create = async (kubeconfig: string): Promise<CliRun> => {
+      await writeFile(file, kubeconfig);
+      return run(['cluster', 'create', 'kc', ...T, '--mode', 'kubeconfig', '--kubeconfig-file', file]);
+    };
+    const exec = await create(EXEC_KUBECONFIG);
+    assert.equal(exec.code, 1, exec.stderr);
+    assert.match(
+      exec.stderr,
+      /^error: .+\n {2}kubeconfig\.users\[0\]\.exec: User "u" runs an exec plugin, which the server will never run: .+\n$/,
+    );
+    const metadata = await create(GOOD_KUBECONFIG.replace('127.0.0.1:6443', '169.254.169.254'));
+    assert.equal(metadata.code, 1, metadata.stderr);
+    assert.match(metadata.stderr, /^error: .+\n {2}kubeconfig\.clusters: .+/);
+    assert.doesNotMatch(exec.stderr + metadata.stderr, /hint:/);
+    assert.deepEqual(await clusterNames(), ['edge', 'lab']);
+
+    const tokenFile = await run([
       'cluster',
       'create',
       'kc',
@@ -224,11 +256,21 @@ describe(`charthouse cluster commands (${TEST_DB})`, () => {
       'kubeconfig',
       '--kubeconfig-file',
       file,
+      '--token-file',
+      path.join(dir, 'kc.token'),
     ]);
-    assert.equal(bad.code, 1, bad.stderr);
-    assert.match(bad.stderr, /^error: .+\n {2}kubeconfig[^:]*: .*exec/);
-    assert.doesNotMatch(bad.stderr, /hint:/);
-    assert.deepEqual(await clusterNames(), ['edge', 'lab']);
+    assert.equal(tokenFile.code, 2, tokenFile.stderr);
+    assert.match(tokenFile.stderr, /--token-file is for --mode agent/);
+
+    const good = await create(GOOD_KUBECONFIG);
+    assertCliOk(good, 'cluster create --mode kubeconfig');
+    assert.equal(good.stdout, 'Created cluster kc (tenant acme, kubeconfig mode, profiles: none).\n');
+    const show = await run(['cluster', 'show', 'kc', ...T]);
+    assertCliOk(show, 'cluster show (kubeconfig)');
+    assert.match(show.stdout, /^Mode: +kubeconfig$/m);
+    assert.match(show.stdout, /^API server: +https:\/\/127\.0\.0\.1:6443$/m);
+    assert.ok(!show.stdout.includes(KUBE_TOKEN) && !(await clusterJsonText('kc')).includes(KUBE_TOKEN));
+    assertCliOk(await run(['cluster', 'delete', 'kc', ...T, '--yes']), 'cluster delete kc');
   });
 
   it('lists clusters and shows one, sensitive values only as set', async () => {
