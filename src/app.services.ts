@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { CatalogService } from './catalog/catalog.service.js';
+import type { AgentService } from './clusters/agent.service.js';
+import type { ClusterService } from './clusters/cluster.service.js';
 import type { Config } from './config/config.js';
 import type { HostedService } from './hosted/hosted.service.js';
 import type { AuthService } from './identity/auth.service.js';
@@ -25,4 +27,6 @@ export interface AppServices {
   hosted: HostedService;
   icons: IconService;
   profiles: ProfileService;
+  clusters: ClusterService;
+  agents: AgentService;
 }

@@ -21,6 +21,12 @@ import { openPgNotifyChannel, type NotifyChannel } from './storage/notify-channe
 import { InvitationRepository } from './tenants/invitation.repository.js';
 import { MemberService } from './tenants/member.service.js';
 import { TenantRepository } from './tenants/tenant.repository.js';
+import { agentArchives, type SyncedFetch } from './clusters/agent-archives.js';
+import { AgentPlanBuilder } from './clusters/agent-plan.js';
+import { AgentService } from './clusters/agent.service.js';
+import { ClusterPlans } from './clusters/cluster-plans.js';
+import { ClusterRepository } from './clusters/cluster.repository.js';
+import { ClusterService } from './clusters/cluster.service.js';
 import { TenantService } from './tenants/tenant.service.js';
 import { CatalogRepository } from './catalog/catalog.repository.js';
 import { CatalogService } from './catalog/catalog.service.js';
@@ -199,6 +205,12 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   };
   await hosted.provisionAll();
   tenants.onCreated = (tenant) => hosted.provision(tenant.id, tenant.name);
+  const planner = new ProfilePlanner({
+    catalog: catalogRows,
+    catalogStamps: (ids) => registryRepository.catalogStamps(ids),
+    secrets,
+    hostedUrls: (baseUrl, slug) => hosted.urls(baseUrl, slug),
+  });
   const profiles = new ProfileService({
     profiles: new ProfileRepository(storage.db),
     checker: new LayerChecker({
@@ -210,13 +222,36 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     catalog: catalogRows,
     secrets,
     hostedManifest: (registryId, chart, version) => hosted.manifestDigest(registryId, chart, version),
-    planner: new ProfilePlanner({
-      catalog: catalogRows,
-      catalogStamps: (ids) => registryRepository.catalogStamps(ids),
-      secrets,
-      hostedUrls: (baseUrl, slug) => hosted.urls(baseUrl, slug),
-    }),
+    planner,
   });
+  const clusterRows = new ClusterRepository(storage.db);
+  const plans = new ClusterPlans(
+    clusterRows,
+    new AgentPlanBuilder({
+      planner,
+      published: (tenantId, ref, version) => profiles.publishedVersion(tenantId, ref, version),
+      verifications: (ids) => clusterRows.verifications(ids),
+      registries: (ids) => registryRepository.findByIds(ids),
+      secrets,
+    }),
+  );
+  // INTERIM (replaced when the upstream archive fetch lands): synced archives through the agent API.
+  const syncedArchive: SyncedFetch = () => Promise.resolve(null);
+  const agents = new AgentService({
+    clusters: clusterRows,
+    tenants: tenantRows,
+    plans,
+    files: agentArchives(hosted, syncedArchive),
+  });
+  const clusters = new ClusterService({
+    clusters: clusterRows,
+    plans,
+    profiles,
+    secrets,
+    addressPolicy: { allowPrivateEndpoints: config.allowPrivateEndpoints },
+    tokenRevoked: (hash) => agents.revoke(hash),
+  });
+  profiles.usage = (tenantId, profileId) => clusters.usage(tenantId, profileId);
   const schedule = new JobScheduleRepository(storage.db);
   const jobsLog = logger.child({ component: 'jobs' });
   const kinds: JobKind[] = [
@@ -247,6 +282,8 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     hosted,
     icons,
     profiles,
+    clusters,
+    agents,
   };
   const http = await buildServer(services, metrics);
 

@@ -36,8 +36,10 @@ export const AgentPlanLayer = Type.Composite([
 export const AgentRegistry = Type.Object({
   name: Type.String(),
   kind: Type.Union([Type.Literal('helm'), Type.Literal('oci')]),
-  /** The registry's URL: `https://host/path` for classic, `oci://host/path` (or an http:// URL for plain HTTP) for OCI. */
+  /** The registry's URL as added: `https://host/path` for classic, `oci://host/path` for OCI. */
   endpoint: Type.String(),
+  /** OCI over plain HTTP (Helm's --plain-http). */
+  plainHttp: Type.Boolean(),
   username: Type.Union([Type.String(), Type.Null()]),
   password: Type.Union([Type.String(), Type.Null()]),
   caCert: Type.Union([Type.String(), Type.Null()]),
@@ -137,9 +139,7 @@ export const AgentReportAccepted = Type.Object({
   stale: Type.Boolean(),
   /** The cluster's current plan revision. */
   planRevision: Type.Integer(),
-  layers: Type.Array(
-    Type.Object({ profile: Type.String(), layer: Type.String(), state: Type.String() }),
-  ),
+  layers: Type.Array(Type.Object({ profile: Type.String(), layer: Type.String(), state: Type.String() })),
 });
 
 export const AgentHeartbeatBody = Type.Object(

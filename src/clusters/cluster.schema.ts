@@ -103,7 +103,12 @@ export const LayerStateView = Type.Object({
   digest: Type.Union([Type.String(), Type.Null()]),
   provenance: Type.Union([Type.String(), Type.Null()]),
   release: Type.Union([
-    Type.Object({ name: Type.String(), namespace: Type.String(), revision: Type.Integer(), status: Type.String() }),
+    Type.Object({
+      name: Type.String(),
+      namespace: Type.String(),
+      revision: Type.Integer(),
+      status: Type.String(),
+    }),
     Type.Null(),
   ]),
   /** The plan revision the report was for. */

@@ -244,6 +244,22 @@ export class HostedService {
     };
   }
 
+  /**
+   * A version's archive or `.prov` by registry id, for a cluster's agent (clusters/agent-archives.ts),
+   * which a profile lock names by id: the agent token, not a hosted access check, decides who may.
+   */
+  async chartFileById(
+    registryId: string,
+    chart: string,
+    version: string,
+    provenance: boolean,
+  ): Promise<HostedChartFile> {
+    const file = `${chart}-${version}.tgz${provenance ? '.prov' : ''}`;
+    const registry = await this.repo.registryState(registryId);
+    if (!registry) throw new NotFoundError('Chart file', file);
+    return this.chartFile({ slug: '', registry, principal: null, allowed: new Set() }, file);
+  }
+
   /** Every chart version by chart name, as the ChartMuseum API lists them. */
   async chartVersions(target: HostedTarget): Promise<Map<string, ChartVersionJson[]>> {
     return versionsByChart(await this.repo.chartEntries(target.registry.id));

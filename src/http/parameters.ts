@@ -1,9 +1,11 @@
 import { Type, type TSchema, type TString } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import { CLUSTER_NAME_PATTERN } from '../clusters/cluster.schema.js';
 import { USERNAME_PATTERN } from '../identity/auth.service.js';
 import { MAX_CHART_NAME_LENGTH } from '../protocol/helm/chart-version.js';
 import { CHART_NAME } from '../protocol/helm/entry-fields.js';
 import { LOOSE_SEMVER, MAX_VERSION_LENGTH } from '../protocol/helm/semver-sort.js';
+import { DNS_LABEL } from '../profiles/layer-rules.js';
 import { PROFILE_NAME_PATTERN } from '../profiles/profile.schema.js';
 import { REGISTRY_NAME_PATTERN } from '../registries/registry.schema.js';
 import { NotFoundError } from '../shared/errors.js';
@@ -55,6 +57,9 @@ export const IconDigestParam = param('Icon', /^[0-9a-f]{64}$/, 64);
 /** A cluster profile's name (a DNS label) and one of its versions (SemVer 2, like chart versions in form). */
 export const ProfileNameParam = param('Cluster profile', PROFILE_NAME_PATTERN, 63);
 export const ProfileVersionParam = param('Profile version', LOOSE_SEMVER, MAX_VERSION_LENGTH);
+export const ClusterNameParam = param('Cluster', CLUSTER_NAME_PATTERN, 63);
+/** A profile's layer name, as the agent's plan names it in download paths. */
+export const LayerNameParam = param('Layer', DNS_LABEL, 63);
 /** A record id (tokens, invitations, ...): what newId() makes. */
 export const idParam = (title: string): TString => param(title, ID_PATTERN, 36);
 

@@ -1,3 +1,5 @@
+import { agentRoutes } from '../clusters/agent.routes.js';
+import { clusterRoutes } from '../clusters/cluster.routes.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -119,6 +121,8 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
   iconRoutes(app, s);
   hostedRoutes(app, s);
   profileRoutes(app, s);
+  clusterRoutes(app, s);
+  agentRoutes(app, s);
   await helmRepositoryRoutes(app, s);
   await ociRoutes(app, s);
   return app;

@@ -22,7 +22,7 @@ export interface LayerSpec {
 }
 
 /** Kubernetes' DNS-1123 label (a namespace, a layer's id). */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_LABEL = 63;
 /**
  * Helm's release name limit: 53 characters, so the `sh.helm.release.v1.<name>.v<N>` Secret and names

@@ -93,14 +93,48 @@ export class ProfilePlanner {
     row: ProfileVersionRow,
     request: PlanRequest,
   ): Promise<RenderedPlan> {
+    const declared = variablesForRendering(parseSpec(row.spec).variables, row.id, this.d.secrets);
+    const { variables, given } = redactSensitive(declared, readVariables(declared, request.variables));
+    const layers = await this.layers(scope, row, variables, given, request.baseUrl, true);
+    const plan: ProfilePlan = {
+      profile: profile.name,
+      version: row.version,
+      publishedAt: row.published_at!,
+      layers: layers.map(({ layer }) => layer),
+    };
+    const body = JSON.stringify(plan);
+    return { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
+  }
+
+  /**
+   * The layers of a published version for one cluster's agent (clusters/agent-plan.ts): values rendered
+   * with the cluster's variable values, sensitive ones included (that plan goes to that cluster's agent
+   * only), and each layer's lock beside it. No catalog reads: the agent installs the lock as it is.
+   */
+  async agentLayers(
+    scope: Scope & { kind: 'tenant' },
+    row: ProfileVersionRow,
+    given: Record<string, VariableValue>,
+    baseUrl: string,
+  ): Promise<Array<{ layer: PlanLayer; locked: LockedLayer }>> {
+    const declared = variablesForRendering(parseSpec(row.spec).variables, row.id, this.d.secrets);
+    return this.layers(scope, row, declared, given, baseUrl, false);
+  }
+
+  /** The version's layers in install order, values rendered; every render problem in one 422. */
+  private async layers(
+    scope: Scope & { kind: 'tenant' },
+    row: ProfileVersionRow,
+    variables: readonly ProfileVariable[],
+    given: Record<string, VariableValue>,
+    baseUrl: string,
+    withUpstream: boolean,
+  ): Promise<Array<{ layer: PlanLayer; locked: LockedLayer }>> {
     const spec = parseSpec(row.spec);
     const lock = parseLock(row.lock!);
-    const declared = variablesForRendering(spec.variables, row.id, this.d.secrets);
-    const { variables, given } = redactSensitive(declared, readVariables(declared, request.variables));
     const problems: ErrorDetail[] = [];
-    const order = installOrder(spec.layers);
-    const layers: PlanLayer[] = [];
-    for (const name of order) {
+    const out: Array<{ layer: PlanLayer; locked: LockedLayer }> = [];
+    for (const name of installOrder(spec.layers)) {
       const index = spec.layers.findIndex((l) => l.name === name);
       const layer = spec.layers[index]!;
       const locked = lock.layers[index]!;
@@ -114,36 +148,32 @@ export class ProfilePlanner {
         }
         continue;
       }
-      layers.push({
-        name: layer.name,
-        registry: {
-          name: locked.registryName,
-          scope: locked.registryScope,
-          kind: locked.registryKind,
-          protected: locked.protected,
+      out.push({
+        locked,
+        layer: {
+          name: layer.name,
+          registry: {
+            name: locked.registryName,
+            scope: locked.registryScope,
+            kind: locked.registryKind,
+            protected: locked.protected,
+          },
+          chart: locked.chart,
+          version: locked.version,
+          ...this.references(scope, locked, baseUrl),
+          digest: locked.digest,
+          verification: locked.protected ? 'unverified' : 'catalog',
+          upstream: withUpstream ? await this.upstream(locked) : 'unknown',
+          releaseName: layer.releaseName,
+          namespace: layer.namespace,
+          createNamespace: layer.createNamespace,
+          dependsOn: layer.dependsOn,
+          values: rendered.values,
         },
-        chart: locked.chart,
-        version: locked.version,
-        ...this.references(scope, locked, request.baseUrl),
-        digest: locked.digest,
-        verification: locked.protected ? 'unverified' : 'catalog',
-        upstream: await this.upstream(locked),
-        releaseName: layer.releaseName,
-        namespace: layer.namespace,
-        createNamespace: layer.createNamespace,
-        dependsOn: layer.dependsOn,
-        values: rendered.values,
       });
     }
     if (problems.length > 0) throw new ProfileInvalidError(problems);
-    const plan: ProfilePlan = {
-      profile: profile.name,
-      version: row.version,
-      publishedAt: row.published_at!,
-      layers,
-    };
-    const body = JSON.stringify(plan);
-    return { body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
+    return out;
   }
 
   /**

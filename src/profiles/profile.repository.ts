@@ -22,6 +22,10 @@ export class ProfileRepository {
       .executeTakeFirst();
   }
 
+  async findById(id: string): Promise<ProfileRow | undefined> {
+    return this.db.selectFrom('cluster_profiles').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
   async list(tenantId: string, limit: number, afterName?: string): Promise<ProfileRow[]> {
     let q = this.db.selectFrom('cluster_profiles').selectAll().where('tenant_id', '=', tenantId);
     if (afterName !== undefined) q = q.where('name', '>', afterName);

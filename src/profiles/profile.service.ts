@@ -78,6 +78,7 @@ export class ProfileService {
 
   private readonly views: ProfileViews;
   private readonly published = new Map<string, ProfileVersionRow>();
+  private readonly byId = new Map<string, ProfileRow>();
 
   constructor(private readonly d: ProfileServiceDeps) {
     this.views = new ProfileViews(d.checker, d.catalog);
@@ -165,6 +166,7 @@ export class ProfileService {
         `Cluster profile "${name}" is used by ${shown}: remove it from them first.`,
       );
     }
+    this.byId.delete(profile.id);
     if (!(await this.d.profiles.deleteProfile(ctx.scope.tenantId, profile.id))) {
       throw new NotFoundError('Cluster profile', name);
     }
@@ -325,6 +327,40 @@ export class ProfileService {
       );
     }
     return this.d.planner.plan(ctx.scope, profile, row, request);
+  }
+
+  /**
+   * A published version as clusters use it (clusters/assignments.ts, clusters/agent-plan.ts), by the
+   * profile's name in the tenant, or by its id once assigned: `missing` when there is no such profile
+   * or version, `draft` when the version is not published. Published rows come from memory.
+   */
+  async publishedVersion(
+    tenantId: string,
+    ref: { name: string } | { id: string },
+    version: string,
+  ): Promise<{ profile: ProfileRow; row: ProfileVersionRow } | 'missing' | 'draft'> {
+    const profile =
+      'name' in ref ? await this.d.profiles.find(tenantId, ref.name) : await this.profileById(ref.id);
+    if (!profile || profile.tenant_id !== tenantId) return 'missing';
+    const row = await this.publishedOrAny(profile, version).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    });
+    if (!row) return 'missing';
+    if (row.status !== 'published' || row.lock === null) return 'draft';
+    return { profile, row };
+  }
+
+  /** Profile rows by id: a profile is never renamed, and one in use is never deleted. */
+  private async profileById(id: string): Promise<ProfileRow | undefined> {
+    const cached = this.byId.get(id);
+    if (cached) return cached;
+    const row = await this.d.profiles.findById(id);
+    if (row) {
+      this.byId.set(id, row);
+      if (this.byId.size > MAX_CACHED_VERSIONS) this.byId.delete(this.byId.keys().next().value!);
+    }
+    return row;
   }
 
   // Internals -----------------------------------------------------------------------------------

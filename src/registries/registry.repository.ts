@@ -30,6 +30,12 @@ export interface ListPosition {
 export class RegistryRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** Registries by id, whatever their scope: callers hold ids a tenant-checked lock recorded. */
+  async findByIds(ids: readonly string[]): Promise<RegistryRow[]> {
+    if (ids.length === 0) return [];
+    return this.db.selectFrom('helm_registries').selectAll().where('id', 'in', ids).execute();
+  }
+
   async findByName(scope: string, name: string): Promise<RegistryRow | undefined> {
     return this.db
       .selectFrom('helm_registries')

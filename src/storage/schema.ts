@@ -167,6 +167,79 @@ export interface ChartIconsTable {
   expires_at: string;
 }
 
+/** A tenant's cluster (clusters/cluster.repository.ts): reached through its agent or a kubeconfig. */
+export interface ClustersTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  description: string | null;
+  mode: 'agent' | 'kubeconfig';
+  /** SHA-256 (hex) of the agent token; unique; null for kubeconfig clusters. */
+  token_hash: string | null;
+  token_created_at: string | null;
+  /** The kubeconfig, sealed with the cluster id (shared/secret-box.ts). */
+  kubeconfig_enc: string | null;
+  /** The API server the kubeconfig names, for display. */
+  server: string | null;
+  /** SHA-256 of the plan's content (without its revision) as last computed. */
+  plan_hash: string | null;
+  plan_revision: number;
+  delivered_revision: number | null;
+  delivered_at: string | null;
+  last_heartbeat_at: string | null;
+  agent_version: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A published profile version given to a cluster, in install order, with the cluster's variable values. */
+export interface ClusterAssignmentsTable {
+  cluster_id: string;
+  position: number;
+  profile_id: string;
+  version: string;
+  /** JSON: name → value, or → {sealed} for a sensitive variable (clusters/assignment-values.ts). */
+  variables: string;
+}
+
+/** What the agent last said about one layer of the cluster's plan. */
+export interface ClusterLayerStatesTable {
+  cluster_id: string;
+  profile_name: string;
+  layer_name: string;
+  version: string;
+  state: 'pending' | 'pulled' | 'verified' | 'installed' | 'failed';
+  reason: string | null;
+  reference: string | null;
+  digest: string | null;
+  /** The provenance result, with the signer where verified (`verified: Alice <a@x> (ABCD…)`). */
+  provenance: string | null;
+  /** JSON {name, namespace, revision, status}, or null. */
+  release: string | null;
+  plan_revision: number;
+  reported_at: string;
+}
+
+/** A report as the agent sent it (bounded history per cluster), stale ones marked. */
+export interface ClusterReportsTable {
+  id: string;
+  cluster_id: string;
+  plan_revision: number;
+  stale: number;
+  body: string;
+  received_at: string;
+}
+
+/** The digest an agent verified for a protected layer of a published version (first one wins). */
+export interface ProfileLayerVerificationsTable {
+  version_id: string;
+  layer_name: string;
+  digest: string;
+  cluster_id: string;
+  verified_at: string;
+}
+
 /** A cluster profile of a tenant (profiles/profile.repository.ts); its content is in its versions. */
 export interface ClusterProfilesTable {
   id: string;
@@ -334,6 +407,11 @@ export interface Database {
   chart_icons: ChartIconsTable;
   cluster_profiles: ClusterProfilesTable;
   profile_versions: ProfileVersionsTable;
+  clusters: ClustersTable;
+  cluster_assignments: ClusterAssignmentsTable;
+  cluster_layer_states: ClusterLayerStatesTable;
+  cluster_reports: ClusterReportsTable;
+  profile_layer_verifications: ProfileLayerVerificationsTable;
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
   hosted_blobs: HostedBlobsTable;

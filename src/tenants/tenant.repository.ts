@@ -22,6 +22,10 @@ export class TenantRepository {
     return q.orderBy('name').limit(limit).execute();
   }
 
+  async findById(id: string): Promise<TenantRow | undefined> {
+    return this.db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
   async insert(row: TenantRow): Promise<void> {
     await this.db.insertInto('tenants').values(row).execute();
   }

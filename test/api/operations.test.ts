@@ -48,6 +48,14 @@ describe(`operations endpoints (${TEST_DB})`, () => {
       [`${profiles}/{name}/versions/{version}/publish`, ['post']],
       [`${profiles}/{name}/diff`, ['get']],
       [`${profiles}/{name}/resolve`, ['get']],
+      // Clusters and the agent's side.
+      ['/api/v1/tenants/{t}/clusters', ['get', 'post']],
+      ['/api/v1/tenants/{t}/clusters/{name}', ['get', 'patch', 'delete']],
+      ['/api/v1/tenants/{t}/clusters/{name}/agent-token', ['post']],
+      ['/api/v1/agent/plan', ['get']],
+      ['/api/v1/agent/reports', ['post']],
+      ['/api/v1/agent/heartbeat', ['post']],
+      ['/api/v1/agent/charts/{profile}/{layer}', ['get']],
     ] as const) {
       for (const m of methods) assert.ok(doc.body.paths[path]?.[m], `${m} ${path} is documented`);
     }

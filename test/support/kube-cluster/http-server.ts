@@ -37,6 +37,16 @@ export interface HttpFrontOptions {
   users: () => readonly KubeUser[];
   tls: { key: string; cert: string };
   log: LoggedRequest[];
+  /** Requests to hold unanswered (see KubeCluster.hang). */
+  hangs: HangRule[];
+}
+
+/** Holds the requests it matches until released; one whose client went away is then dropped unserved. */
+export interface HangRule {
+  match: (request: { method: string; path: string }) => boolean;
+  arrived: () => void;
+  released: Promise<void>;
+  release: () => void;
 }
 
 const MAX_BODY = 16 * 1024 * 1024;
@@ -143,6 +153,13 @@ export class KubeHttpFront {
       status: 0,
       body: Buffer.alloc(0),
     };
+    const hang = this.options.hangs.find((h) => h.match(entry));
+    if (hang) {
+      hang.arrived();
+      await hang.released;
+      // A client killed while it waited never sees an answer, and its request never takes effect.
+      if (req.socket.destroyed) return;
+    }
     let reply: Reply;
     try {
       entry.body = await readBody(req);

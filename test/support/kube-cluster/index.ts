@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTlsFixtures } from '../tls-fixtures.js';
-import { KubeHttpFront, type LoggedRequest } from './http-server.js';
+import { KubeHttpFront, type HangRule, type LoggedRequest } from './http-server.js';
 import { kubeconfigFor } from './kubeconfig.js';
 import { ObjectStore, type KubeObject } from './object-store.js';
 import { findByKind, resolveResource } from './resources.js';
@@ -94,7 +94,18 @@ export interface KubeCluster {
   expireContinueTokens(): void;
   /** Every request served, oldest first, with its raw body. */
   readonly requests: LoggedRequest[];
+  /**
+   * Holds every request matching `match` unanswered until `release()` (or close), so a test can kill a
+   * client mid-operation: `arrived` resolves when the first one comes in. A request whose client went
+   * away while held is dropped, unserved.
+   */
+  hang(match: (request: { method: string; path: string }) => boolean): Hang;
   close(): Promise<void>;
+}
+
+export interface Hang {
+  arrived: Promise<void>;
+  release(): void;
 }
 
 const DEFAULT_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -104,7 +115,9 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
   const store = new ObjectStore();
   const users: KubeUser[] = [];
   const requests: LoggedRequest[] = [];
+  const hangs: HangRule[] = [];
   const front = new KubeHttpFront({
+    hangs,
     api: new ResourceApi(store),
     users: () => users,
     tls: { key: tls.serverKeyPem, cert: tls.serverCertPem },
@@ -186,7 +199,23 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
       store.delete(resolveResource(resource), namespace, name) !== undefined,
     expireContinueTokens: () => store.compact(),
     requests,
+    hang: (match) => {
+      let arrived!: () => void;
+      let released!: () => void;
+      const rule: HangRule = {
+        match,
+        arrived: () => arrived(),
+        released: new Promise<void>((resolve) => (released = resolve)),
+        release: () => {
+          if (hangs.includes(rule)) hangs.splice(hangs.indexOf(rule), 1);
+          released();
+        },
+      };
+      hangs.push(rule);
+      return { arrived: new Promise<void>((resolve) => (arrived = resolve)), release: rule.release };
+    },
     close: async () => {
+      for (const rule of [...hangs]) rule.release();
       await front.close();
       await rm(dir, { recursive: true, force: true });
     },
