@@ -239,7 +239,7 @@ describe(`charthouse cluster commands (${TEST_DB})`, () => {
     assert.equal(exec.code, 1, exec.stderr);
     assert.match(
       exec.stderr,
-      /^error: .+\n {2}kubeconfig\.users\[0\]\.exec: User "u" runs an exec plugin, which the server will never run: .+\n$/,
+      /^error: .+\n {2}kubeconfig\.users\[0\]\.user\.exec: User "u" runs an exec plugin, which the server will never run: .+\n$/,
     );
     const metadata = await create(GOOD_KUBECONFIG.replace('127.0.0.1:6443', '169.254.169.254'));
     assert.equal(metadata.code, 1, metadata.stderr);
@@ -311,7 +311,7 @@ describe(`charthouse cluster commands (${TEST_DB})`, () => {
     assertCliOk(assigned, 'cluster assign');
     assert.match(
       assigned.stdout,
-      /^Cluster edge \(tenant acme\) now has profiles: platform@1\.0\.0; plan revision \d+\.$/,
+      /^Cluster edge \(tenant acme\) now has profiles: platform@1\.0\.0; plan revision \d+\.\n$/,
     );
     let c = await clusterJson('edge');
     assert.ok(c.plan.revision > before.plan.revision, 'the plan changed');
