@@ -9,32 +9,15 @@ import {
   type ProfileRef,
 } from './cluster-assignments.js';
 import { formatClusterDetail, formatClusterTable } from './cluster-format.js';
-import { collect, JSON_OPTION, SERVER_OPTION, type ServerOpts } from './options.js';
+import { collect } from './options.js';
+import { confirmDelete, tenantOf, withTenant, type TenantOpts } from './tenant-options.js';
 import { action, CliError, formatJson, UsageError } from './output.js';
-import { confirm, stdinIsTTY } from './prompt.js';
 import { prepareTokenFile, type TokenFile } from './token-file.js';
-
-interface TenantOpts extends ServerOpts {
-  tenant?: string;
-}
 
 interface AssignOpts {
   profile?: string[];
   set?: string[];
   unset?: string[];
-}
-
-function tenantOf(opts: TenantOpts): string {
-  const tenant = opts.tenant ?? process.env.CHARTHOUSE_TENANT;
-  if (!tenant) throw new UsageError('choose the tenant: --tenant NAME (or CHARTHOUSE_TENANT)');
-  return tenant;
-}
-
-function withTenant(cmd: Command): Command {
-  return cmd
-    .option('--tenant <tenant>', 'the tenant (default: CHARTHOUSE_TENANT)')
-    .option(...SERVER_OPTION)
-    .option(...JSON_OPTION);
 }
 
 function withAssignments(cmd: Command): Command {
@@ -75,14 +58,6 @@ async function readKubeconfig(file: string): Promise<string> {
   } catch (err) {
     throw new CliError(`cannot read the kubeconfig ${file}: ${(err as Error).message}`);
   }
-}
-
-/** Asks before a delete, as `registry remove` does; --yes skips it, and is needed without a terminal. */
-async function confirmDelete(question: string, yes: boolean | undefined): Promise<void> {
-  if (yes) return;
-  if (!stdinIsTTY())
-    throw new UsageError('stdin is not a terminal: add --yes to delete without confirmation');
-  if (!(await confirm(question))) throw new CliError('not deleted');
 }
 
 /**

@@ -3,7 +3,8 @@ import { type Command, Option } from 'commander';
 import { dump } from 'js-yaml';
 import { ApiError, type ApiClient, type ProfileVersionView } from '../client/api-client.js';
 import { connect } from './cli-config.js';
-import { collect, JSON_OPTION, SERVER_OPTION, type ServerOpts } from './options.js';
+import { collect } from './options.js';
+import { confirmDelete, tenantOf, withTenant, type TenantOpts } from './tenant-options.js';
 import { action, CliError, formatJson, formatWarnings, UsageError } from './output.js';
 import { contentDifferences, parseProfileFile, tenantForFile, type ProfileFile } from './profile-file.js';
 import {
@@ -14,24 +15,6 @@ import {
   formatVersionDetail,
   layerWarnings,
 } from './profile-format.js';
-import { confirm, stdinIsTTY } from './prompt.js';
-
-interface TenantOpts extends ServerOpts {
-  tenant?: string;
-}
-
-function tenantOf(opts: TenantOpts): string {
-  const tenant = opts.tenant ?? process.env.CHARTHOUSE_TENANT;
-  if (!tenant) throw new UsageError('choose the tenant: --tenant NAME (or CHARTHOUSE_TENANT)');
-  return tenant;
-}
-
-function withTenant(cmd: Command): Command {
-  return cmd
-    .option('--tenant <tenant>', 'the tenant (default: CHARTHOUSE_TENANT)')
-    .option(...SERVER_OPTION)
-    .option(...JSON_OPTION);
-}
 
 const VERSION_ARG = ['--version <version>', 'a profile version, e.g. 1.0.0'] as const;
 
@@ -39,14 +22,6 @@ function printVersion(v: ProfileVersionView, json: boolean | undefined, headline
   process.stderr.write(formatWarnings(layerWarnings(v)));
   if (json) return void process.stdout.write(formatJson(v));
   process.stdout.write(`${headline ? `${headline}\n\n` : ''}${formatVersionDetail(v)}`);
-}
-
-/** Asks before a delete, as `registry remove` does; --yes skips it, and is needed without a terminal. */
-async function confirmDelete(question: string, yes: boolean | undefined): Promise<void> {
-  if (yes) return;
-  if (!stdinIsTTY())
-    throw new UsageError('stdin is not a terminal: add --yes to delete without confirmation');
-  if (!(await confirm(question))) throw new CliError('not deleted');
 }
 
 /** `--set NAME=VALUE`: the server reads each value by its variable's type (`3`, `true`). */

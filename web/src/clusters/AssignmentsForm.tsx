@@ -4,7 +4,7 @@ import { Button } from '../ui/Button';
 import { ErrorMessage } from '../ui/ErrorMessage';
 import { Notice } from '../ui/Notice';
 import { AssignmentsEditor, type AssignmentsChange } from './AssignmentsEditor';
-import { ClusterErrorSummary } from './ClusterErrorSummary';
+import { ErrorSummary } from '../ui/ErrorSummary';
 import {
   assignmentBody,
   assignmentsFrom,
@@ -60,7 +60,7 @@ export function AssignmentsForm({ tenant, cluster }: { tenant: string; cluster: 
         </Notice>
       )}
       {failure !== null && <ErrorMessage title="The profiles were not saved" error={failure} />}
-      <ClusterErrorSummary errors={errors} />
+      <ErrorSummary messages={errors.all} />
       {errors.general.length > 0 && (
         <ul className="error-list">
           {errors.general.map((m) => (

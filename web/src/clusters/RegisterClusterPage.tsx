@@ -9,7 +9,7 @@ import { Field } from '../ui/Field';
 import { AgentTokenPanel } from './AgentTokenPanel';
 import { AssignmentsEditor, type AssignmentsChange } from './AssignmentsEditor';
 import { ClusterBreadcrumb } from './ClusterBreadcrumb';
-import { ClusterErrorSummary } from './ClusterErrorSummary';
+import { ErrorSummary } from '../ui/ErrorSummary';
 import {
   clusterCreateBody,
   clusterErrors,
@@ -95,7 +95,7 @@ function RegisterForm({ tenant, onCreated }: { tenant: string; onCreated: (c: Cl
   return (
     <form className="cluster-form" noValidate onSubmit={onSubmit}>
       {failure !== null && <ErrorMessage title="The cluster was not registered" error={failure} />}
-      <ClusterErrorSummary errors={errors} />
+      <ErrorSummary messages={errors.all} />
       <fieldset disabled={create.isPending} className="plain-fieldset">
         <Field
           label="Cluster name"

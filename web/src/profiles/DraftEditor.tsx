@@ -6,7 +6,7 @@ import { describeError } from '../ui/describe-error';
 import { ErrorMessage } from '../ui/ErrorMessage';
 import { Field } from '../ui/Field';
 import { Notice } from '../ui/Notice';
-import { DraftErrorSummary } from './DraftErrorSummary';
+import { ErrorSummary } from '../ui/ErrorSummary';
 import { LayerEditor } from './LayerEditor';
 import {
   draftErrors,
@@ -94,7 +94,7 @@ export function DraftEditor({ tenant, view }: DraftEditorProps) {
         </Notice>
       )}
       {failure !== null && <ErrorMessage title="The draft was not saved" error={failure} />}
-      <DraftErrorSummary errors={errors} />
+      <ErrorSummary messages={errors.all} />
       {warnings.length > 0 && (
         <Notice tone="warning">
           <ul className="inline-list">
