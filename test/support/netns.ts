@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import type { ToolRun } from './skopeo.js';
 
@@ -17,8 +18,9 @@ import type { ToolRun } from './skopeo.js';
  *   machine. No packet of these tests ever leaves the namespaces they make.
  * - K is claimed by creating the host link `chp<K>`: link names are unique, so two test processes
  *   (the SQLite and PostgreSQL suites run side by side) never share a subnet.
- * - Everything is removed by close(), and by an exit hook when a test process ends without it; a
- *   namespace whose process died without either (SIGKILL) is removed by the next run.
+ * - Everything is removed by close(), and by an exit hook when a test process ends without it. A test
+ *   process killed outright (SIGKILL) takes the processes it started inside with it (a parent-death
+ *   signal), and the next run removes its namespace, link and route.
  */
 
 export interface PrivateNetwork {
@@ -43,6 +45,8 @@ export interface PrivateNetwork {
 }
 
 const IP = 'ip';
+/** util-linux's setpriv (Debian: always installed), for a parent-death signal; without it the exit hook must do. */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 const NAME_PREFIX = 'chpriv-';
 const SUBNET = (k: number) => `10.213.${k}`;
 
@@ -140,8 +144,12 @@ function networkFor(name: string, k: number): PrivateNetwork {
         ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
       }),
     spawn(command, args, opts = {}) {
-      // `ip netns exec` execs the command after entering the namespace: the child's pid is the command's.
-      const child = spawn(IP, inNs(command, args), { env: ipEnv(), ...opts });
+      // `ip netns exec` execs the command after entering the namespace, and setpriv execs it in turn:
+      // the child's pid is the command's, and it is killed when this process dies, even by SIGKILL.
+      const argv = SETPRIV
+        ? inNs(SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args])
+        : inNs(command, args);
+      const child = spawn(IP, argv, { env: ipEnv(), ...opts });
       children.add(child);
       child.once('exit', () => children.delete(child));
       return child;
