@@ -18,7 +18,7 @@ const clientSideRing = (folder, extraAllowed = []) => ({
   target: `./src/${folder}`,
   from: './src',
   except: [`./${folder}`, './client', './shared', './protocol', ...extraAllowed],
-  message: `src/${folder} runs on the user's machine: it may import only src/${folder}, src/client, src/shared and src/protocol (docs/ARCHITECTURE.md).`,
+  message: `src/${folder} runs on the user's machine: it may import only src/${folder}, src/client, src/shared and src/protocol${extraAllowed.length > 0 ? ` (and ${extraAllowed.map((f) => `src/${f.slice(2)}`).join(', ')})` : ''} (docs/ARCHITECTURE.md).`,
 });
 
 const ringZones = [
@@ -29,8 +29,9 @@ const ringZones = [
     message: 'src/protocol is pure: it may import only src/protocol and src/shared (docs/ARCHITECTURE.md).',
   },
   clientSideRing('cli'),
-  // Written before the folder exists, so the agent starts inside its ring.
-  clientSideRing('agent'),
+  // The agent pulls from protected registries itself, with the server's own upstream client (SSRF
+  // policy, credential scoping, TLS, OCI sessions) rather than a second one.
+  clientSideRing('agent', ['./upstream']),
   {
     // Sync writes into the catalog; the catalog never reaches back into sync (they once imported
     // each other: STYLE.md's "one writer per table" lesson).
@@ -154,7 +155,11 @@ export default tseslint.config(
       'import-x/no-restricted-paths': [
         'error',
         {
-          zones: [ringZones[0], clientSideRing('cli', ['./app.ts', './config']), clientSideRing('agent')],
+          zones: [
+            ringZones[0],
+            clientSideRing('cli', ['./app.ts', './config']),
+            clientSideRing('agent', ['./upstream']),
+          ],
         },
       ],
       'no-restricted-syntax': [

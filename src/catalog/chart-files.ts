@@ -5,14 +5,21 @@ import {
   readChartFiles,
   type ChartArchiveLimits,
 } from '../protocol/helm/chart-archive.js';
-import { classifyManifest } from '../protocol/oci/chart-manifest.js';
+import { versionToTag } from '../protocol/oci/reference.js';
 import { registryConnection } from '../registries/registry.connection.js';
 import type { RegistryRow } from '../registries/registry.repository.js';
 import { AppError, DatabaseUnavailableError, UpstreamError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { SingleFlight } from '../shared/single-flight.js';
-import { failForStatus, openUpstream, type UpstreamPolicy } from '../upstream/http-client.js';
-import { OciSession, type OciRetryPolicy } from '../upstream/oci-session.js';
+import {
+  fetchClassicArchive,
+  fetchOciChart,
+  fetchOciChartLayer,
+  NoChartArchiveError,
+  type ArchiveFetchOptions,
+} from '../upstream/chart-archive-fetch.js';
+import type { UpstreamPolicy } from '../upstream/http-client.js';
+import type { OciRetryPolicy } from '../upstream/oci-session.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import type { ChartFilesRepository, ChartFilesRow } from './chart-files.repository.js';
 import type { ChartVersionRow } from './chart-version.repository.js';
@@ -22,9 +29,9 @@ import type { ChartVersionRow } from './chart-version.repository.js';
  * request and cached by the archive's sha256 (SPEC §3 version detail; issue 4 item 6).
  *
  * Decisions:
- * - The archive is fetched as Helm would pull it: classic, `GET chart_url` with the registry's
- *   credentials only on its own origin unless passCredentials (http-client enforces it on every hop),
- *   bytes as served (no Content-Encoding decoding: the digest is over the .tgz); OCI, the chart layer
+ * - The archive is fetched as Helm would pull it (upstream/chart-archive-fetch.ts): classic,
+ *   `GET chart_url` with the registry's credentials only on its own origin unless passCredentials
+ *   (http-client enforces it on every hop), bytes as served (no Content-Encoding decoding: the digest is over the .tgz); OCI, the chart layer
  *   blob by its digest (the row's digest IS the layer's, so the manifest is only read when a row has
  *   none), through the same Basic/Bearer session as the sync.
  * - The bytes must hash to the row's digest, or nothing is served: a mirror swapping archives cannot
@@ -79,13 +86,6 @@ class DigestMismatchError extends AppError {
   }
 }
 
-class NoArchiveError extends AppError {
-  readonly status = 422;
-  constructor(message: string) {
-    super('no_chart_archive', message);
-  }
-}
-
 export class ChartFilesService {
   private readonly inFlight = new SingleFlight<ChartFilesRow>();
   private readonly failures = new Map<string, { until: number; files: Unavailable }>();
@@ -125,9 +125,10 @@ export class ChartFilesService {
     digest: string | null,
   ): Promise<ChartFilesRow> {
     if (registry.protected === 1) {
-      throw new NoArchiveError('The registry is protected: Charthouse never contacts it.');
+      throw new NoChartArchiveError('The registry is protected: Charthouse never contacts it.');
     }
-    if (row.chart_url === null) throw new NoArchiveError('The catalog has no archive URL for this version.');
+    if (row.chart_url === null)
+      throw new NoChartArchiveError('The catalog has no archive URL for this version.');
     const connection = registryConnection(registry, this.o.secrets);
     const tgz =
       registry.kind === 'oci'
@@ -147,30 +148,14 @@ export class ChartFilesService {
     return stored;
   }
 
-  private async fetchClassic(connection: UpstreamConnection, chartUrl: string): Promise<Buffer> {
+  private fetchClassic(connection: UpstreamConnection, chartUrl: string): Promise<Buffer> {
     let url: URL;
     try {
       url = new URL(chartUrl);
     } catch {
-      throw new NoArchiveError('The catalog holds an archive URL that is not a URL.');
+      throw new NoChartArchiveError('The catalog holds an archive URL that is not a URL.');
     }
-    const opened = await openUpstream(url, {
-      ...(connection.credentials ? { credentials: connection.credentials } : {}),
-      credentialOrigin: connection.endpoint.baseUrl.origin,
-      passCredentials: connection.passCredentials,
-      tls: connection.tls,
-      policy: this.policy,
-      maxBytes: this.limits.maxCompressedBytes,
-      decodeContentEncoding: false,
-      accept: 'application/gzip, application/octet-stream, */*',
-    });
-    if (opened.status !== 200) {
-      opened.body.destroy();
-      failForStatus(opened.status, opened.finalUrl, 'the chart archive');
-    }
-    const chunks: Buffer[] = [];
-    for await (const chunk of opened.body as AsyncIterable<Buffer>) chunks.push(chunk);
-    return Buffer.concat(chunks);
+    return fetchClassicArchive(connection, url, this.fetchOptions());
   }
 
   /**
@@ -185,22 +170,22 @@ export class ChartFilesService {
   ): Promise<Buffer> {
     const prefix = `oci://${connection.endpoint.baseUrl.host}/`;
     if (!chartUrl.startsWith(prefix) || chartUrl.length === prefix.length) {
-      throw new NoArchiveError("The catalog's OCI reference does not point at this registry.");
+      throw new NoChartArchiveError("The catalog's OCI reference does not point at this registry.");
     }
     const repository = chartUrl.slice(prefix.length);
-    const session = new OciSession(connection, this.policy, this.o.ociRetry);
-    let layer = digest === null ? null : `sha256:${digest}`;
-    if (layer === null) {
-      const tag = version.replace(/\+/g, '_');
-      const manifest = await session.getManifest(repository, tag, 4 * 1024 * 1024);
-      if (manifest === null) throw new NoArchiveError(`The tag ${tag} is gone from ${repository}.`);
-      const found = classifyManifest(manifest.bytes, manifest.mediaType);
-      if (found.kind !== 'chart')
-        throw new NoArchiveError(`${repository}:${tag} is not a chart: ${found.reason}.`);
-      layer = found.chartDigest;
+    // The row's digest IS the chart layer's, so the manifest is only read when a row has none.
+    if (digest !== null) {
+      return fetchOciChartLayer(connection, repository, `sha256:${digest}`, this.fetchOptions());
     }
-    // getBlob checks the bytes against the digest it fetched by, and the size limit as they arrive.
-    return session.getBlob(repository, layer, this.limits.maxCompressedBytes);
+    return (await fetchOciChart(connection, repository, versionToTag(version), this.fetchOptions())).archive;
+  }
+
+  private fetchOptions(): ArchiveFetchOptions {
+    return {
+      policy: this.policy,
+      maxBytes: this.limits.maxCompressedBytes,
+      ...(this.o.ociRetry ? { ociRetry: this.o.ociRetry } : {}),
+    };
   }
 
   private describeFailure(error: unknown, registry: RegistryRow, row: ChartVersionRow): Unavailable {

@@ -116,6 +116,31 @@ describe('upstreamFetch basics', () => {
     assert.equal(Buffer.concat(chunks).toString(), 'hello');
   });
 
+  it('lets go of the connection at once when the caller destroys an unread body', async () => {
+    // A 404 whose body never ends: only the client closing the connection ends the exchange.
+    let closed!: Promise<void>;
+    const server = await serve({
+      '/missing': (_req, res) => {
+        closed = new Promise((resolve) => res.once('close', () => resolve()));
+        res.writeHead(404);
+        res.write('not here');
+      },
+    });
+    // The deadline is long: before the fix, the socket and the deadline timer lived until it fired.
+    const opened = await openUpstream(
+      new URL(`${server.url}/missing`),
+      options({ policy: { ...allowing, timeoutMs: 600_000, idleTimeoutMs: 600_000 } }),
+    );
+    assert.equal(opened.status, 404);
+    opened.body.destroy();
+    await closed;
+    // A complete but unread body: destroying it is no error for anyone (undici would emit one).
+    const complete = await serve({ '/gone': sendBody('gone', { status: 404 }) });
+    const gone = await openUpstream(new URL(`${complete.url}/gone`), options());
+    gone.body.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  });
+
   it('throws the caller abort reason as is', async () => {
     const server = await serve({ '/slow': slowBody(50) });
     const controller = new AbortController();

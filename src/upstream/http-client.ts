@@ -382,12 +382,18 @@ export async function openUpstream(url: URL, opts: UpstreamRequestOptions): Prom
       throw error;
     }
     const chunks = limitedBody(response.body, decoder, opts.maxBytes, exchange, finish);
-    return {
-      status: response.statusCode,
-      headers: response.headers,
-      body: Readable.from(chunks, { objectMode: false }),
-      finalUrl,
-    };
+    const body = Readable.from(chunks, { objectMode: false });
+    // A body destroyed before it was read (a 404 the caller only needed the status of) never starts
+    // the generator, so its `finally` would not run: the connection and the deadline timer would then
+    // live until the deadline. Closing the stream releases both, whoever ends it.
+    body.once('close', () => {
+      // undici reports an unfinished body destroyed as an error; nobody is reading it any more.
+      response.body.on('error', () => undefined);
+      response.body.destroy();
+      decoder?.destroy();
+      finish();
+    });
+    return { status: response.statusCode, headers: response.headers, body, finalUrl };
   } catch (error) {
     finish();
     throw toUpstreamError(error, exchange);

@@ -301,6 +301,11 @@ describe(`clusters and the agent API (${TEST_DB})`, () => {
       const res = await plan(token);
       assert.equal(res.status, 401, token);
     }
+    // Another cluster's layers are not this agent's to download: a 404, as for a layer of no plan.
+    const foreign = await fetch(`${server.url}/api/v1/agent/charts/stack/web`, {
+      headers: { authorization: `Bearer ${otherToken}` },
+    });
+    assert.equal(foreign.status, 404);
     // An agent token is no user token.
     assert.equal((await server.api('GET', `${base}/edge-1`, { token: agentToken })).status, 401);
     // Another tenant's cluster is a 404, by name or by any route.

@@ -18,6 +18,7 @@ import './styles/catalog.css';
 import './styles/hosted.css';
 import './styles/account.css';
 import './styles/profiles.css';
+import './styles/clusters.css';
 
 const queryClient = createQueryClient();
 const router = createRouter();

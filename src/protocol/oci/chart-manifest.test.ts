@@ -28,8 +28,14 @@ describe('classifyManifest', () => {
       configDigest: d('a'),
       configSize: 99,
       chartDigest: d('b'),
+      provenanceDigest: d('0'),
       created: '2024-01-01T00:00:00Z',
     });
+    const unsigned = manifest({
+      layers: [{ mediaType: HELM_CHART_LAYER_MEDIA_TYPE, digest: d('b'), size: 973 }],
+    });
+    const found = classifyManifest(unsigned, OCI_MANIFEST);
+    assert.equal(found.kind === 'chart' ? found.provenanceDigest : 'skip', null);
     // No Content-Type or a generic one: helm's manifests carry no mediaType field, the body decides.
     assert.equal(classifyManifest(manifest(), null).kind, 'chart');
     assert.equal(classifyManifest(manifest(), 'application/json').kind, 'chart');

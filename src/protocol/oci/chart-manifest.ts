@@ -3,6 +3,7 @@ import {
   DOCKER_MANIFEST_MEDIA_TYPE,
   HELM_CHART_LAYER_MEDIA_TYPE,
   HELM_CONFIG_MEDIA_TYPE,
+  HELM_PROVENANCE_LAYER_MEDIA_TYPE,
   LEGACY_CHART_LAYER_MEDIA_TYPE,
   OCI_ARTIFACT_MANIFEST_MEDIA_TYPE,
   OCI_INDEX_MEDIA_TYPE,
@@ -22,7 +23,15 @@ const CREATED_ANNOTATION = 'org.opencontainers.image.created';
 const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 export type ManifestClass =
-  | { kind: 'chart'; configDigest: string; configSize: number; chartDigest: string; created: string | null }
+  | {
+      kind: 'chart';
+      configDigest: string;
+      configSize: number;
+      chartDigest: string;
+      /** The `.prov` layer `helm push` adds for a signed chart; null when there is none (or its digest is not sha256). */
+      provenanceDigest: string | null;
+      created: string | null;
+    }
   | { kind: 'skip'; reason: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -98,6 +107,9 @@ export function classifyManifest(bytes: Buffer, contentType: string | null): Man
   if (typeof configSize !== 'number' || !Number.isInteger(configSize) || configSize < 0) {
     return { kind: 'skip', reason: 'its config size is not a number of bytes' };
   }
+  const provenance = layers.find((layer) => layer['mediaType'] === HELM_PROVENANCE_LAYER_MEDIA_TYPE)?.[
+    'digest'
+  ];
   const annotations = manifest['annotations'];
   const created = isRecord(annotations) ? annotations[CREATED_ANNOTATION] : undefined;
   return {
@@ -105,6 +117,7 @@ export function classifyManifest(bytes: Buffer, contentType: string | null): Man
     configDigest,
     configSize,
     chartDigest,
+    provenanceDigest: typeof provenance === 'string' && SHA256_DIGEST.test(provenance) ? provenance : null,
     created: typeof created === 'string' && created !== '' ? created : null,
   };
 }

@@ -55,6 +55,9 @@ export function Shell() {
                 <li>
                   <NavLink to={`/t/${encodeURIComponent(menuTenant)}/profiles`}>Cluster profiles</NavLink>
                 </li>
+                <li>
+                  <NavLink to={`/t/${encodeURIComponent(menuTenant)}/clusters`}>Clusters</NavLink>
+                </li>
               </ul>
               <h3 className="sidebar-group">Tenant Settings</h3>
               <ul>

@@ -66,6 +66,21 @@ export function createRouter() {
               path: 't/:tenant/profiles/:name/diff',
               lazy: async () => ({ Component: (await import('../profiles/DiffPage')).DiffPage }),
             },
+            {
+              path: 't/:tenant/clusters',
+              lazy: async () => ({ Component: (await import('../clusters/ClustersPage')).ClustersPage }),
+            },
+            {
+              // "_new" cannot be a cluster's name (a DNS label), so no cluster is ever hidden by this page.
+              path: 't/:tenant/clusters/_new',
+              lazy: async () => ({
+                Component: (await import('../clusters/RegisterClusterPage')).RegisterClusterPage,
+              }),
+            },
+            {
+              path: 't/:tenant/clusters/:name',
+              lazy: async () => ({ Component: (await import('../clusters/ClusterPage')).ClusterPage }),
+            },
             { path: 'account/tokens', element: <ApiTokensPage /> },
             { path: 'system', element: <Navigate to="/system/registries" replace /> },
             { path: 'system/registries', element: <SystemRegistriesPage /> },
