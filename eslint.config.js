@@ -28,7 +28,8 @@ const ringZones = [
     except: ['./protocol', './shared'],
     message: 'src/protocol is pure: it may import only src/protocol and src/shared (docs/ARCHITECTURE.md).',
   },
-  clientSideRing('cli'),
+  // `charthouse agent` loads the agent (by import(), like serve loads the app).
+  clientSideRing('cli', ['./agent']),
   // The agent pulls from protected registries itself, with the server's own upstream client (SSRF
   // policy, credential scoping, TLS, OCI sessions) rather than a second one.
   clientSideRing('agent', ['./upstream']),
@@ -157,7 +158,7 @@ export default tseslint.config(
         {
           zones: [
             ringZones[0],
-            clientSideRing('cli', ['./app.ts', './config']),
+            clientSideRing('cli', ['./app.ts', './config', './agent']),
             clientSideRing('agent', ['./upstream']),
           ],
         },

@@ -21,7 +21,8 @@ import { openPgNotifyChannel, type NotifyChannel } from './storage/notify-channe
 import { InvitationRepository } from './tenants/invitation.repository.js';
 import { MemberService } from './tenants/member.service.js';
 import { TenantRepository } from './tenants/tenant.repository.js';
-import { agentArchives, type SyncedFetch } from './clusters/agent-archives.js';
+import { agentArchives } from './clusters/agent-archives.js';
+import { syncedArchiveFetcher } from './clusters/synced-archive.js';
 import { AgentPlanBuilder } from './clusters/agent-plan.js';
 import { AgentService } from './clusters/agent.service.js';
 import { ClusterPlans } from './clusters/cluster-plans.js';
@@ -235,13 +236,18 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
       secrets,
     }),
   );
-  // INTERIM (replaced when the upstream archive fetch lands): synced archives through the agent API.
-  const syncedArchive: SyncedFetch = () => Promise.resolve(null);
   const agents = new AgentService({
     clusters: clusterRows,
     tenants: tenantRows,
     plans,
-    files: agentArchives(hosted, syncedArchive),
+    files: agentArchives(
+      hosted,
+      syncedArchiveFetcher({
+        registries: (ids) => registryRepository.findByIds(ids),
+        secrets,
+        policy: upstreamPolicy,
+      }),
+    ),
   });
   const clusters = new ClusterService({
     clusters: clusterRows,

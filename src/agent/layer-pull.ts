@@ -281,14 +281,14 @@ async function fromRegistry(
 
 /**
  * A plan registry as an UpstreamConnection, by the same endpoint rules as a registry row
- * (registries/registry.connection.ts): OCI is `oci://host/path`, or `http://host/path` for a registry
- * over plain HTTP (Helm's --plain-http), which the plan spells that way instead of a flag.
+ * (registries/registry.connection.ts): OCI is `oci://host/path` with `plainHttp` for a registry over
+ * plain HTTP (Helm's --plain-http); an `http://host/path` endpoint is read as plain HTTP too.
  */
 function registryConnection(layer: AgentPlanLayer, registry: AgentRegistry): UpstreamConnection {
   let endpoint: ParsedEndpoint;
   try {
     if (registry.kind === 'oci') {
-      const plain = /^http:\/\//i.test(registry.endpoint);
+      const plain = registry.plainHttp || /^http:\/\//i.test(registry.endpoint);
       const spelled = registry.endpoint.replace(/^https?:\/\//i, 'oci://');
       endpoint = parseRegistryEndpoint(spelled, { ociPlainHttp: plain });
     } else {

@@ -23,7 +23,8 @@ export class PlanStore {
   async load(): Promise<StoredPlan | null> {
     try {
       const parsed = JSON.parse(await readFile(this.file, 'utf8')) as Partial<StoredPlan>;
-      if (typeof parsed.etag !== 'string' || typeof parsed.plan !== 'object' || parsed.plan === null) return null;
+      if (typeof parsed.etag !== 'string' || typeof parsed.plan !== 'object' || parsed.plan === null)
+        return null;
       return { plan: parsed.plan, etag: parsed.etag };
     } catch {
       // Missing or unreadable: the agent simply asks the server for the whole plan.

@@ -1,6 +1,7 @@
 import type { Command, CommanderError } from 'commander';
 import { registerAuthCommands } from './auth.commands.js';
 import { registerChartCommands } from './chart.commands.js';
+import { registerClusterCommands } from './cluster.commands.js';
 import { registerProfileCommands } from './profile.commands.js';
 import { registerRegistryCommands } from './registry.commands.js';
 import { registerInvitationCommands, registerTenantCommands } from './tenant.commands.js';
@@ -21,4 +22,5 @@ export function registerClientCommands(program: Command): void {
   registerRegistryCommands(program);
   registerChartCommands(program);
   registerProfileCommands(program);
+  registerClusterCommands(program);
 }

@@ -39,6 +39,9 @@ export interface AgentCaller {
   scope: Scope & { kind: 'tenant' };
 }
 
+/** How often a heartbeat is written at most (see heartbeat). */
+const HEARTBEAT_WRITE_MS = 60_000;
+
 /** How long a token, once found, is trusted without asking the database (rotation reaches other processes within it). */
 const TOKEN_CACHE_MS = 5_000;
 
@@ -87,8 +90,18 @@ export class AgentService {
     return plan;
   }
 
+  /**
+   * Records that the agent is alive. A heartbeat within {@link HEARTBEAT_WRITE_MS} of the recorded one
+   * (same agent version) writes nothing: "disconnected" means ten minutes without one, so a write per
+   * minute is plenty, and a thousand agents beating every 30 s then cost half the commits.
+   */
   async heartbeat(caller: AgentCaller, body: AgentHeartbeatBody): Promise<void> {
-    await this.d.clusters.heartbeat(caller.cluster.id, nowIso(), body.agentVersion ?? null);
+    const { cluster } = caller;
+    const version = body.agentVersion ?? null;
+    const last = cluster.last_heartbeat_at === null ? null : Date.parse(cluster.last_heartbeat_at);
+    const fresh = last !== null && Date.now() - last < HEARTBEAT_WRITE_MS;
+    if (fresh && (version === null || version === cluster.agent_version)) return;
+    await this.d.clusters.heartbeat(cluster.id, nowIso(), version);
   }
 
   async report(caller: AgentCaller, body: AgentReportBody, baseUrl: string): Promise<AgentReportAccepted> {

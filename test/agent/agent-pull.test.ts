@@ -89,6 +89,7 @@ function registryEntry(name: string, over: Partial<AgentRegistry>): AgentRegistr
     caCert: null,
     insecureSkipVerify: false,
     passCredentials: false,
+    plainHttp: false,
     ...over,
   };
 }
