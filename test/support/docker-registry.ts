@@ -98,7 +98,8 @@ function configYaml(dir: string, port: number, withAuth: boolean): string {
   return lines.join('\n') + '\n';
 }
 
-async function writeHtpasswd(path: string, users: [string, string][]): Promise<void> {
+/** An htpasswd file of bcrypt entries (the only kind distribution accepts). */
+export async function writeHtpasswd(path: string, users: [string, string][]): Promise<void> {
   const htpasswd = await findBinary('htpasswd', ['/usr/bin/htpasswd'], 'apache2-utils');
   const entries: string[] = [];
   for (const [user, password] of users) {
@@ -192,7 +193,7 @@ async function kill(child: ChildProcess, exited: Promise<void>): Promise<void> {
   clearTimeout(timer);
 }
 
-async function findBinary(name: string, candidates: string[], debianPackage = name): Promise<string> {
+export async function findBinary(name: string, candidates: string[], debianPackage = name): Promise<string> {
   const dirs = (process.env['PATH'] ?? '').split(delimiter).filter(Boolean);
   for (const path of [...candidates, ...dirs.map((d) => join(d, name))]) {
     try {
