@@ -48,6 +48,8 @@ install_missing() {
   command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
   command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+  # The agent's private-network test makes network namespaces (ip netns, veth).
+  command -v ip >/dev/null 2>&1 || missing+=(iproute2)
   find_pg_bindir >/dev/null || missing+=(postgresql)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   if [ ${#missing[@]} -eq 0 ]; then

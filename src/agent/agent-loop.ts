@@ -115,8 +115,9 @@ async function loop(s: AgentSettings): Promise<OnceResult | null> {
       if (s.once) return { outcome: lastOutcome!, ok: allGood(lastOutcome!, s.apply !== null) };
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
+        // The server's own message says the same in API terms; this one says what to run.
         throw new AgentStoppedError(
-          `The server refused the agent token (${err.message}) The token was rotated or the cluster deleted: get a new token from the cluster's page or \`charthouse cluster rotate-token\`, write it to the token file and start the agent again.`,
+          "The server refused the agent token: it was rotated, or its cluster was deleted. Get a new token (the cluster's page in the console, or `charthouse cluster rotate-token NAME --token-file FILE`) and start the agent again.",
         );
       }
       if (!isTransient(err)) throw err;

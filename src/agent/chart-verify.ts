@@ -47,7 +47,7 @@ export async function checkArchive(
       reason:
         `the archive's sha256 is ${hex}, ${expected.digestSource ?? 'the plan'} pins ${pinned}: ` +
         (expected.digestSource === undefined
-          ? 'the registry serves other bytes than the ones checked when the profile was published'
+          ? 'the registry serves other bytes than the ones pinned for this profile version (checked when it was published, or by the first agent that verified it)'
           : 'the registry serves other bytes than it lists') +
         ', so the archive is not used',
     };
