@@ -143,9 +143,30 @@ export class AgentPlanBuilder {
       registries[registryKey(row.scope === SYSTEM_SCOPE_KEY, row.name)] = agentRegistry(row, this.d.secrets);
     }
     const content = { tenant: scope.tenantName, cluster, profiles, registries };
-    const hash = createHash('sha256').update(JSON.stringify(content)).digest('hex');
+    const hash = createHash('sha256')
+      .update(JSON.stringify(hostIndependent(content)))
+      .digest('hex');
     return { content, hash, layers: planned };
   }
+}
+
+/**
+ * The content the revision is judged by. Without a configured public URL, a hosted layer's
+ * `reference` and `chartUrl` name the host of the request; the console and an agent (or two agents,
+ * through a proxy or an internal name) reach the server by different names, and each would otherwise
+ * bump the revision, sending every agent into a re-plan that stops its run. What those fields are
+ * made of (registry, chart, version, digest) is hashed anyway.
+ */
+function hostIndependent(content: BuiltPlan['content']): BuiltPlan['content'] {
+  return {
+    ...content,
+    profiles: content.profiles.map((p) => ({
+      ...p,
+      layers: p.layers.map((l) =>
+        l.registry.kind === 'hosted' ? { ...l, reference: '', chartUrl: null } : l,
+      ),
+    })),
+  };
 }
 
 /** The plan's bytes at a revision, and their strong ETag. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startChartRepo, TEST_VALUES_SCHEMA, type ChartRepo } from '../support/chart-repo.js';
 import { basic, chartTgz, uploadChart } from '../support/hosted.js';
@@ -260,6 +261,35 @@ describe(`clusters and the agent API (${TEST_DB})`, () => {
       token: acme.adminToken,
     });
     assert.ok(!JSON.stringify(resolved.body).includes(REGISTRY_PASSWORD));
+  });
+
+  it('keeps the plan revision whatever host the server is reached by (no public URL configured)', async () => {
+    // An agent reaches the server by another name than the console does (a proxy, an internal DNS
+    // name): a hosted layer's references name the host asked, but the plan is the same plan.
+    const viaOtherHost = (path: string, token: string): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest(
+          `${server.url}${path}`,
+          { headers: { host: 'charthouse.internal:8443', authorization: `Bearer ${token}` } },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const before = (await plan()).body;
+    const other = await viaOtherHost('/api/v1/agent/plan', agentToken);
+    assert.equal(other.status, 200, other.body);
+    const seen = JSON.parse(other.body) as Plan;
+    assert.match(layersOf(seen).get('inhouse')!.pull.via, /charthouse/);
+    assert.equal(seen.revision, before.revision);
+    const viewed = await viaOtherHost(`${base}/edge-1`, acme.memberToken);
+    assert.equal((JSON.parse(viewed.body) as ClusterView).plan.revision, before.revision);
+    assert.equal((await plan()).body.revision, before.revision);
   });
 
   it('serves the archives the plan pulls through Charthouse, checked against the lock', async () => {

@@ -12,6 +12,8 @@ export interface RepoChart {
   values?: string;
   /** values.schema.json text, or none. */
   schema?: string;
+  /** templates/configmap.yaml text; default a ConfigMap named after the release, without data. */
+  template?: string;
 }
 
 export interface ChartRepo {
@@ -40,7 +42,7 @@ export function repoChartArchive(c: RepoChart): Buffer {
     ...(c.schema === undefined ? [] : [{ path: `${c.name}/values.schema.json`, content: c.schema }]),
     {
       path: `${c.name}/templates/configmap.yaml`,
-      content: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n',
+      content: c.template ?? 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n',
     },
   ]);
 }
