@@ -49,15 +49,18 @@ export async function runPlan(plan: AgentPlan, s: RunSettings): Promise<RunOutco
         const got = await pullLayer(layer, plan, { api: s.api, cache: s.cache, keyring: s.keyring });
         pulled.set(key, got);
         outcome.layers.set(key, { state: 'verified' });
-        reports.push({
-          profile: profile.profile,
-          layer: layer.name,
-          state: 'verified',
-          reference: got.reference,
-          digest: got.digest,
-          chart: got.chart,
-          provenance: got.provenance,
-        });
+        // With --apply the layer's next word is its install: a `verified` now would show an installed
+        // release as merely verified until helm finishes (or for good, if the run stops first).
+        if (s.apply === null)
+          reports.push({
+            profile: profile.profile,
+            layer: layer.name,
+            state: 'verified',
+            reference: got.reference,
+            digest: got.digest,
+            chart: got.chart,
+            provenance: got.provenance,
+          });
         s.log(
           `${key}: ${got.chart.name} ${got.chart.version} verified (${got.digest.slice(0, 19)}…${got.cached ? ', cached' : ''})`,
         );
@@ -122,6 +125,7 @@ export async function runPlan(plan: AgentPlan, s: RunSettings): Promise<RunOutco
               digest: got.digest,
               chart: got.chart,
               reference: got.reference,
+              provenance: got.provenance,
               release: layer.release,
             }
           : {

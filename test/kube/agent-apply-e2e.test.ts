@@ -621,8 +621,11 @@ for (const major of HELM_MAJORS) {
       const run = await runOnce(stack);
       assert.equal(run.code, 3, run.stderr);
       assert.match(run.stderr, /refused the agent token/);
-      assert.match(run.stderr, /rotated or the cluster deleted/);
-      assert.match(run.stderr, /write it to the token file and start the agent again/);
+      assert.match(run.stderr, /rotated, or its cluster was deleted/);
+      assert.match(
+        run.stderr,
+        /charthouse cluster rotate-token NAME --token-file FILE.*start the agent again/,
+      );
       rotated = { tokenFile: join(dir, 'stack-rotated.token'), workDir: stack.workDir };
       await writeFile(rotated.tokenFile, `${res.body.agentToken}\n`, { mode: 0o600 });
     });
