@@ -231,7 +231,8 @@ run_step typecheck npm run typecheck
 run_test_step unit npm run test:unit
 # Integration and browser tests serve the built console (dist/web).
 run_step build npm run build
-# The Kubernetes API test cluster and the real helm/kubectl against it: no database involved, so once.
+# The Kubernetes API test cluster, the real helm/kubectl against it and the agent's --apply end to end
+# (on a SQLite server: what is tested is helm and the cluster, not the database), so once.
 run_test_step kube npm run test:kube
 
 suites=(integration-sqlite)
