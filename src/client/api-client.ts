@@ -1,19 +1,8 @@
 import type { Static } from '@sinclair/typebox';
 import type { ChartDetail, ChartSearchResult, ChartVersionDetail } from '../catalog/catalog.schema.js';
-import type {
-  AgentHeartbeatBody,
-  AgentPlan,
-  AgentReportAccepted,
-  AgentReportBody,
-} from '../clusters/agent.schema.js';
-import type {
-  AgentTokenIssued,
-  ClusterCreateBody,
-  ClusterCreated,
-  ClusterList,
-  ClusterPatchBody,
-  ClusterView,
-} from '../clusters/cluster.schema.js';
+import { agentApi, clusterApi } from './cluster-api.js';
+import { profileApi } from './profile-api.js';
+import type { Transport } from './transport.js';
 import type { HostedView } from '../hosted/hosted.schema.js';
 import type { ErrorBody } from '../http/api-shapes.js';
 import type { IssuedTokenView, SessionView, TokenList } from '../identity/auth.schema.js';
@@ -23,16 +12,6 @@ import type {
   RegistryPatchBody,
   RegistryView,
 } from '../registries/registry.schema.js';
-import type {
-  ProfileCreateBody,
-  ProfileDiff,
-  ProfileList,
-  ProfilePlan,
-  ProfileVersionView,
-  ProfileView,
-  VersionCreateBody,
-  VersionSpecBody,
-} from '../profiles/profile.schema.js';
 import type { SyncRunList, SyncRunView } from '../sync/sync.schema.js';
 import type {
   InvitationList,
@@ -337,48 +316,7 @@ export class ApiClient {
   };
 
   /** Cluster profiles of a tenant (SPEC §2): versions are drafts until published, then locks. */
-  readonly profiles = {
-    list: (tenant: string, options: ListOptions = {}): Promise<ProfileList> =>
-      this.#call('GET', profilesPath(tenant), { query: { ...options } }),
-    listAll: (tenant: string): Promise<ProfileView[]> =>
-      collect((cursor) => this.profiles.list(tenant, { cursor })),
-    get: (tenant: string, name: string): Promise<ProfileView> =>
-      this.#call('GET', `${profilesPath(tenant)}/${seg(name)}`),
-    /** Creates the profile with its first draft version (1.0.0 unless `version`). */
-    create: (tenant: string, body: ProfileCreateBody): Promise<ProfileVersionView> =>
-      this.#call('POST', profilesPath(tenant), { body }),
-    remove: (tenant: string, name: string): Promise<void> =>
-      this.#call('DELETE', `${profilesPath(tenant)}/${seg(name)}`),
-    version: (tenant: string, name: string, version: string): Promise<ProfileVersionView> =>
-      this.#call('GET', `${profilesPath(tenant)}/${seg(name)}/versions/${seg(version)}`),
-    /** A new draft: a clone of `from`, or fresh with the content given. */
-    createVersion: (tenant: string, name: string, body: VersionCreateBody): Promise<ProfileVersionView> =>
-      this.#call('POST', `${profilesPath(tenant)}/${seg(name)}/versions`, { body }),
-    /** Replaces a draft's content (409 once published). */
-    updateVersion: (
-      tenant: string,
-      name: string,
-      version: string,
-      body: VersionSpecBody,
-    ): Promise<ProfileVersionView> =>
-      this.#call('PUT', `${profilesPath(tenant)}/${seg(name)}/versions/${seg(version)}`, { body }),
-    removeVersion: (tenant: string, name: string, version: string): Promise<void> =>
-      this.#call('DELETE', `${profilesPath(tenant)}/${seg(name)}/versions/${seg(version)}`),
-    publish: (tenant: string, name: string, version: string): Promise<ProfileVersionView> =>
-      this.#call('POST', `${profilesPath(tenant)}/${seg(name)}/versions/${seg(version)}/publish`),
-    diff: (tenant: string, name: string, from: string, to: string): Promise<ProfileDiff> =>
-      this.#call('GET', `${profilesPath(tenant)}/${seg(name)}/diff`, { query: { from, to } }),
-    /** The pull plan of a published version (default the newest), variables by name. */
-    resolve: (
-      tenant: string,
-      name: string,
-      options: { version?: string; variables?: Record<string, string | number | boolean> } = {},
-    ): Promise<ProfilePlan> => {
-      const query: Query = { version: options.version };
-      for (const [k, v] of Object.entries(options.variables ?? {})) query[`var.${k}`] = String(v);
-      return this.#call('GET', `${profilesPath(tenant)}/${seg(name)}/resolve`, { query });
-    },
-  };
+  readonly profiles = profileApi(this.#transport(), collect);
 
   /**
    * The hosted registry of a tenant (or the system's, shown to tenants as "stable") through its Helm
@@ -420,51 +358,19 @@ export class ApiClient {
   };
 
   /** Clusters of a tenant (SPEC §2): the agent token is shown once, on create and on rotation. */
-  readonly clusters = {
-    list: (tenant: string, options: ListOptions = {}): Promise<ClusterList> =>
-      this.#call('GET', clustersPath(tenant), { query: { ...options } }),
-    listAll: (tenant: string): Promise<ClusterView[]> =>
-      collect((cursor) => this.clusters.list(tenant, { cursor })),
-    get: (tenant: string, name: string): Promise<ClusterView> =>
-      this.#call('GET', `${clustersPath(tenant)}/${seg(name)}`),
-    create: (tenant: string, body: ClusterCreateBody): Promise<ClusterCreated> =>
-      this.#call('POST', clustersPath(tenant), { body }),
-    update: (tenant: string, name: string, patch: ClusterPatchBody): Promise<ClusterView> =>
-      this.#call('PATCH', `${clustersPath(tenant)}/${seg(name)}`, { body: patch }),
-    remove: (tenant: string, name: string): Promise<void> =>
-      this.#call('DELETE', `${clustersPath(tenant)}/${seg(name)}`),
-    /** A new agent token; the old one stops working at once. */
-    rotateToken: (tenant: string, name: string): Promise<AgentTokenIssued> =>
-      this.#call('POST', `${clustersPath(tenant)}/${seg(name)}/agent-token`),
-  };
+  readonly clusters = clusterApi(this.#transport(), collect);
 
   /** The agent's side (`/api/v1/agent/*`): this client's token must be a cluster's agent token. */
-  readonly agent = {
-    /** The cluster's plan; `{notModified: true}` when `etag` is still current (a 304). */
-    plan: async (
-      etag?: string,
-    ): Promise<{ notModified: true } | { notModified: false; plan: AgentPlan; etag: string }> => {
-      const { res, bytes } = await this.#send('GET', '/api/v1/agent/plan', {
-        ...(etag === undefined ? {} : { headers: { 'if-none-match': etag } }),
-        allowNotModified: true,
-      });
-      if (res.status === 304) return { notModified: true };
-      const plan = JSON.parse(new TextDecoder().decode(bytes)) as AgentPlan;
-      return { notModified: false, plan, etag: res.headers.get('etag') ?? '' };
-    },
-    report: (body: AgentReportBody): Promise<AgentReportAccepted> =>
-      this.#call('POST', '/api/v1/agent/reports', { body }),
-    heartbeat: async (body: AgentHeartbeatBody = {}): Promise<void> => {
-      await this.#send('POST', '/api/v1/agent/heartbeat', { body });
-    },
-    /** A file the plan names with `via: charthouse` (a chart archive or its `.prov`), byte for byte. */
-    download: async (path: string): Promise<Uint8Array> => {
-      if (!path.startsWith('/api/v1/agent/')) {
-        throw new ApiError(0, 'invalid_path', 'The plan names a download outside /api/v1/agent/.');
-      }
-      return (await this.#send('GET', path, { accept: 'application/octet-stream' })).bytes;
-    },
-  };
+  readonly agent = agentApi(this.#transport());
+
+  /** What the capability clients in other files (cluster-api.ts) call this client through. */
+  #transport(): Transport {
+    return {
+      call: (method, path, opts) => this.#call(method, path, opts),
+      send: (method, path, opts) => this.#send(method, path, opts),
+      fail: (code, message) => new ApiError(0, code, message),
+    };
+  }
 
   async #call<T>(
     method: string,
@@ -628,9 +534,6 @@ function registriesPath(scope: RegistryScope): string {
     ? '/api/v1/system/registries/helm'
     : `/api/v1/tenants/${seg(scope.tenant)}/registries/helm`;
 }
-
-const profilesPath = (tenant: string): string => `/api/v1/tenants/${seg(tenant)}/profiles`;
-const clustersPath = (tenant: string): string => `/api/v1/tenants/${seg(tenant)}/clusters`;
 
 const seg = (s: string): string => encodeURIComponent(s);
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

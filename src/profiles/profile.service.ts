@@ -1,5 +1,4 @@
 import type { CatalogRepository } from '../catalog/catalog.repository.js';
-import { parseChartVersion, semverSortKey } from '../protocol/helm/semver-sort.js';
 import type { Principal, Scope } from '../shared/context.js';
 import {
   ConflictError,
@@ -14,6 +13,7 @@ import { isUniqueViolation } from '../storage/errors.js';
 import type { CheckedLayer, LayerChecker, ValuesMemo } from './layer-check.js';
 import { layerFormProblems } from './layer-rules.js';
 import { diffVersions } from './profile-diff.js';
+import { checkVersionNumber, decodeCursor, newVersionRow } from './profile-rows.js';
 import { ProfileInvalidError, publishedVersionError, versionChangedError } from './profile-errors.js';
 import { lockLayer, type HostedManifestLookup, type ProfileLock } from './profile-lock.js';
 import type { PlanRequest, ProfilePlanner, RenderedPlan } from './profile-plan.js';
@@ -458,54 +458,4 @@ function warningsOf(layers: readonly CheckedLayer[]): Record<string, string[]> {
 
 function requireAdmin(ctx: TenantContext, what: string): void {
   if (ctx.scope.role !== 'admin') throw new PermissionError(`Only tenant administrators can ${what}.`);
-}
-
-/** A profile version number: SemVer 2, exactly (no `v`, no missing parts), so versions sort and compare. */
-function checkVersionNumber(text: string): string {
-  const parsed = parseChartVersion(text);
-  if (!parsed.ok || !parsed.version.strict) {
-    throw new InvalidRequestError(`A profile version is a SemVer 2 version such as 1.0.0 or 1.1.0-rc.1.`, [
-      { field: 'version', message: 'not a SemVer 2 version' },
-    ]);
-  }
-  return text;
-}
-
-function newVersionRow(
-  id: string,
-  profileId: string,
-  version: string,
-  description: string | null,
-  spec: VersionSpec,
-  ctx: TenantContext,
-  now: string,
-): ProfileVersionRow {
-  const parsed = parseChartVersion(version);
-  if (!parsed.ok) throw new Error('checked before');
-  return {
-    id,
-    profile_id: profileId,
-    version,
-    sort_key: semverSortKey(parsed.version),
-    status: 'draft',
-    description,
-    spec: JSON.stringify(spec),
-    lock: null,
-    revision: 1,
-    created_by: ctx.principal.username,
-    created_at: now,
-    updated_at: now,
-    published_by: null,
-    published_at: null,
-  };
-}
-
-function decodeCursor(cursor: string): string {
-  const name = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[a-z0-9-]{1,63}$/.test(name)) {
-    throw new InvalidRequestError('cursor is not one this server handed out: start again without it.', [
-      { field: 'cursor', message: 'invalid' },
-    ]);
-  }
-  return name;
 }

@@ -1,0 +1,57 @@
+import { parseChartVersion, semverSortKey } from '../protocol/helm/semver-sort.js';
+import { InvalidRequestError } from '../shared/errors.js';
+import type { VersionSpec } from './profile-spec.js';
+import type { ProfileVersionRow } from './profile.repository.js';
+import type { TenantContext } from './profile.service.js';
+
+/* What a new version row is made of, and the checks of what names one: version numbers and list cursors. */
+
+/** A profile version number: SemVer 2, exactly (no `v`, no missing parts), so versions sort and compare. */
+export function checkVersionNumber(text: string): string {
+  const parsed = parseChartVersion(text);
+  if (!parsed.ok || !parsed.version.strict) {
+    throw new InvalidRequestError(`A profile version is a SemVer 2 version such as 1.0.0 or 1.1.0-rc.1.`, [
+      { field: 'version', message: 'not a SemVer 2 version' },
+    ]);
+  }
+  return text;
+}
+
+export function newVersionRow(
+  id: string,
+  profileId: string,
+  version: string,
+  description: string | null,
+  spec: VersionSpec,
+  ctx: TenantContext,
+  now: string,
+): ProfileVersionRow {
+  const parsed = parseChartVersion(version);
+  if (!parsed.ok) throw new Error('checked before');
+  return {
+    id,
+    profile_id: profileId,
+    version,
+    sort_key: semverSortKey(parsed.version),
+    status: 'draft',
+    description,
+    spec: JSON.stringify(spec),
+    lock: null,
+    revision: 1,
+    created_by: ctx.principal.username,
+    created_at: now,
+    updated_at: now,
+    published_by: null,
+    published_at: null,
+  };
+}
+
+export function decodeCursor(cursor: string): string {
+  const name = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[a-z0-9-]{1,63}$/.test(name)) {
+    throw new InvalidRequestError('cursor is not one this server handed out: start again without it.', [
+      { field: 'cursor', message: 'invalid' },
+    ]);
+  }
+  return name;
+}
