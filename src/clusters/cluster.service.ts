@@ -1,7 +1,8 @@
 import type { ProfileService } from '../profiles/profile.service.js';
-import type { RequestContext, Scope } from '../shared/context.js';
-import { ConflictError, InvalidRequestError, NotFoundError, PermissionError } from '../shared/errors.js';
+import { requireTenantAdmin, type RequestContext, type Scope } from '../shared/context.js';
+import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { hashToken, newId, nowIso } from '../shared/ids.js';
+import { namePage, nextNameCursor } from '../shared/name-pages.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import type { AddressPolicy } from '../upstream/address-policy.js';
@@ -35,8 +36,6 @@ export interface ClusterServiceDeps {
   tokenRevoked: (tokenHash: string) => void;
 }
 
-const MAX_LIST_LIMIT = 500;
-
 /**
  * Clusters of a tenant (SPEC §2 "Clusters and the agent"): registration in agent or kubeconfig mode,
  * assignments of published profile versions with variable values, the agent token (shown once,
@@ -51,24 +50,13 @@ export class ClusterService {
     query: { limit?: string; cursor?: string },
     baseUrl: string,
   ): Promise<ClusterList> {
-    const limit = query.limit === undefined ? 100 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-      throw new InvalidRequestError(`limit must be between 1 and ${MAX_LIST_LIMIT}.`, [
-        { field: 'limit', message: 'out of range' },
-      ]);
-    }
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const { limit, after } = namePage(query);
     const rows = await this.d.clusters.list(ctx.scope.tenantId, limit + 1, after);
     const page = rows.slice(0, limit);
     const items: ClusterView[] = [];
     for (const row of page) items.push(await this.view(ctx, row, baseUrl));
-    const last = page[page.length - 1];
-    return {
-      items,
-      ...(rows.length > limit && last
-        ? { nextCursor: Buffer.from(last.name, 'utf8').toString('base64url') }
-        : {}),
-    };
+    const next = nextNameCursor(rows, limit);
+    return { items, ...(next === undefined ? {} : { nextCursor: next }) };
   }
 
   async get(ctx: TenantContext, name: string, baseUrl: string): Promise<ClusterView> {
@@ -76,7 +64,7 @@ export class ClusterService {
   }
 
   async create(ctx: TenantContext, body: ClusterCreateBody, baseUrl: string): Promise<ClusterCreated> {
-    requireAdmin(ctx, 'register clusters');
+    requireTenantAdmin(ctx.scope, 'register clusters');
     const id = newId();
     const now = nowIso();
     const kube = await this.kubeconfig(body.mode, body.kubeconfig, id, true);
@@ -126,7 +114,7 @@ export class ClusterService {
     body: ClusterPatchBody,
     baseUrl: string,
   ): Promise<ClusterView> {
-    requireAdmin(ctx, 'change clusters');
+    requireTenantAdmin(ctx.scope, 'change clusters');
     const cluster = await this.find(ctx, name);
     const kube =
       body.kubeconfig === undefined
@@ -153,7 +141,7 @@ export class ClusterService {
   }
 
   async remove(ctx: TenantContext, name: string): Promise<void> {
-    requireAdmin(ctx, 'delete clusters');
+    requireTenantAdmin(ctx.scope, 'delete clusters');
     const cluster = await this.find(ctx, name);
     if (!(await this.d.clusters.delete(ctx.scope.tenantId, cluster.id)))
       throw new NotFoundError('Cluster', name);
@@ -163,7 +151,7 @@ export class ClusterService {
 
   /** A new agent token; the old one is refused from now on (at once in this process, within seconds in others). */
   async rotateToken(ctx: TenantContext, name: string): Promise<AgentTokenIssued> {
-    requireAdmin(ctx, 'rotate agent tokens');
+    requireTenantAdmin(ctx.scope, 'rotate agent tokens');
     const cluster = await this.find(ctx, name);
     if (cluster.mode !== 'agent') {
       throw new ConflictError(
@@ -283,18 +271,4 @@ export class ClusterService {
     }
     return checked.assignments;
   }
-}
-
-function requireAdmin(ctx: TenantContext, what: string): void {
-  if (ctx.scope.role !== 'admin') throw new PermissionError(`Only tenant administrators can ${what}.`);
-}
-
-function decodeCursor(cursor: string): string {
-  const name = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[a-z0-9-]{1,63}$/.test(name)) {
-    throw new InvalidRequestError('cursor is not one this server handed out: start again without it.', [
-      { field: 'cursor', message: 'invalid' },
-    ]);
-  }
-  return name;
 }

@@ -4,7 +4,7 @@ import type { VersionSpec } from './profile-spec.js';
 import type { ProfileVersionRow } from './profile.repository.js';
 import type { TenantContext } from './profile.service.js';
 
-/* What a new version row is made of, and the checks of what names one: version numbers and list cursors. */
+/* What a new version row is made of, and the check of a version number. */
 
 /** A profile version number: SemVer 2, exactly (no `v`, no missing parts), so versions sort and compare. */
 export function checkVersionNumber(text: string): string {
@@ -44,14 +44,4 @@ export function newVersionRow(
     published_by: null,
     published_at: null,
   };
-}
-
-export function decodeCursor(cursor: string): string {
-  const name = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[a-z0-9-]{1,63}$/.test(name)) {
-    throw new InvalidRequestError('cursor is not one this server handed out: start again without it.', [
-      { field: 'cursor', message: 'invalid' },
-    ]);
-  }
-  return name;
 }

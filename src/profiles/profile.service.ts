@@ -1,19 +1,14 @@
 import type { CatalogRepository } from '../catalog/catalog.repository.js';
-import type { Principal, Scope } from '../shared/context.js';
-import {
-  ConflictError,
-  InvalidRequestError,
-  NotFoundError,
-  PermissionError,
-  type ErrorDetail,
-} from '../shared/errors.js';
+import { requireTenantAdmin, type Principal, type Scope } from '../shared/context.js';
+import { ConflictError, InvalidRequestError, NotFoundError, type ErrorDetail } from '../shared/errors.js';
 import { newId, nowIso } from '../shared/ids.js';
+import { namePage, nextNameCursor } from '../shared/name-pages.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import type { CheckedLayer, LayerChecker, ValuesMemo } from './layer-check.js';
 import { layerFormProblems } from './layer-rules.js';
 import { diffVersions } from './profile-diff.js';
-import { checkVersionNumber, decodeCursor, newVersionRow } from './profile-rows.js';
+import { checkVersionNumber, newVersionRow } from './profile-rows.js';
 import { ProfileInvalidError, publishedVersionError, versionChangedError } from './profile-errors.js';
 import { lockLayer, type HostedManifestLookup, type ProfileLock } from './profile-lock.js';
 import type { PlanRequest, ProfilePlanner, RenderedPlan } from './profile-plan.js';
@@ -62,7 +57,6 @@ export interface ProfileServiceDeps {
 }
 
 const DEFAULT_FIRST_VERSION = '1.0.0';
-const MAX_LIST_LIMIT = 500;
 const MAX_CACHED_VERSIONS = 1_000;
 
 /**
@@ -87,13 +81,7 @@ export class ProfileService {
   // Profiles ------------------------------------------------------------------------------------
 
   async list(ctx: TenantContext, query: ProfileListQuery): Promise<ProfileList> {
-    const limit = query.limit === undefined ? 100 : Number(query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-      throw new InvalidRequestError(`limit must be between 1 and ${MAX_LIST_LIMIT}.`, [
-        { field: 'limit', message: 'out of range' },
-      ]);
-    }
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const { limit, after } = namePage(query);
     const rows = await this.d.profiles.list(ctx.scope.tenantId, limit + 1, after);
     const page = rows.slice(0, limit);
     const versions = await this.d.profiles.versionsOf(page.map((p) => p.id));
@@ -105,8 +93,8 @@ export class ProfileService {
         ),
       ),
     };
-    const last = page[page.length - 1];
-    if (rows.length > limit && last) result.nextCursor = Buffer.from(last.name, 'utf8').toString('base64url');
+    const next = nextNameCursor(rows, limit);
+    if (next !== undefined) result.nextCursor = next;
     return result;
   }
 
@@ -125,7 +113,7 @@ export class ProfileService {
   }
 
   async create(ctx: TenantContext, body: ProfileCreateBody): Promise<ProfileVersionView> {
-    requireAdmin(ctx, 'create cluster profiles');
+    requireTenantAdmin(ctx.scope, 'create cluster profiles');
     const version = checkVersionNumber(body.version ?? DEFAULT_FIRST_VERSION);
     const now = nowIso();
     const profile: ProfileRow = {
@@ -156,7 +144,7 @@ export class ProfileService {
   }
 
   async remove(ctx: TenantContext, name: string): Promise<void> {
-    requireAdmin(ctx, 'delete cluster profiles');
+    requireTenantAdmin(ctx.scope, 'delete cluster profiles');
     const profile = await this.find(ctx, name);
     const users = await this.usage(ctx.scope.tenantId, profile.id);
     if (users.length > 0) {
@@ -179,7 +167,7 @@ export class ProfileService {
     name: string,
     body: VersionCreateBody,
   ): Promise<ProfileVersionView> {
-    requireAdmin(ctx, 'create profile versions');
+    requireTenantAdmin(ctx.scope, 'create profile versions');
     const profile = await this.find(ctx, name);
     const version = checkVersionNumber(body.version);
     const versionId = newId();
@@ -232,7 +220,7 @@ export class ProfileService {
     version: string,
     body: VersionSpecBody,
   ): Promise<ProfileVersionView> {
-    requireAdmin(ctx, 'edit profile versions');
+    requireTenantAdmin(ctx.scope, 'edit profile versions');
     const profile = await this.find(ctx, name);
     const row = await this.findVersion(profile, version);
     if (row.status === 'published') throw publishedVersionError(name, version, 'edited');
@@ -256,7 +244,7 @@ export class ProfileService {
   }
 
   async deleteVersion(ctx: TenantContext, name: string, version: string): Promise<void> {
-    requireAdmin(ctx, 'delete profile versions');
+    requireTenantAdmin(ctx.scope, 'delete profile versions');
     const profile = await this.find(ctx, name);
     const row = await this.findVersion(profile, version);
     if (row.status === 'published') throw publishedVersionError(name, version, 'deleted');
@@ -272,7 +260,7 @@ export class ProfileService {
    * its lock. Of two publishes racing, the conditional update lets exactly one through; the other is 409.
    */
   async publish(ctx: TenantContext, name: string, version: string): Promise<ProfileVersionView> {
-    requireAdmin(ctx, 'publish profile versions');
+    requireTenantAdmin(ctx.scope, 'publish profile versions');
     const profile = await this.find(ctx, name);
     const row = await this.findVersion(profile, version);
     if (row.status === 'published') throw publishedVersionError(name, version, 'published again');
@@ -454,8 +442,4 @@ function warningsOf(layers: readonly CheckedLayer[]): Record<string, string[]> {
   return Object.fromEntries(
     layers.filter((l) => l.warnings.length > 0).map((l) => [l.spec.name, l.warnings]),
   );
-}
-
-function requireAdmin(ctx: TenantContext, what: string): void {
-  if (ctx.scope.role !== 'admin') throw new PermissionError(`Only tenant administrators can ${what}.`);
 }
