@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Scope } from '../shared/context.js';
+import type { Principal, Scope } from '../shared/context.js';
 import { NotFoundError } from '../shared/errors.js';
 import { hashToken, newId, nowIso } from '../shared/ids.js';
 import { TtlCache } from '../shared/ttl-cache.js';
@@ -71,6 +71,30 @@ export class AgentService {
     }
     this.tokens.set(hash, cluster.id);
     return { cluster, scope: await this.scopeOf(cluster) };
+  }
+
+  /**
+   * An agent reading the people's resolve of a profile (SPEC §3: resolve is for members or the agent):
+   * only in its own tenant, only a profile assigned to its cluster; anything else is the same 404 as a
+   * profile that does not exist. The context acts as a member: it reads, it never writes.
+   */
+  async resolveContext(
+    token: string,
+    tenant: string,
+    profile: string,
+    baseUrl: string,
+  ): Promise<{ principal: Principal; scope: Scope & { kind: 'tenant' } }> {
+    const caller = await this.authenticate(token);
+    if (caller.scope.tenantName !== tenant) throw new NotFoundError('Tenant', tenant);
+    const plan = await this.d.plans.current(caller.scope, caller.cluster, baseUrl);
+    if (!plan.built.content.profiles.some((p) => p.profile === profile)) {
+      throw new NotFoundError('Cluster profile', profile);
+    }
+    const { cluster } = caller;
+    return {
+      principal: { userId: `agent:${cluster.id}`, username: `agent:${cluster.name}`, isSystemAdmin: false },
+      scope: caller.scope,
+    };
   }
 
   /** Forgets a token at once (its cluster rotated it or was deleted). */

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppServices } from '../app.services.js';
 import { bearerSecurity, errorResponses } from '../http/api-shapes.js';
 import { ProfileNameParam, ProfileVersionParam, TenantParam } from '../http/parameters.js';
-import { requirePrincipal } from '../http/principal.js';
+import { bearerToken, requirePrincipal } from '../http/principal.js';
 import type { Http } from '../http/types.js';
 import { InvalidRequestError } from '../shared/errors.js';
 import type { TenantContext } from './profile.service.js';
@@ -161,7 +161,12 @@ export function profileRoutes(app: Http, s: AppServices): void {
     }),
     async (req, reply) => {
       const { version, ...rest } = req.query as Record<string, string>;
-      const plan = await s.profiles.resolve(await context(req), p(req).name, {
+      // An agent token reads the plans of its own cluster's profiles (SPEC §3); any other token is a user's.
+      const token = bearerToken(req);
+      const ctx = token.startsWith('cha_')
+        ? await s.agents.resolveContext(token, p(req).t, p(req).name, s.hosted.baseUrl(req))
+        : await context(req);
+      const plan = await s.profiles.resolve(ctx, p(req).name, {
         ...(version === undefined ? {} : { version }),
         variables: variableQuery(rest),
         baseUrl: s.hosted.baseUrl(req),

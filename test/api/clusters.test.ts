@@ -292,6 +292,34 @@ describe(`clusters and the agent API (${TEST_DB})`, () => {
     assert.equal((await plan()).body.revision, before.revision);
   });
 
+  it("lets an agent read the people's resolve of its own cluster's profiles only", async () => {
+    const own = await agent<{ profile: string }>(
+      'GET',
+      '/api/v1/tenants/acme/profiles/stack/resolve?var.replicas=2&var.dbPassword=x',
+      agentToken,
+    );
+    assert.equal(own.status, 200, JSON.stringify(own.body));
+    assert.equal(own.body.profile, 'stack');
+    const created = await server.api('POST', '/api/v1/tenants/acme/profiles', {
+      token: acme.adminToken,
+      body: {
+        name: 'unassigned',
+        layers: [
+          { name: 'inhouse', registry: 'hosted', chart: 'inhouse', version: '0.3.0', namespace: 'apps' },
+        ],
+      },
+    });
+    assert.equal(created.status, 201);
+    for (const path of [
+      '/api/v1/tenants/acme/profiles/unassigned/resolve',
+      '/api/v1/tenants/other/profiles/stack/resolve',
+    ]) {
+      assert.equal((await agent('GET', path, agentToken)).status, 404, path);
+    }
+    // An agent token reads plans; it lists nothing and writes nothing.
+    assert.equal((await agent('GET', '/api/v1/tenants/acme/profiles', agentToken)).status, 401);
+  });
+
   it('serves the archives the plan pulls through Charthouse, checked against the lock', async () => {
     const p = (await plan()).body;
     const inhouse = layersOf(p).get('inhouse')!;
