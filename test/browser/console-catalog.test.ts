@@ -272,10 +272,10 @@ describe(`console: sync and charts (${TEST_DB})`, () => {
     // The kong chart: many versions, newest first.
     await page.goto(`/t/${tenant}/charts/kong/kong`);
     await page.getByRole('heading', { level: 1, name: 'kong' }).waitFor();
-    const kongVersions = await page
-      .getByRole('navigation', { name: 'Versions' })
-      .locator('li .mono')
-      .allInnerTexts();
+    // The heading can show before the version list has rendered: wait for the list, not just the page.
+    const versionItems = page.getByRole('navigation', { name: 'Versions' }).locator('li .mono');
+    await versionItems.nth(10).waitFor();
+    const kongVersions = await versionItems.allInnerTexts();
     assert.ok(kongVersions.length > 10);
     const sorted = [...kongVersions].sort(compareSemverDesc);
     assert.deepEqual(kongVersions, sorted);
