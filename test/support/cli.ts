@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/**
+ * The built CLI, as users run it: test-all builds before the integration suites. (Through tsx, every
+ * command paid about 1.5 s of compiling on start, most of the CLI suites' time.)
+ */
+const MAIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 export interface CliRun {
   code: number | null;
@@ -25,8 +31,9 @@ export function runCli(
   args: string[],
   opts: { stdin?: string; env?: Record<string, string> } = {},
 ): Promise<CliRun> {
+  if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` first (test-all does).');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    const child = spawn(process.execPath, [MAIN, ...args], {
       cwd: ROOT,
       env: { ...cleanEnv(), CHARTHOUSE_CLI_CONFIG: configFile, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
