@@ -2,7 +2,7 @@ import type { Static } from '@sinclair/typebox';
 import type { ChartDetail, ChartSearchResult, ChartVersionDetail } from '../catalog/catalog.schema.js';
 import { agentApi, clusterApi } from './cluster-api.js';
 import { profileApi } from './profile-api.js';
-import type { Transport } from './transport.js';
+import type { ListOptions, Page, Transport } from './transport.js';
 import type { HostedView } from '../hosted/hosted.schema.js';
 import type { ErrorBody } from '../http/api-shapes.js';
 import type { IssuedTokenView, SessionView, TokenList } from '../identity/auth.schema.js';
@@ -108,15 +108,7 @@ export type ErrorDetail = NonNullable<Static<typeof ErrorBody>['error']['details
 /** Where a registry lives: one tenant's registries (which also lists the system ones) or the system's. */
 export type RegistryScope = { tenant: string } | 'system';
 
-export interface ListOptions {
-  limit?: number;
-  cursor?: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor?: string;
-}
+export type { ListOptions, Page } from './transport.js';
 
 export interface ApiClientOptions {
   baseUrl: string;

@@ -12,8 +12,7 @@ import type {
   ClusterPatchBody,
   ClusterView,
 } from '../clusters/cluster.schema.js';
-import type { ListOptions } from './api-client.js';
-import type { Collect, Transport } from './transport.js';
+import type { Collect, ListOptions, Transport } from './transport.js';
 
 const seg = (s: string): string => encodeURIComponent(s);
 const clustersPath = (tenant: string): string => `/api/v1/tenants/${seg(tenant)}/clusters`;

@@ -8,8 +8,7 @@ import type {
   VersionCreateBody,
   VersionSpecBody,
 } from '../profiles/profile.schema.js';
-import type { ListOptions } from './api-client.js';
-import type { Collect, Transport } from './transport.js';
+import type { Collect, ListOptions, Transport } from './transport.js';
 type Query = Record<string, string | number | undefined>;
 
 const seg = (s: string): string => encodeURIComponent(s);

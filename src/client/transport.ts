@@ -1,4 +1,12 @@
-import type { Page } from './api-client.js';
+export interface ListOptions {
+  limit?: number;
+  cursor?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
 
 /** How the capability clients (cluster-api.ts, profile-api.ts) reach the server: ApiClient's own request methods. */
 export interface Transport {

@@ -2,7 +2,6 @@ import { parseChartVersion, semverSortKey } from '../protocol/helm/semver-sort.j
 import { InvalidRequestError } from '../shared/errors.js';
 import type { VersionSpec } from './profile-spec.js';
 import type { ProfileVersionRow } from './profile.repository.js';
-import type { TenantContext } from './profile.service.js';
 
 /* What a new version row is made of, and the check of a version number. */
 
@@ -23,7 +22,7 @@ export function newVersionRow(
   version: string,
   description: string | null,
   spec: VersionSpec,
-  ctx: TenantContext,
+  createdBy: string,
   now: string,
 ): ProfileVersionRow {
   const parsed = parseChartVersion(version);
@@ -38,7 +37,7 @@ export function newVersionRow(
     spec: JSON.stringify(spec),
     lock: null,
     revision: 1,
-    created_by: ctx.principal.username,
+    created_by: createdBy,
     created_at: now,
     updated_at: now,
     published_by: null,

@@ -127,7 +127,15 @@ export class ProfileService {
     };
     const versionId = newId();
     const { spec, checked } = await this.checkedSpec(ctx, versionId, body);
-    const row = newVersionRow(versionId, profile.id, version, body.description ?? null, spec, ctx, now);
+    const row = newVersionRow(
+      versionId,
+      profile.id,
+      version,
+      body.description ?? null,
+      spec,
+      ctx.principal.username,
+      now,
+    );
     try {
       await this.d.profiles.insertProfile(profile, row);
     } catch (err) {
@@ -193,7 +201,7 @@ export class ProfileService {
       ({ spec, checked } = await this.checkedSpec(ctx, versionId, body));
     }
     const now = nowIso();
-    const row = newVersionRow(versionId, profile.id, version, description, spec, ctx, now);
+    const row = newVersionRow(versionId, profile.id, version, description, spec, ctx.principal.username, now);
     try {
       await this.d.profiles.insertVersion(row);
     } catch (err) {
