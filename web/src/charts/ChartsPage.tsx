@@ -2,6 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { ChartSummary } from '../../../src/client/api-client.js';
 import { usePageTitle } from '../app/page-title';
+import { useUpdateSearchParams } from '../app/url-params';
 import { useRegistries } from '../registries/registry-queries';
 import { CursorPager, useCursorPages } from '../ui/CursorPager';
 import { ErrorMessage } from '../ui/ErrorMessage';
@@ -22,7 +23,8 @@ export function ChartsPage() {
   const tenant = useParams().tenant ?? '';
   usePageTitle('Charts', tenant);
   // The search lives in the URL, so Back from a chart page returns to the same results.
-  const [params, setParams] = useSearchParams();
+  const [params] = useSearchParams();
+  const updateParams = useUpdateSearchParams();
   const q = params.get('q') ?? '';
   const registry = params.get('registry') ?? '';
   // helm search repo --devel: the latest shown may be a pre-release.
@@ -41,19 +43,14 @@ export function ChartsPage() {
     const next = text.trim();
     if (next === q) return;
     const timer = setTimeout(() => {
-      setParams(
-        (prev) => {
-          const p = new URLSearchParams(prev);
-          if (next) p.set('q', next);
-          else p.delete('q');
-          return p;
-        },
-        { replace: true },
-      );
+      updateParams((p) => {
+        if (next) p.set('q', next);
+        else p.delete('q');
+      });
       resetPages();
     }, DEBOUNCE_MS);
     return () => clearTimeout(timer);
-  }, [text, q, setParams, resetPages]);
+  }, [text, q, updateParams, resetPages]);
 
   const registries = useRegistries({ tenant });
   const search = useChartSearch(tenant, q, registry, pages.cursor, {
@@ -61,15 +58,10 @@ export function ChartsPage() {
     deprecated: showDeprecated,
   });
   const setFlag = (name: 'devel' | 'deprecated', on: boolean) => {
-    setParams(
-      (prev) => {
-        const p = new URLSearchParams(prev);
-        if (on) p.set(name, 'true');
-        else p.delete(name);
-        return p;
-      },
-      { replace: true },
-    );
+    updateParams((p) => {
+      if (on) p.set(name, 'true');
+      else p.delete(name);
+    });
     pages.reset();
   };
   const items = search.data?.items ?? [];
@@ -106,15 +98,10 @@ export function ChartsPage() {
             value={registry}
             onChange={(e) => {
               const value = e.currentTarget.value;
-              setParams(
-                (prev) => {
-                  const p = new URLSearchParams(prev);
-                  if (value) p.set('registry', value);
-                  else p.delete('registry');
-                  return p;
-                },
-                { replace: true },
-              );
+              updateParams((p) => {
+                if (value) p.set('registry', value);
+                else p.delete('registry');
+              });
               pages.reset();
             }}
           >
