@@ -143,6 +143,7 @@ export class ChartFilesService {
       readme: files.readme,
       values_schema: files.valuesSchema,
       created_at: new Date().toISOString(),
+      fingerprint: null,
     };
     await this.o.repository.save(stored);
     return stored;

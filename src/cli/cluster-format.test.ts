@@ -16,6 +16,7 @@ function cluster(over: Partial<ClusterView> = {}): ClusterView {
     agentVersion: '0.1.0',
     server: null,
     tokenCreatedAt: AT,
+    releaseValues: 'sealed',
     profiles: [
       {
         profile: 'platform',

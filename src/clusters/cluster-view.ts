@@ -35,6 +35,7 @@ export function toClusterView(p: ClusterViewParts): ClusterView {
       deliveredAt: cluster.delivered_at,
     },
     layers: layerStates(p.plan, p.states),
+    releaseValues: cluster.release_values,
     createdAt: cluster.created_at,
     updatedAt: cluster.updated_at,
   };

@@ -49,6 +49,18 @@ const Kubeconfig = Type.String({
     'A kubeconfig (YAML) with its credentials embedded: exec plugins, auth providers and file references are refused.',
 });
 
+/**
+ * What discovery does with the values users supplied to each release (Helm's `config`): `sealed` (the
+ * default) keeps them encrypted at rest, never returned by the releases API, so "Create profile from
+ * cluster" can carry each release's current values and the cluster becomes a managed one without
+ * retyping them; `omitted` never stores them, for tenants whose values hold secrets they will not have
+ * copied (profiles from the cluster then start with empty values).
+ */
+export const ReleaseValuesMode = Type.Union([Type.Literal('sealed'), Type.Literal('omitted')], {
+  description:
+    'What discovery does with the values users gave each release: `sealed` (default) keeps them encrypted and never shows them, `omitted` never stores them.',
+});
+
 export const ClusterCreateBody = Type.Object(
   {
     name: ClusterName,
@@ -56,6 +68,7 @@ export const ClusterCreateBody = Type.Object(
     mode: ClusterMode,
     kubeconfig: Type.Optional(Kubeconfig),
     profiles: Type.Optional(Type.Array(AssignmentIn, { maxItems: MAX_ASSIGNMENTS })),
+    releaseValues: Type.Optional(ReleaseValuesMode),
   },
   { additionalProperties: false },
 );
@@ -66,6 +79,7 @@ export const ClusterPatchBody = Type.Object(
     description: Type.Optional(Description),
     kubeconfig: Type.Optional(Kubeconfig),
     profiles: Type.Optional(Type.Array(AssignmentIn, { maxItems: MAX_ASSIGNMENTS })),
+    releaseValues: Type.Optional(ReleaseValuesMode),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -135,6 +149,7 @@ export const ClusterView = Type.Object({
     deliveredAt: Type.Union([Type.String(), Type.Null()]),
   }),
   layers: Type.Array(LayerStateView),
+  releaseValues: ReleaseValuesMode,
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });

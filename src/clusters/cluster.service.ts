@@ -86,6 +86,7 @@ export class ClusterService {
       delivered_at: null,
       last_heartbeat_at: null,
       agent_version: null,
+      release_values: body.releaseValues ?? 'sealed',
       created_by: ctx.principal.username,
       created_at: now,
       updated_at: now,
@@ -133,6 +134,7 @@ export class ClusterService {
         updated_at: nowIso(),
         ...(body.description === undefined ? {} : { description: body.description }),
         ...(kube ? { kubeconfig_enc: kube.sealed, server: kube.server } : {}),
+        ...(body.releaseValues === undefined ? {} : { release_values: body.releaseValues }),
       },
       rows,
     );

@@ -387,6 +387,7 @@ export class ChartPublisher {
       readme: c.files.readme,
       values_schema: c.files.valuesSchema,
       created_at: new Date().toISOString(),
+      fingerprint: null,
     });
     this.onChange({ kind: 'push', via: c.via, outcome: result });
     return {

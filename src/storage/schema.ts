@@ -151,6 +151,8 @@ export interface ChartFilesTable {
   readme: string | null;
   values_schema: string | null;
   created_at: string;
+  /** The archive's content fingerprint (protocol/helm/release/chart-fingerprint.ts); null until computed. */
+  fingerprint: string | null;
 }
 
 /** A chart icon by its URL's sha256 (icons/icon.repository.ts): the image, or a failure remembered a while. */
@@ -188,6 +190,8 @@ export interface ClustersTable {
   delivered_at: string | null;
   last_heartbeat_at: string | null;
   agent_version: string | null;
+  /** Whether discovery keeps the values users supplied to releases (sealed) or omits them. */
+  release_values: 'sealed' | 'omitted';
   created_by: string;
   created_at: string;
   updated_at: string;
@@ -229,6 +233,67 @@ export interface ClusterReportsTable {
   stale: number;
   body: string;
   received_at: string;
+}
+
+/** One discovery of a cluster's Helm releases (discovery/discovery-run.repository.ts). */
+export interface DiscoveryRunsTable {
+  id: string;
+  cluster_id: string;
+  trigger: 'manual' | 'schedule' | 'agent';
+  status: 'requested' | 'running' | 'succeeded' | 'failed';
+  /** JSON array of the namespaces asked for; null for all. */
+  namespaces: string | null;
+  requested_by: string | null;
+  requested_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** Release Secrets and ConfigMaps read. */
+  objects: number;
+  releases: number;
+  helm2: number;
+  matched: number;
+  /** JSON array of DiscoveryWarning. */
+  warnings: string;
+  error: string | null;
+  error_code: string | null;
+}
+
+/** The newest revision of one release a discovery run found (discovery/discovered-release.repository.ts). */
+export interface DiscoveredReleasesTable {
+  id: string;
+  cluster_id: string;
+  run_id: string;
+  name: string;
+  namespace: string;
+  revision: number;
+  status: string;
+  chart_name: string;
+  chart_version: string;
+  app_version: string | null;
+  first_deployed: string | null;
+  last_deployed: string | null;
+  driver: 'secret' | 'configmap';
+  helm_major: number;
+  /** release_charts.digest of the chart stored in the release; null for Helm 2. */
+  chart_digest: string | null;
+  /** Content fingerprint of that chart; null for Helm 2. */
+  fingerprint: string | null;
+  /** How many dependencies (subcharts) its Chart.yaml declares: Helm does not store them. */
+  dependencies: number;
+  /** The user-supplied values, sealed (JSON); null when omitted or none. */
+  values_enc: string | null;
+  values_state: 'sealed' | 'omitted' | 'none';
+  /** What the last "Sync discovered charts" did with it: created, unchanged, conflict, failed, skipped. */
+  sync_outcome: string | null;
+  sync_message: string | null;
+  synced_at: string | null;
+}
+
+/** A chart as stored inside Helm releases: gzipped JSON, keyed by its sha256. */
+export interface ReleaseChartsTable {
+  digest: string;
+  body: Buffer;
+  created_at: string;
 }
 
 /** The digest an agent verified for a protected layer of a published version (first one wins). */
@@ -412,6 +477,9 @@ export interface Database {
   cluster_layer_states: ClusterLayerStatesTable;
   cluster_reports: ClusterReportsTable;
   profile_layer_verifications: ProfileLayerVerificationsTable;
+  discovery_runs: DiscoveryRunsTable;
+  discovered_releases: DiscoveredReleasesTable;
+  release_charts: ReleaseChartsTable;
   blobs: BlobsTable;
   blob_chunks: BlobChunksTable;
   hosted_blobs: HostedBlobsTable;
