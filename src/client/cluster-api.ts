@@ -1,5 +1,6 @@
 import type {
   AgentHeartbeatBody,
+  AgentHeartbeatReply,
   AgentPlan,
   AgentReportAccepted,
   AgentReportBody,
@@ -12,6 +13,17 @@ import type {
   ClusterPatchBody,
   ClusterView,
 } from '../clusters/cluster.schema.js';
+import type {
+  AgentReleasesBody,
+  AgentReleasesReply,
+  DiscoverBody,
+  DiscoverReply,
+  DiscoveryRunList,
+  ProfileFromClusterBody,
+  ProfileFromClusterReply,
+  ReleaseList,
+  SyncReleasesReply,
+} from '../discovery/discovery.schema.js';
 import type { Collect, ListOptions, Transport } from './transport.js';
 
 const seg = (s: string): string => encodeURIComponent(s);
@@ -34,6 +46,25 @@ export function clusterApi(t: Transport, collect: Collect) {
     /** A new agent token; the old one stops working at once. */
     rotateToken: (tenant: string, name: string): Promise<AgentTokenIssued> =>
       t.call('POST', `${clustersPath(tenant)}/${seg(name)}/agent-token`),
+    /** Discover the cluster's Helm releases now (an agent cluster's agent does it at its next heartbeat). */
+    discover: (tenant: string, name: string, body: DiscoverBody = {}): Promise<DiscoverReply> =>
+      t.call('POST', `${clustersPath(tenant)}/${seg(name)}/discover`, { body }),
+    /** Discovery runs, newest first. */
+    discoveries: (tenant: string, name: string, options: ListOptions = {}): Promise<DiscoveryRunList> =>
+      t.call('GET', `${clustersPath(tenant)}/${seg(name)}/discoveries`, { query: { ...options } }),
+    /** The releases of the newest finished discovery, with the catalog versions they match. */
+    releases: (
+      tenant: string,
+      name: string,
+      options: ListOptions & { namespace?: string; q?: string } = {},
+    ): Promise<ReleaseList> =>
+      t.call('GET', `${clustersPath(tenant)}/${seg(name)}/releases`, { query: { ...options } }),
+    /** "Sync discovered charts": rebuild the unmatched ones into the hosted registry. */
+    syncReleases: (tenant: string, name: string): Promise<SyncReleasesReply> =>
+      t.call('POST', `${clustersPath(tenant)}/${seg(name)}/releases/sync`),
+    /** A draft profile with a layer per discovered release. */
+    profileFromCluster: (tenant: string, body: ProfileFromClusterBody): Promise<ProfileFromClusterReply> =>
+      t.call('POST', `/api/v1/tenants/${seg(tenant)}/profiles/from-cluster`, { body }),
   };
   return api;
 }
@@ -55,9 +86,12 @@ export function agentApi(t: Transport) {
     },
     report: (body: AgentReportBody): Promise<AgentReportAccepted> =>
       t.call('POST', '/api/v1/agent/reports', { body }),
-    heartbeat: async (body: AgentHeartbeatBody = {}): Promise<void> => {
-      await t.send('POST', '/api/v1/agent/heartbeat', { body });
-    },
+    /** The agent is alive; the answer says whether the cluster asks for a discovery. */
+    heartbeat: (body: AgentHeartbeatBody = {}): Promise<AgentHeartbeatReply> =>
+      t.call('POST', '/api/v1/agent/heartbeat', { body }),
+    /** Releases the agent discovered, in posts of at most 200; the last one says `done`. */
+    releases: (body: AgentReleasesBody): Promise<AgentReleasesReply> =>
+      t.call('POST', '/api/v1/agent/releases', { body }),
     /** A file the plan names with `via: charthouse` (a chart archive or its `.prov`), byte for byte. */
     download: async (path: string): Promise<Uint8Array> => {
       // The plan comes from the server, but a path outside the agent's area would send the token elsewhere on it.

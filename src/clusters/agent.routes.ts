@@ -6,7 +6,13 @@ import { LayerNameParam, ProfileNameParam } from '../http/parameters.js';
 import { bearerToken } from '../http/principal.js';
 import type { Http } from '../http/types.js';
 import type { AgentCaller, AgentFile } from './agent.service.js';
-import { AgentHeartbeatBody, AgentPlan, AgentReportAccepted, AgentReportBody } from './agent.schema.js';
+import {
+  AgentHeartbeatBody,
+  AgentHeartbeatReply,
+  AgentPlan,
+  AgentReportAccepted,
+  AgentReportBody,
+} from './agent.schema.js';
 
 /** A report of 1,000 layers with reasons fits in 1 MiB; anything larger is not a report. */
 const REPORT_BODY_LIMIT = 1024 * 1024;
@@ -57,13 +63,10 @@ export function agentRoutes(app: Http, s: AppServices): void {
       bodyLimit: 4096,
       ...doc('The agent is alive (a cluster without one for 10 minutes is disconnected)', {
         body: Type.Optional(AgentHeartbeatBody),
-        response: { 204: Type.Null(), ...errorResponses },
+        response: { 200: AgentHeartbeatReply, ...errorResponses },
       }),
     },
-    async (req, reply) => {
-      await s.agents.heartbeat(await caller(req), (req.body as AgentHeartbeatBody | undefined) ?? {});
-      return reply.status(204).send();
-    },
+    async (req) => s.agents.heartbeat(await caller(req), (req.body as AgentHeartbeatBody | undefined) ?? {}),
   );
   const file = async (req: FastifyRequest, reply: FastifyReply, kind: 'chart' | 'provenance') => {
     const { profile, layer } = req.params as { profile: string; layer: string };

@@ -142,6 +142,19 @@ export const AgentReportAccepted = Type.Object({
   layers: Type.Array(Type.Object({ profile: Type.String(), layer: Type.String(), state: Type.String() })),
 });
 
+/** What the server asks of the agent beside its plan: a discovery of the cluster's Helm releases. */
+export const AgentHeartbeatReply = Type.Object({
+  discovery: Type.Union([
+    Type.Object({
+      /** The run to post the releases to (`POST /api/v1/agent/releases`). */
+      run: Type.String(),
+      /** Only these namespaces; all when null. */
+      namespaces: Type.Union([Type.Array(Type.String()), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
+});
+
 export const AgentHeartbeatBody = Type.Object(
   {
     agentVersion: Type.Optional(Type.String({ maxLength: 64 })),
@@ -160,3 +173,4 @@ export type LayerReport = Static<typeof LayerReport>;
 export type AgentReportBody = Static<typeof AgentReportBody>;
 export type AgentReportAccepted = Static<typeof AgentReportAccepted>;
 export type AgentHeartbeatBody = Static<typeof AgentHeartbeatBody>;
+export type AgentHeartbeatReply = Static<typeof AgentHeartbeatReply>;

@@ -63,7 +63,9 @@ export class ClusterRepository {
   /** Changes a cluster's own columns and, when given, replaces its assignments; false when it is gone. */
   async update(
     id: string,
-    changes: Partial<Pick<ClusterRow, 'description' | 'kubeconfig_enc' | 'server' | 'updated_at'>>,
+    changes: Partial<
+      Pick<ClusterRow, 'description' | 'kubeconfig_enc' | 'server' | 'updated_at' | 'release_values'>
+    >,
     assignments?: readonly AssignmentRow[],
   ): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
@@ -79,6 +81,16 @@ export class ClusterRepository {
       }
       return true;
     });
+  }
+
+  /**
+   * An agent cluster's pending discovery (JSON {run, namespaces}), or null. Clearing names the run, so
+   * a newer request made meanwhile is not cleared by the end of an older one.
+   */
+  async setDiscoveryRequest(id: string, request: string | null, clearingRun?: string): Promise<void> {
+    let q = this.db.updateTable('clusters').set({ discovery_request: request }).where('id', '=', id);
+    if (clearingRun !== undefined) q = q.where('discovery_request', 'like', `{"run":"${clearingRun}"%`);
+    await q.execute();
   }
 
   async delete(tenantId: string, id: string): Promise<boolean> {

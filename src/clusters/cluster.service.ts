@@ -87,6 +87,7 @@ export class ClusterService {
       last_heartbeat_at: null,
       agent_version: null,
       release_values: body.releaseValues ?? 'sealed',
+      discovery_request: null,
       created_by: ctx.principal.username,
       created_at: now,
       updated_at: now,

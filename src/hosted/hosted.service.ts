@@ -10,7 +10,7 @@ import { newId } from '../shared/ids.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import type { HostedAccess, HostedTarget } from './hosted-access.js';
 import type { HostedRepository } from './hosted.repository.js';
-import type { ChartPublisher } from './chart-publisher.js';
+import type { ChartPublisher, PublishedChart } from './chart-publisher.js';
 import { versionsByChart, type ChartVersionJson } from './chart-version-json.js';
 import type { HostedGarbageCollector } from './garbage-collector.js';
 import type { HostedIndexCache, RenderedIndex } from './index-yaml.js';
@@ -279,6 +279,30 @@ export class HostedService {
       await this.charts.publishArchive(baseUrl, target.slug, target.registry, body.chart, body.prov, force);
     }
     this.access.forget(target.slug);
+  }
+
+  /**
+   * A chart archive made by Charthouse itself (a chart rebuilt from a Helm release by "Sync discovered
+   * charts"), published as `principal` would push it: the same access rules and the one publisher,
+   * never forced (a version holding other content is a conflict, never overwritten).
+   */
+  async publishAs(
+    principal: Principal,
+    slug: string,
+    baseUrl: string,
+    archive: Buffer,
+  ): Promise<{ published: PublishedChart; registry: string }> {
+    const target = await this.access.open(principal, slug, 'push');
+    const published = await this.charts.publishArchive(
+      baseUrl,
+      target.slug,
+      target.registry,
+      archive,
+      null,
+      false,
+    );
+    this.access.forget(target.slug);
+    return { published, registry: target.registry.name };
   }
 
   /** Deletes one chart version; false when there is none. */
