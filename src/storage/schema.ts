@@ -192,6 +192,8 @@ export interface ClustersTable {
   agent_version: string | null;
   /** Whether discovery keeps the values users supplied to releases (sealed) or omits them. */
   release_values: 'sealed' | 'omitted';
+  /** An agent cluster's pending discovery: JSON {run, namespaces}, cleared when its agent answers. */
+  discovery_request: string | null;
   created_by: string;
   created_at: string;
   updated_at: string;

@@ -13,7 +13,9 @@ type AnyDb = Kysely<any>;
  * by its sha256 (many revisions and releases share one), kept while a release row names it, for
  * "Sync discovered charts". `chart_files.fingerprint`: the content fingerprint of a catalog archive
  * (Chart.yaml fields and template hashes), which matching compares with a release's.
- * `clusters.release_values`: whether the values users supplied to releases are kept (sealed) or not.
+ * `clusters.release_values`: whether the values users supplied to releases are kept (sealed) or not;
+ * `clusters.discovery_request`: an agent cluster's pending "Discover now" (JSON {run, namespaces}),
+ * which the agent learns from its heartbeat's answer (its cluster row is read there anyway).
  */
 export async function up(db: AnyDb): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
@@ -90,9 +92,11 @@ export async function up(db: AnyDb): Promise<void> {
     .alterTable('clusters')
     .addColumn('release_values', 'varchar(16)', (c) => c.notNull().defaultTo('sealed'))
     .execute();
+  await db.schema.alterTable('clusters').addColumn('discovery_request', 'text').execute();
 }
 
 export async function down(db: AnyDb): Promise<void> {
+  await db.schema.alterTable('clusters').dropColumn('discovery_request').execute();
   await db.schema.alterTable('clusters').dropColumn('release_values').execute();
   await db.schema.alterTable('chart_files').dropColumn('fingerprint').execute();
   await db.schema.dropTable('discovered_releases').execute();
