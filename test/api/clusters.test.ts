@@ -541,7 +541,9 @@ describe(`clusters and the agent API (${TEST_DB})`, () => {
     const beat = await agent('POST', '/api/v1/agent/heartbeat', agentToken, {
       body: { agentVersion: '0.1.0' },
     });
-    assert.equal(beat.status, 204);
+    assert.equal(beat.status, 200);
+    // No discovery asked of this cluster: the answer says so.
+    assert.deepEqual(beat.body, { discovery: null });
     const view = await server.api<ClusterView>('GET', `${base}/edge-1`, { token: acme.memberToken });
     assert.equal(view.body.connection, 'connected');
     assert.equal(view.body.agentVersion, '0.1.0');
