@@ -100,7 +100,7 @@ interface Candidate {
   payload: string;
 }
 
-class Warnings {
+export class Warnings {
   readonly list: DiscoveryWarning[] = [];
   private dropped = 0;
   constructor(private readonly max: number) {}
@@ -212,26 +212,33 @@ function forbiddenWarning(error: KubeForbiddenError, namespace: string): Discove
   return { code: 'forbidden', message: error.message, namespace };
 }
 
-function decode(candidate: Candidate, limits: Partial<ReleaseLimits> | undefined): DecodedRelease {
-  if (candidate.kind === 'helm2') return decodeHelm2Release(candidate.payload, candidate.labels, limits);
-  const payload =
-    candidate.driver === 'secret'
-      ? Buffer.from(candidate.payload, 'base64').toString('latin1')
-      : candidate.payload;
-  return decodeHelm3Release(payload, candidate.driver, limits);
+/** One release's newest storage object, as Helm wrote it: what the agent sends the server to decode. */
+export interface ReleasePayload {
+  helm: 2 | 3;
+  driver: ReleaseDriver;
+  namespace: string;
+  /** The Secret or ConfigMap's name. */
+  object: string;
+  revision: number;
+  labels: Record<string, string>;
+  /** `data.release` after the object's own decoding (a Secret's data is base64 once more). */
+  payload: string;
+}
+
+export interface FoundPayloads {
+  /** Newest revision per release; consumed as it is iterated (each payload is let go once handed out). */
+  payloads: Iterable<ReleasePayload>;
+  objects: number;
+  warnings: Warnings;
 }
 
 /**
- * Finds every Helm release the kubeconfig's user may read and hands them to `onBatch`, newest revision
- * per release, in batches. Fails (KubeApiError) only when nothing can be listed at all, or the API
- * server misbehaves (unreachable, 401, 5xx after retries, endless paging); per-namespace refusals and bad
- * objects are warnings.
+ * Lists Helm's storage objects the kubeconfig's user may read and keeps, per release, the newest
+ * revision's payload only (memory bounded by releases, not by Secrets). Fails (KubeApiError) only
+ * when nothing can be listed at all, or the API server misbehaves (unreachable, 401, 5xx after
+ * retries, endless paging); per-namespace refusals and non-release objects are warnings.
  */
-export async function scanHelmReleases(
-  api: KubeApi,
-  options: ScanOptions,
-  onBatch: (releases: DecodedRelease[]) => Promise<void>,
-): Promise<ScanResult> {
+export async function findReleasePayloads(api: KubeApi, options: ScanOptions): Promise<FoundPayloads> {
   const listOptions: KubeListOptions = {
     ...options.list,
     ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
@@ -290,24 +297,60 @@ export async function scanHelmReleases(
     }
   }
 
+  function* drain(): Iterable<ReleasePayload> {
+    for (const [key, c] of winners) {
+      winners.delete(key);
+      yield {
+        helm: c.kind === 'helm2' ? 2 : 3,
+        driver: c.driver,
+        namespace: c.namespace,
+        object: c.object,
+        revision: c.revision,
+        labels: c.labels,
+        payload:
+          c.driver === 'secret' && c.kind === 'helm3'
+            ? Buffer.from(c.payload, 'base64').toString('latin1')
+            : c.payload,
+      };
+    }
+  }
+  return { payloads: drain(), objects, warnings };
+}
+
+/** Decodes one found payload with the rules of its Helm version; throws ReleaseDecodeError. */
+export function decodeReleasePayload(found: ReleasePayload, limits?: Partial<ReleaseLimits>): DecodedRelease {
+  return found.helm === 2
+    ? decodeHelm2Release(found.payload, found.labels, limits)
+    : decodeHelm3Release(found.payload, found.driver, limits);
+}
+
+/**
+ * Finds every Helm release the kubeconfig's user may read (findReleasePayloads) and hands them to
+ * `onBatch` decoded, in batches; a payload that does not decode is a warning naming its object.
+ */
+export async function scanHelmReleases(
+  api: KubeApi,
+  options: ScanOptions,
+  onBatch: (releases: DecodedRelease[]) => Promise<void>,
+): Promise<ScanResult> {
+  const { payloads, objects, warnings } = await findReleasePayloads(api, options);
   let releases = 0;
   let helm2 = 0;
   const batchSize = options.batchSize ?? 100;
   let batch: DecodedRelease[] = [];
-  for (const [key, candidate] of winners) {
-    winners.delete(key);
+  for (const found of payloads) {
     options.signal?.throwIfAborted();
     let decoded: DecodedRelease;
     try {
-      decoded = decode(candidate, options.limits);
+      decoded = decodeReleasePayload(found, options.limits);
     } catch (error) {
       if (!(error instanceof ReleaseDecodeError)) throw error;
-      const what = candidate.driver === 'secret' ? 'Secret' : 'ConfigMap';
+      const what = found.driver === 'secret' ? 'Secret' : 'ConfigMap';
       warnings.add({
         code: error.code,
-        message: `The ${what} ${candidate.namespace}/${candidate.object} (revision ${candidate.revision}) was skipped: ${error.message}`,
-        namespace: candidate.namespace,
-        object: candidate.object,
+        message: `The ${what} ${found.namespace}/${found.object} (revision ${found.revision}) was skipped: ${error.message}`,
+        namespace: found.namespace,
+        object: found.object,
       });
       continue;
     }
