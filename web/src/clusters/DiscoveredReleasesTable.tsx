@@ -13,7 +13,7 @@ import {
 /** The releases a discovery found, each with the registries its chart matched and how. */
 export function DiscoveredReleasesTable({ releases }: { releases: readonly DiscoveredReleaseView[] }) {
   return (
-    <div className="table-scroll" tabIndex={0} role="region" aria-label="Discovered releases">
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Releases found">
       <table className="data-table discovered-table">
         <caption className="visually-hidden">
           Helm releases found in the cluster, with the registries their charts matched
