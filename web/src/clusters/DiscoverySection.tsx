@@ -42,7 +42,7 @@ export function DiscoverySection({ tenant, cluster, canManage }: DiscoverySectio
   const discoveries = useDiscoveries(tenant, cluster.name);
   const latest = discoveries.data?.items[0];
   const active = isRunActive(latest);
-  useRefreshWhenFinished(tenant, cluster.name, latest);
+  const watchRun = useRefreshWhenFinished(tenant, cluster.name, latest);
 
   return (
     <section aria-labelledby="discovered-releases-title" className="discovery-section">
@@ -83,7 +83,10 @@ export function DiscoverySection({ tenant, cluster, canManage }: DiscoverySectio
           tenant={tenant}
           cluster={cluster}
           onClose={() => setDialog(null)}
-          onStarted={() => setDialog(null)}
+          onStarted={(run) => {
+            watchRun(run);
+            setDialog(null);
+          }}
         />
       )}
       {dialog === 'sync' && (
@@ -112,17 +115,23 @@ export function DiscoverySection({ tenant, cluster, canManage }: DiscoverySectio
   );
 }
 
-/** A run seen requested or running and now finished: its releases replace the table's. */
+/**
+ * A run seen requested or running, or just started here, that is now finished: its releases replace
+ * the table's. A server-side run can finish before the first poll sees it running, hence `watch`.
+ */
 function useRefreshWhenFinished(tenant: string, name: string, latest: DiscoveryRunView | undefined) {
   const refresh = useRefreshReleases(tenant, name);
-  const wasActive = useRef<string | null>(null);
+  const awaited = useRef<string | null>(null);
   useEffect(() => {
-    if (latest && isRunActive(latest)) wasActive.current = latest.id;
-    else if (wasActive.current !== null) {
-      wasActive.current = null;
+    if (latest && isRunActive(latest)) awaited.current = latest.id;
+    else if (awaited.current !== null && latest) {
+      awaited.current = null;
       void refresh();
     }
   }, [latest, refresh]);
+  return (run: DiscoveryRunView) => {
+    awaited.current = run.id;
+  };
 }
 
 function Releases({
