@@ -51,7 +51,7 @@ export function DiscoverySection({ tenant, cluster, canManage }: DiscoverySectio
       </h2>
       <ReleaseValuesSetting tenant={tenant} cluster={cluster} canManage={canManage} />
       {canManage && (
-        <div className="toolbar actions">
+        <div className="toolbar discovery-actions">
           <Button variant="primary" disabled={active} onClick={() => setDialog('discover')}>
             Discover now
           </Button>
@@ -190,13 +190,16 @@ function Releases({
 
   return (
     <>
-      <p className="muted">
-        From the discovery of{' '}
-        <time dateTime={run.finishedAt ?? run.requestedAt}>
-          {formatDate(run.finishedAt ?? run.requestedAt)}
-        </time>
-        .
-      </p>
+      {latest !== undefined && latest.id !== run.id && (
+        // A newer run is still going or failed: say which run the table shows.
+        <p className="muted">
+          Releases from the discovery of{' '}
+          <time dateTime={run.finishedAt ?? run.requestedAt}>
+            {formatDate(run.finishedAt ?? run.requestedAt)}
+          </time>
+          .
+        </p>
+      )}
       <div className="chart-filters" role="search" aria-label="Filter discovered releases">
         <div className={namespaceValid ? 'filter' : 'filter field-invalid'}>
           <label htmlFor={namespaceId}>Namespace</label>
