@@ -92,6 +92,7 @@ export type {
   DiscoveredReleaseView,
   DiscoveryRunList,
   DiscoveryRunView,
+  ProfileFromClusterBody,
   ProfileFromClusterReply,
   RegistryMatch,
   ReleaseList,
