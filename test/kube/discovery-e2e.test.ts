@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { startChartRepo, type ChartRepo } from '../support/chart-repo.js';
 import { createTgz } from '../support/chart-archive.js';
+import { runCli } from '../support/cli.js';
 import { basic, uploadChart } from '../support/hosted.js';
 import { startKubeCluster, type KubeCluster, type KubeObject } from '../support/kube-cluster/index.js';
 import { Helm, HELM_MAJORS, helmVersion, kubectlBinary, type HelmMajor } from '../support/kube-tools.js';
@@ -552,5 +553,51 @@ describe('brownfield discovery of releases installed by the real helm 3 and 4', 
       'default/bar',
       'default/mariadb',
     ]);
+  });
+  it('an agent cluster: `charthouse agent --once --kubeconfig` answers Discover now with the same releases', async () => {
+    const created = await server.api<{ agentToken: string }>('POST', CLUSTERS, {
+      token: admin,
+      body: { name: 'edge', mode: 'agent' },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const tokenFile = join(kube.home, 'edge.token');
+    await writeFile(tokenFile, `${created.body.agentToken}\n`, { mode: 0o600 });
+    const asked = await server.api<{ run: RunView }>('POST', `${CLUSTERS}/edge/discover`, {
+      token: admin,
+      body: {},
+    });
+    assert.equal(asked.status, 202, JSON.stringify(asked.body));
+    assert.equal(asked.body.run.status, 'requested');
+
+    const agent = await runCli(join(kube.home, 'cli-config.json'), [
+      'agent',
+      '--server',
+      server.url,
+      '--token-file',
+      tokenFile,
+      '--work-dir',
+      join(kube.home, 'edge-work'),
+      '--once',
+      '--kubeconfig',
+      kube.kubeconfigPath,
+    ]);
+    assert.equal(agent.code, 0, agent.stderr);
+    assert.match(agent.stderr, new RegExp(`asks for a discovery .*${asked.body.run.id}`));
+    assert.ok(!`${agent.stdout}${agent.stderr}`.includes(created.body.agentToken));
+
+    const { items, run } = await releases('edge');
+    assert.equal(run?.id, asked.body.run.id);
+    assert.equal(run?.status, 'succeeded', JSON.stringify(run));
+    assert.equal(run?.objects, 15 + 6 + 2);
+    assert.deepEqual(discoveredRows(items), listed);
+    assert.deepEqual(
+      items
+        .filter((r) => r.helm === 2)
+        .map((r) => `${r.namespace}/${r.name}`)
+        .sort(),
+      ['default/bar', 'default/mariadb'],
+    );
+    // The hosted registry holds the rebuilt charts by now: every Helm 3 release matches something.
+    assert.ok(items.filter((r) => r.helm === 3).every((r) => r.matchedRegistries.length > 0));
   });
 });
