@@ -377,6 +377,8 @@ describe('brownfield discovery of releases installed by the real helm 3 and 4', 
     const { items, run: current } = await releases('brownfield');
     assert.equal(current?.id, run.id);
     assert.deepEqual(discoveredRows(items), listed);
+    // A Tiller release's namespace is the one it deployed to (from its payload), not kube-system
+    // where Tiller keeps the rancher ConfigMap.
     assert.deepEqual(
       items
         .filter((r) => r.helm === 2)
