@@ -32,14 +32,13 @@ export class DiscoveredReleaseRepository {
   async insert(rows: readonly DiscoveredReleaseRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.db.transaction().execute(async (trx) => {
-      for (const row of rows) {
-        await trx
-          .deleteFrom('discovered_releases')
-          .where('run_id', '=', row.run_id)
-          .where('namespace', '=', row.namespace)
-          .where('name', '=', row.name)
-          .execute();
-      }
+      await trx
+        .deleteFrom('discovered_releases')
+        .where('run_id', '=', rows[0]!.run_id)
+        .where((eb) =>
+          eb.or(rows.map((r) => eb.and([eb('namespace', '=', r.namespace), eb('name', '=', r.name)]))),
+        )
+        .execute();
       await trx
         .insertInto('discovered_releases')
         .values([...rows])
@@ -47,22 +46,25 @@ export class DiscoveredReleaseRepository {
     });
   }
 
-  /** Stores a release chart once (gzipped JSON by its digest); an existing one is left as it is. */
-  async saveChart(digest: string, body: Buffer, now: string): Promise<void> {
-    await this.db
-      .insertInto('release_charts')
-      .values({ digest, body, created_at: now })
-      .onConflict((oc) => oc.column('digest').doNothing())
-      .execute();
-  }
-
-  async hasChart(digest: string): Promise<boolean> {
-    const row = await this.db
+  /** Which of these release charts are stored already (one query for a whole batch). */
+  async storedCharts(digests: readonly string[]): Promise<Set<string>> {
+    if (digests.length === 0) return new Set();
+    const rows = await this.db
       .selectFrom('release_charts')
       .select('digest')
-      .where('digest', '=', digest)
-      .executeTakeFirst();
-    return row !== undefined;
+      .where('digest', 'in', [...digests])
+      .execute();
+    return new Set(rows.map((r) => r.digest));
+  }
+
+  /** Stores release charts (gzipped JSON by digest); one stored meanwhile by another run is left as it is. */
+  async saveCharts(charts: readonly { digest: string; body: Buffer }[], now: string): Promise<void> {
+    if (charts.length === 0) return;
+    await this.db
+      .insertInto('release_charts')
+      .values(charts.map((c) => ({ digest: c.digest, body: c.body, created_at: now })))
+      .onConflict((oc) => oc.column('digest').doNothing())
+      .execute();
   }
 
   async chart(digest: string): Promise<Buffer | undefined> {

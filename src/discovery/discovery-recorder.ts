@@ -41,6 +41,7 @@ export class DiscoveryRecorder {
   async store(cluster: ClusterRow, runId: string, releases: readonly DecodedRelease[]): Promise<void> {
     const now = nowIso();
     const rows: DiscoveredReleaseRow[] = [];
+    const charts = new Map<string, Buffer>();
     for (const release of releases) {
       const { summary, chart } = release;
       let chartDigest: string | null = null;
@@ -49,9 +50,7 @@ export class DiscoveryRecorder {
         const json = encodeReleaseChart(chart);
         chartDigest = `sha256:${createHash('sha256').update(json).digest('hex')}`;
         fingerprint = this.d.fingerprint(chart);
-        // Many releases and revisions share a chart: compress and write it only the first time.
-        if (!(await this.d.releases.hasChart(chartDigest)))
-          await this.d.releases.saveChart(chartDigest, gzipSync(json), now);
+        if (!charts.has(chartDigest)) charts.set(chartDigest, json);
       }
       const hasValues = Object.keys(release.config).length > 0;
       const keep = hasValues && cluster.release_values === 'sealed';
@@ -85,6 +84,14 @@ export class DiscoveryRecorder {
         synced_at: null,
       });
     }
+    // Many releases and revisions share a chart: compress and write only those not stored yet.
+    const stored = await this.d.releases.storedCharts([...charts.keys()]);
+    await this.d.releases.saveCharts(
+      [...charts]
+        .filter(([digest]) => !stored.has(digest))
+        .map(([digest, json]) => ({ digest, body: gzipSync(json) })),
+      now,
+    );
     await this.d.releases.insert(rows);
   }
 
