@@ -1,5 +1,4 @@
 import type { RequestOptions } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
 import { UpstreamError } from '../../shared/errors.js';
 import { checkHostAllowed, type AddressPolicy } from '../address-policy.js';
 import { displayUrl, headerValue, upstreamFetch } from '../http-client.js';
@@ -180,6 +179,9 @@ function pem(value: unknown): string | undefined {
 
 /** Loads the kubeconfig's current context, checks its server against the policy, and resolves credentials. */
 export async function openKubeApi(kubeconfigText: string, options: KubeApiOptions): Promise<KubeApi> {
+  // Loaded on first use: client-node takes most of a second to import, which every server start and
+  // every agent run would otherwise pay, discovery or not.
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const config = new KubeConfig();
   try {
     config.loadFromString(kubeconfigText);
