@@ -85,6 +85,16 @@ export type {
   ClusterView,
   LayerStateView,
 } from '../clusters/cluster.schema.js';
+export type {
+  DiscoveredReleaseView,
+  DiscoveryRunList,
+  DiscoveryRunView,
+  ProfileFromClusterReply,
+  RegistryMatch,
+  ReleaseList,
+  SyncedChartView,
+  SyncReleasesReply,
+} from '../discovery/discovery.schema.js';
 export type HostedUrls = HostedView['urls'];
 export type {
   InvitationList,
