@@ -1,11 +1,7 @@
 import { type Command, Option } from 'commander';
-import type {
-  ApiClient,
-  DiscoveredReleaseView,
-  DiscoveryRunView,
-  ReleaseList,
-} from '../client/api-client.js';
+import type { ApiClient, DiscoveryRunView } from '../client/api-client.js';
 import { connect } from './cli-config.js';
+import { collectReleasePages, RELEASE_PAGE_LIMIT } from './release-pages.js';
 import {
   formatReleaseTable,
   formatRunOutcome,
@@ -118,10 +114,19 @@ are listed and never synced.`,
     .action(
       action(
         async (name: string, opts: TenantOpts & OutputOpts & { namespace?: string; search?: string }) => {
-          const { items, run } = await allReleases(await connect(opts), tenantOf(opts), name, {
+          const tenant = tenantOf(opts);
+          const client = await connect(opts);
+          const filter = {
             ...(opts.namespace === undefined ? {} : { namespace: opts.namespace }),
             ...(opts.search === undefined ? {} : { q: opts.search }),
-          });
+          };
+          const { items, run } = await collectReleasePages(name, (cursor) =>
+            client.clusters.releases(tenant, name, {
+              ...filter,
+              limit: RELEASE_PAGE_LIMIT,
+              ...(cursor === undefined ? {} : { cursor }),
+            }),
+          );
           process.stdout.write(
             jsonWanted(opts) ? formatJson({ items, run }) : formatReleaseTable(name, items, run),
           );
@@ -167,37 +172,6 @@ chart: rename or remove it in the hosted registry, then sync again).`,
         process.exitCode = code;
       }),
     );
-}
-
-/** A new run may finish while we page: the pages of two runs must not be mixed, so start again. */
-const MAX_RESTARTS = 3;
-const MAX_PAGES = 10_000;
-
-/** Every page of the releases, from one run. */
-async function allReleases(
-  client: ApiClient,
-  tenant: string,
-  name: string,
-  filter: { namespace?: string; q?: string },
-): Promise<{ items: DiscoveredReleaseView[]; run: ReleaseList['run'] }> {
-  for (let attempt = 0; ; attempt++) {
-    const first = await client.clusters.releases(tenant, name, { ...filter, limit: 500 });
-    const items = [...first.items];
-    let cursor = first.nextCursor;
-    let mixed = false;
-    for (let pages = 1; cursor !== undefined && pages < MAX_PAGES; pages++) {
-      const page = await client.clusters.releases(tenant, name, { ...filter, limit: 500, cursor });
-      if (page.run?.id !== first.run?.id) {
-        mixed = true;
-        break;
-      }
-      items.push(...page.items);
-      cursor = page.nextCursor;
-    }
-    if (!mixed) return { items, run: first.run };
-    if (attempt >= MAX_RESTARTS)
-      throw new CliError(`the releases of ${name} kept changing while they were read: try again`);
-  }
 }
 
 const FIRST_POLL_MS = 300;
