@@ -3,6 +3,8 @@ import type { CatalogService } from './catalog/catalog.service.js';
 import type { AgentService } from './clusters/agent.service.js';
 import type { ClusterService } from './clusters/cluster.service.js';
 import type { Config } from './config/config.js';
+import type { AdoptionService } from './discovery/adoption.service.js';
+import type { DiscoveryService } from './discovery/discovery.service.js';
 import type { HostedService } from './hosted/hosted.service.js';
 import type { AuthService } from './identity/auth.service.js';
 import type { IconService } from './icons/icon.service.js';
@@ -29,4 +31,6 @@ export interface AppServices {
   profiles: ProfileService;
   clusters: ClusterService;
   agents: AgentService;
+  discovery: DiscoveryService;
+  adoption: AdoptionService;
 }

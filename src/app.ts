@@ -28,6 +28,7 @@ import { AgentService } from './clusters/agent.service.js';
 import { ClusterPlans } from './clusters/cluster-plans.js';
 import { ClusterRepository } from './clusters/cluster.repository.js';
 import { ClusterService } from './clusters/cluster.service.js';
+import { discoveryServices } from './discovery/discovery.wiring.js';
 import { TenantService } from './tenants/tenant.service.js';
 import { CatalogRepository } from './catalog/catalog.repository.js';
 import { CatalogService } from './catalog/catalog.service.js';
@@ -258,6 +259,19 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     tokenRevoked: (hash) => agents.revoke(hash),
   });
   profiles.usage = (tenantId, profileId) => clusters.usage(tenantId, profileId);
+  const { discovery, adoption, kubeDiscovery } = discoveryServices({
+    db: storage.db,
+    clusters: clusterRows,
+    leases,
+    secrets,
+    registries: registryRepository,
+    chartFiles,
+    hosted,
+    profiles,
+    allowPrivateEndpoints: config.allowPrivateEndpoints,
+    userAgent: USER_AGENT,
+    logger: logger.child({ component: 'discovery' }),
+  });
   const schedule = new JobScheduleRepository(storage.db);
   const jobsLog = logger.child({ component: 'jobs' });
   const kinds: JobKind[] = [
@@ -290,6 +304,8 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     profiles,
     clusters,
     agents,
+    discovery,
+    adoption,
   };
   const http = await buildServer(services, metrics);
 
@@ -309,6 +325,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
       await http.close();
       // Index workers ended; the syncs get a moment to record themselves interrupted.
       await engine.close();
+      await kubeDiscovery.close();
       // What is still held goes back now, so another server takes the work over at once instead of
       // after three missed heartbeats.
       await leases.close();

@@ -3,7 +3,10 @@ import type { ChartFilesTable, Database } from '../storage/schema.js';
 
 export type ChartFilesRow = Selectable<ChartFilesTable>;
 
-/** Files read from chart archives, by the archive's sha256 (64 lowercase hex). Rows are never updated. */
+/**
+ * Files read from chart archives, by the archive's sha256 (64 lowercase hex). Rows are only ever
+ * completed: a row stored before content fingerprints existed gets its fingerprint, nothing else changes.
+ */
 export class ChartFilesRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -13,13 +16,21 @@ export class ChartFilesRepository {
 
   /**
    * Stores a digest's files once. Content-addressed, so a row written meanwhile by another process holds
-   * the same files: a conflict is simply ignored.
+   * the same files: a conflict keeps it, only filling in its fingerprint when it has none (a row stored
+   * before fingerprints existed).
    */
   async save(row: ChartFilesRow): Promise<void> {
     await this.db
       .insertInto('chart_files')
       .values(row)
-      .onConflict((oc) => oc.column('digest').doNothing())
+      .onConflict((oc) =>
+        row.fingerprint === null
+          ? oc.column('digest').doNothing()
+          : oc
+              .column('digest')
+              .doUpdateSet({ fingerprint: row.fingerprint })
+              .where('chart_files.fingerprint', 'is', null),
+      )
       .execute();
   }
 }

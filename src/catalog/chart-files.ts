@@ -18,6 +18,7 @@ import {
   NoChartArchiveError,
   type ArchiveFetchOptions,
 } from '../upstream/chart-archive-fetch.js';
+import { archiveFingerprint } from '../protocol/helm/release/chart-fingerprint.js';
 import type { UpstreamPolicy } from '../upstream/http-client.js';
 import type { OciRetryPolicy } from '../upstream/oci-session.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
@@ -48,6 +49,9 @@ import type { ChartVersionRow } from './chart-version.repository.js';
  *   processes the worst case is one fetch each, and the insert ignores the duplicate.
  * - The fetch has its own, shorter deadline than a sync's: a user is waiting for the page.
  * - Protected registries are never contacted (the catalog refuses them before this; checked again).
+ * - The same read stores the archive's content fingerprint (protocol/helm/release/chart-fingerprint.ts),
+ *   which brownfield discovery compares with the charts stored in releases. A row cached before
+ *   fingerprints existed has none: asking for its fingerprint reads the archive again, by the same rules.
  */
 export interface ChartFilesView {
   valuesYaml: string | null;
@@ -100,22 +104,41 @@ export class ChartFilesService {
 
   /** The files of one catalog version; never rejects for upstream or archive trouble (see above). */
   async filesFor(registry: RegistryRow, row: ChartVersionRow): Promise<ChartFilesView> {
+    const loaded = await this.load(registry, row, false);
+    return 'status' in loaded ? unavailable(loaded) : available(loaded);
+  }
+
+  /**
+   * The content fingerprint of one catalog version's archive, read (and stored) when the cache has none;
+   * null when the archive is not available (the reason is logged and remembered as for filesFor).
+   */
+  async fingerprintFor(registry: RegistryRow, row: ChartVersionRow): Promise<string | null> {
+    const loaded = await this.load(registry, row, true);
+    return 'status' in loaded ? null : loaded.fingerprint;
+  }
+
+  /** The cached row (one with a fingerprint, when `needFingerprint`), else a fetch, else why not. */
+  private async load(
+    registry: RegistryRow,
+    row: ChartVersionRow,
+    needFingerprint: boolean,
+  ): Promise<ChartFilesRow | Unavailable> {
     const digest = normalizeDigest(row.digest);
     if (digest !== null) {
       const cached = await this.o.repository.find(digest);
-      if (cached) return available(cached);
+      if (cached && (!needFingerprint || cached.fingerprint !== null)) return cached;
     }
     const key = digest ?? `url:${registry.id}:${row.chart_url ?? ''}:${row.version}`;
     const remembered = this.failures.get(key);
-    if (remembered && remembered.until > Date.now()) return unavailable(remembered.files);
+    if (remembered && remembered.until > Date.now()) return remembered.files;
     try {
-      return available(await this.inFlight.run(key, () => this.fetchAndStore(registry, row, digest)));
+      return await this.inFlight.run(key, () => this.fetchAndStore(registry, row, digest));
     } catch (error) {
       // The database away is the request's failure (503, retry), not a fact about the chart to remember.
       if (error instanceof DatabaseUnavailableError) throw error;
       const files = this.describeFailure(error, registry, row);
       this.rememberFailure(key, files);
-      return unavailable(files);
+      return files;
     }
   }
 
@@ -143,7 +166,7 @@ export class ChartFilesService {
       readme: files.readme,
       values_schema: files.valuesSchema,
       created_at: new Date().toISOString(),
-      fingerprint: null,
+      fingerprint: archiveFingerprint(files),
     };
     await this.o.repository.save(stored);
     return stored;

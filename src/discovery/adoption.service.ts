@@ -34,13 +34,14 @@ export interface AdoptionServiceDeps {
 export class AdoptionService {
   constructor(private readonly d: AdoptionServiceDeps) {}
 
-  async syncReleases(ctx: TenantContext, clusterName: string): Promise<SyncReleasesReply> {
+  async syncReleases(ctx: TenantContext, clusterName: string, baseUrl: string): Promise<SyncReleasesReply> {
     requireTenantAdmin(ctx.scope, 'sync discovered charts');
     const { rows } = await this.current(ctx, clusterName);
     const items = await this.d.sync.sync(
       ctx.principal,
       { id: ctx.scope.tenantId, slug: ctx.scope.tenantName },
       rows,
+      baseUrl,
     );
     return { items };
   }

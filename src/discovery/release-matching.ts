@@ -1,4 +1,5 @@
 import type { ChartVersionRow } from '../catalog/chart-version.repository.js';
+import { RECONSTRUCTED_ANNOTATION } from '../protocol/helm/release/release-chart.js';
 import type { RegistryRow } from '../registries/registry.repository.js';
 import { SYSTEM_SCOPE_KEY } from '../shared/context.js';
 import type {
@@ -7,9 +8,6 @@ import type {
   DiscoveredReleaseRow,
 } from './discovered-release.repository.js';
 import type { RegistryMatch } from './discovery.schema.js';
-
-/** The Chart.yaml annotation a chart rebuilt from a release carries (release-chart.ts writes it). */
-export const RECONSTRUCTED_ANNOTATION_KEY = 'charthouse.io/reconstructed';
 
 export interface ReleaseMatcherDeps {
   releases: DiscoveredReleaseRepository;
@@ -121,7 +119,7 @@ function toMatch(c: CatalogCandidate, release: DiscoveredReleaseRow): RegistryMa
 export function isReconstructed(annotationsJson: string): boolean {
   try {
     const annotations = JSON.parse(annotationsJson) as Record<string, unknown> | null;
-    return annotations !== null && annotations[RECONSTRUCTED_ANNOTATION_KEY] === 'true';
+    return annotations !== null && annotations[RECONSTRUCTED_ANNOTATION] === 'true';
   } catch {
     return false;
   }

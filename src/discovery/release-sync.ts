@@ -16,6 +16,7 @@ export type ChartRebuilder = (chart: ReleaseChart) => Promise<{ archive: Buffer;
 export type HostedPublish = (
   principal: Principal,
   tenantSlug: string,
+  baseUrl: string,
   archive: Buffer,
 ) => Promise<{ published: PublishedChart; registry: string }>;
 
@@ -51,6 +52,7 @@ export class ReleaseSync {
     principal: Principal,
     tenant: { id: string; slug: string },
     rows: readonly DiscoveredReleaseRow[],
+    baseUrl: string,
   ): Promise<SyncedChartView[]> {
     const matches = await this.d.matcher.matches(tenant.id, rows);
     const groups = new Map<string, SyncGroup>();
@@ -62,7 +64,7 @@ export class ReleaseSync {
     }
     const out: SyncedChartView[] = [];
     for (const group of groups.values()) {
-      const result = await this.syncOne(principal, tenant.slug, group);
+      const result = await this.syncOne(principal, tenant.slug, baseUrl, group);
       await this.d.releases.update(
         group.rows.map((r) => r.id),
         { sync_outcome: result.outcome, sync_message: result.message, synced_at: nowIso() },
@@ -72,7 +74,12 @@ export class ReleaseSync {
     return out;
   }
 
-  private async syncOne(principal: Principal, slug: string, group: SyncGroup): Promise<SyncedChartView> {
+  private async syncOne(
+    principal: Principal,
+    slug: string,
+    baseUrl: string,
+    group: SyncGroup,
+  ): Promise<SyncedChartView> {
     const first = group.rows[0]!;
     const base = {
       chart: first.chart_name,
@@ -112,7 +119,7 @@ export class ReleaseSync {
       if (!stored) return result('failed', 'The chart stored in the release is gone: discover again.');
       const chart = decodeReleaseChart(gunzipSync(stored, { maxOutputLength: MAX_CHART_JSON_BYTES }));
       const { archive, warnings } = await this.d.rebuild(chart);
-      const { published, registry } = await this.d.publish(principal, slug, archive);
+      const { published, registry } = await this.d.publish(principal, slug, baseUrl, archive);
       return result(
         published.outcome === 'created' ? 'created' : 'unchanged',
         published.outcome === 'created'

@@ -12,6 +12,7 @@ import {
   sameManifestContent,
   sha256Digest,
 } from '../protocol/oci/helm-artifact.js';
+import { archiveFingerprint } from '../protocol/helm/release/chart-fingerprint.js';
 import { OCI_MANIFEST_MEDIA_TYPE } from '../protocol/oci/media-types.js';
 import { versionToTag } from '../protocol/oci/reference.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../shared/errors.js';
@@ -387,7 +388,7 @@ export class ChartPublisher {
       readme: c.files.readme,
       values_schema: c.files.valuesSchema,
       created_at: new Date().toISOString(),
-      fingerprint: null,
+      fingerprint: archiveFingerprint(c.files),
     });
     this.onChange({ kind: 'push', via: c.via, outcome: result });
     return {

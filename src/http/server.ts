@@ -1,5 +1,6 @@
 import { agentRoutes } from '../clusters/agent.routes.js';
 import { clusterRoutes } from '../clusters/cluster.routes.js';
+import { discoveryRoutes } from '../discovery/discovery.routes.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -123,6 +124,7 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
   profileRoutes(app, s);
   clusterRoutes(app, s);
   agentRoutes(app, s);
+  discoveryRoutes(app, s);
   await helmRepositoryRoutes(app, s);
   await ociRoutes(app, s);
   return app;

@@ -58,13 +58,26 @@ export function validateCaCertificate(pem: string): void {
 }
 
 /**
- * One undici Agent per (CA bundle, insecure flag, address policy, idle timeout): connection pools and
- * TLS session caches live in an Agent, so one registry's CA or skip-verify can never apply to another.
+ * One undici Agent per (CA bundle, client certificate, insecure flag, address policy, idle timeout):
+ * connection pools and TLS session caches live in an Agent, so one registry's CA or skip-verify (or one
+ * cluster's client certificate) can never apply to another.
  */
 export function dispatcherFor(tls: UpstreamTls, policy: UpstreamPolicy): Agent {
   const ca = tls.caCert === undefined || tls.caCert.trim() === '' ? undefined : tls.caCert;
   const caHash = ca === undefined ? 'system' : createHash('sha256').update(ca).digest('hex');
-  const key = [caHash, tls.insecureSkipVerify, policy.allowPrivateEndpoints, policy.idleTimeoutMs].join('|');
+  const clientHash =
+    tls.clientCert === undefined
+      ? 'none'
+      : createHash('sha256')
+          .update(`${tls.clientCert}\n${tls.clientKey ?? ''}`)
+          .digest('hex');
+  const key = [
+    caHash,
+    clientHash,
+    tls.insecureSkipVerify,
+    policy.allowPrivateEndpoints,
+    policy.idleTimeoutMs,
+  ].join('|');
   const cached = dispatchers.get(key);
   if (cached) return cached;
   if (ca !== undefined) validateCaCertificate(ca);
@@ -72,6 +85,7 @@ export function dispatcherFor(tls: UpstreamTls, policy: UpstreamPolicy): Agent {
     connect: {
       lookup: guardedLookup(policy.allowPrivateEndpoints),
       ...(ca === undefined ? {} : { ca }),
+      ...(tls.clientCert === undefined ? {} : { cert: tls.clientCert, key: tls.clientKey }),
       rejectUnauthorized: !tls.insecureSkipVerify,
       timeout: policy.idleTimeoutMs,
     },

@@ -27,4 +27,7 @@ export interface UpstreamTls {
   /** PEM bundle that REPLACES the system roots for this registry (Helm's --ca-file). */
   caCert?: string;
   insecureSkipVerify: boolean;
+  /** PEM client certificate and key (a kubeconfig's client-certificate-data); registries use none. */
+  clientCert?: string;
+  clientKey?: string;
 }

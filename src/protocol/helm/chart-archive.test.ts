@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
@@ -82,6 +82,16 @@ describe('readChartFiles', () => {
     assert.equal(files.valuesYaml, 'top: true\n');
     assert.equal(files.readme, '# demo', 'the BOM is stripped');
     assert.equal(files.valuesSchema, null);
+    // Every file is listed with its sha256, BOM stripped as Helm's loader strips it.
+    const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
+    assert.deepEqual(files.contents, [
+      { path: 'Chart.yaml', sha256: sha(CHART_YAML) },
+      { path: 'charts/sub/Chart.yaml', sha256: sha('name: sub\nversion: 1.0.0\n') },
+      { path: 'charts/sub/values.yaml', sha256: sha('sub: true\n') },
+      { path: 'charts/sub/README.md', sha256: sha('# sub') },
+      { path: 'Readme.MD', sha256: sha('# demo') },
+      { path: 'values.yaml', sha256: sha('top: true\n') },
+    ]);
   });
 
   it('accepts directory entries, PAX long paths and a top folder of any name', async () => {

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import yaml from 'js-yaml';
@@ -25,6 +26,9 @@ import { AppError, InvalidRequestError } from '../../shared/errors.js';
  *   returned; a subchart's (`charts/x/values.yaml`) is not the chart's.
  * - Text is UTF-8 with a leading BOM removed (as Helm does); a file with a NUL byte is refused, since it
  *   is not text and PostgreSQL text columns cannot hold it.
+ * - Every file (subcharts' included, binary ones too) is also listed with the sha256 of its bytes, a
+ *   leading UTF-8 BOM removed as Helm's loader removes it from every file: enough to fingerprint the
+ *   chart's content (release/chart-fingerprint.ts) from this one read.
  */
 export interface ChartArchiveLimits {
   /** The .tgz as stored. */
@@ -45,11 +49,19 @@ export const DEFAULT_CHART_ARCHIVE_LIMITS: Readonly<ChartArchiveLimits> = {
   maxDepth: 20,
 };
 
+/** A file of the chart: its path below the chart folder and the sha256 (hex) of its bytes, BOM removed. */
+export interface ChartFileDigest {
+  path: string;
+  sha256: string;
+}
+
 export interface ChartFiles {
   chartYaml: string;
   valuesYaml: string | null;
   readme: string | null;
   valuesSchema: string | null;
+  /** Every file below the chart folder, in archive order. */
+  contents: ChartFileDigest[];
 }
 
 /** The one error of this module: 400 `invalid_chart_archive`, with a message saying what is wrong. */
@@ -153,14 +165,18 @@ interface Seen {
 async function consume(tar: Extract, limits: Readonly<ChartArchiveLimits>): Promise<ChartFiles> {
   const seen: Seen = { top: undefined, entries: 0 };
   const kept = new Map<string, string>();
+  const contents: ChartFileDigest[] = [];
   for await (const entry of tar) {
     const rel = checkEntry(entry, seen, limits);
-    const wanted = rel === null ? undefined : wantedName(rel);
-    if (wanted === undefined) {
+    if (rel === null) {
       entry.resume();
       continue;
     }
-    kept.set(wanted, await readText(entry, rel ?? wanted));
+    // Bounded by maxFileBytes, checked against the header before reading.
+    const bytes = withoutBom(await readBytes(entry));
+    contents.push({ path: rel, sha256: hash('sha256', bytes, 'hex') });
+    const wanted = wantedName(rel);
+    if (wanted !== undefined) kept.set(wanted, decodeText(bytes, rel));
   }
   if (seen.entries === 0) throw invalidArchive('it holds no files.');
   const chartYaml = kept.get('Chart.yaml');
@@ -172,6 +188,7 @@ async function consume(tar: Extract, limits: Readonly<ChartArchiveLimits>): Prom
     // An exact README.md wins over another spelling when an archive has both.
     readme: kept.get('README.md') ?? kept.get('readme') ?? null,
     valuesSchema: kept.get('values.schema.json') ?? null,
+    contents,
   };
 }
 
@@ -220,12 +237,22 @@ function wantedName(rel: string): string | undefined {
   return rel.toLowerCase() === 'readme.md' ? 'readme' : undefined;
 }
 
-async function readText(entry: Entry, rel: string): Promise<string> {
+async function readBytes(entry: Entry): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of entry as AsyncIterable<Buffer>) chunks.push(chunk);
-  const bytes = Buffer.concat(chunks);
+  return Buffer.concat(chunks);
+}
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** The bytes without a leading UTF-8 BOM, as Helm's loader keeps every file (pkg/chart/loader/archive). */
+export function withoutBom(bytes: Buffer): Buffer {
+  return bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes;
+}
+
+function decodeText(bytes: Buffer, rel: string): string {
   if (bytes.includes(0)) throw invalidArchive(`${shown(rel)} is not text (it contains a NUL byte).`);
-  return bytes.toString('utf8').replace(/^\uFEFF/, '');
+  return bytes.toString('utf8');
 }
 
 /** Chart.yaml must be a mapping naming the chart and its version (SPEC §2; Helm's loader demands both). */

@@ -39,7 +39,18 @@ export interface HttpFrontOptions {
   log: LoggedRequest[];
   /** Requests to hold unanswered (see KubeCluster.hang). */
   hangs: HangRule[];
+  /** Answers to replace (see KubeCluster.intercept). */
+  intercepts: InterceptRule[];
 }
+
+/** A reply as sent: HTTP status and JSON body. */
+export interface InterceptedReply {
+  status: number;
+  body: unknown;
+}
+
+/** Returns the reply to send instead of `reply`, or undefined to leave it. */
+export type InterceptRule = (request: LoggedRequest, reply: InterceptedReply) => InterceptedReply | undefined;
 
 /** Holds the requests it matches until released; one whose client went away is then dropped unserved. */
 export interface HangRule {
@@ -174,6 +185,10 @@ export class KubeHttpFront {
               `internal error in the test cluster: ${(err as Error).stack}`,
             );
       reply = { status: error.code, body: error.toStatus() };
+    }
+    for (const rule of this.options.intercepts) {
+      const replaced = rule(entry, { status: reply.status, body: reply.body });
+      if (replaced) reply = { status: replaced.status, body: replaced.body };
     }
     entry.status = reply.status;
     this.options.log.push(entry);

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTlsFixtures } from '../tls-fixtures.js';
-import { KubeHttpFront, type HangRule, type LoggedRequest } from './http-server.js';
+import { KubeHttpFront, type HangRule, type InterceptRule, type LoggedRequest } from './http-server.js';
 import { kubeconfigFor } from './kubeconfig.js';
 import { ObjectStore, type KubeObject } from './object-store.js';
 import { findByKind, resolveResource } from './resources.js';
@@ -28,6 +28,8 @@ import { makeUser, type KubeUser, type KubeUserOptions } from './users.js';
  * - JSON, YAML and protobuf request bodies (protobuf.ts: Secret, ConfigMap, Namespace, DeleteOptions);
  *   JSON answers, or a meta.k8s.io Table when kubectl asks for one.
  * - A log of every request (with its raw body) and direct access to the store for seeding and checks.
+ * - Misbehaviour on demand: hang() holds requests unanswered, intercept() replaces answers (a 500, a
+ *   403 on one path, a list whose continue token never ends).
  *
  * Approximates: strategic merge and server-side apply (patch.ts: merge keys by field name, no
  * conflicts between field managers); managedFields of Update operations list every field sent;
@@ -39,7 +41,7 @@ import { makeUser, type KubeUser, type KubeUserOptions } from './users.js';
  */
 
 export type { KubeObject } from './object-store.js';
-export type { LoggedRequest } from './http-server.js';
+export type { InterceptedReply, InterceptRule, LoggedRequest } from './http-server.js';
 export type { KubeUserOptions, Verb } from './users.js';
 export { helmReleaseSecret, decodeHelmRelease } from './helm-release.js';
 
@@ -100,6 +102,11 @@ export interface KubeCluster {
    * away while held is dropped, unserved.
    */
   hang(match: (request: { method: string; path: string }) => boolean): Hang;
+  /**
+   * Replaces answers: `rule` sees each request (path, query, user...) and the reply the cluster would
+   * send, and returns another ({status, body}) or undefined. Returns the function that removes it.
+   */
+  intercept(rule: InterceptRule): () => void;
   close(): Promise<void>;
 }
 
@@ -116,8 +123,10 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
   const users: KubeUser[] = [];
   const requests: LoggedRequest[] = [];
   const hangs: HangRule[] = [];
+  const intercepts: InterceptRule[] = [];
   const front = new KubeHttpFront({
     hangs,
+    intercepts,
     api: new ResourceApi(store),
     users: () => users,
     tls: { key: tls.serverKeyPem, cert: tls.serverCertPem },
@@ -213,6 +222,12 @@ export async function startKubeCluster(options: KubeClusterOptions = {}): Promis
       };
       hangs.push(rule);
       return { arrived: new Promise<void>((resolve) => (arrived = resolve)), release: rule.release };
+    },
+    intercept: (rule) => {
+      intercepts.push(rule);
+      return () => {
+        if (intercepts.includes(rule)) intercepts.splice(intercepts.indexOf(rule), 1);
+      };
     },
     close: async () => {
       for (const rule of [...hangs]) rule.release();

@@ -93,7 +93,8 @@ export class ObjectStore {
   /** The live objects of a type, sorted by namespace then name, as the store was at `atRevision`. */
   list(
     type: ResourceType,
-    opts: { namespace?: string; atRevision?: number; fromKey?: string } = {},
+    /** `clone: false` hands out the stored objects themselves, for a caller that copies what it keeps. */
+    opts: { namespace?: string; atRevision?: number; fromKey?: string; clone?: boolean } = {},
   ): StoredItem[] {
     const at = opts.atRevision ?? this.revision;
     const items: StoredItem[] = [];
@@ -101,7 +102,7 @@ export class ObjectStore {
       if (opts.namespace !== undefined && !key.startsWith(`${opts.namespace}/`)) continue;
       if (opts.fromKey !== undefined && key < opts.fromKey) continue;
       const object = revisions.findLast((r) => r.rv <= at)?.object;
-      if (object) items.push({ key, object: structuredClone(object) });
+      if (object) items.push({ key, object: opts.clone === false ? object : structuredClone(object) });
     }
     return items.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
