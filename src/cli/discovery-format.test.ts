@@ -194,7 +194,7 @@ describe('discovery output', () => {
         'web         apps         nginx  15.1.0   deployed  bitnami(content)  -',
         'tiller-app  kube-system  old    0.1.0    DEPLOYED  -                 Helm 2 (not synced)',
         '',
-        'From the discovery of 2026-11-21 10:04 UTC (3 releases, 1 matched).',
+        'From the discovery of 2026-11-21 10:04 UTC (3 releases found).',
         '',
       ].join('\n'),
     );

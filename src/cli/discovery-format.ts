@@ -91,7 +91,8 @@ export function formatReleaseTable(
 ): string {
   if (run === null)
     return `No discovery of ${cluster} has finished yet: run "charthouse cluster discover ${cluster} --wait".\n`;
-  const from = `From the discovery of ${formatDate(run.finishedAt ?? run.requestedAt)} (${plural(run.releases, 'release')}, ${run.matched} matched).\n`;
+  // The run's own `matched` was counted when it ran; MATCHED above follows the catalog since.
+  const from = `From the discovery of ${formatDate(run.finishedAt ?? run.requestedAt)} (${plural(run.releases, 'release')} found).\n`;
   if (releases.length === 0) return `No releases. ${from}`;
   return (
     formatTable(

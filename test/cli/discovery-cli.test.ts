@@ -281,7 +281,7 @@ describe(`charthouse cluster discovery commands (${TEST_DB})`, () => {
     );
     assert.match(
       table.stdout,
-      /\n\nFrom the discovery of \d{4}-\d\d-\d\d \d\d:\d\d UTC \(4 releases, 1 matched\)\.\n$/,
+      /\n\nFrom the discovery of \d{4}-\d\d-\d\d \d\d:\d\d UTC \(4 releases found\)\.\n$/,
     );
 
     const ops = await run(['cluster', 'releases', 'prod', ...T, '--namespace', 'ops']);
