@@ -1,5 +1,6 @@
 import { ApiClient, ApiError, type AgentPlan } from '../client/api-client.js';
 import { closeUpstreamDispatchers } from '../upstream/http-client.js';
+import { discoverReleases } from './agent-discover.js';
 import { ArchiveCache } from './archive-cache.js';
 import { runPlan, type ApplySettings, type RunOutcome } from './agent-run.js';
 import { backoffMs, jitteredInterval } from './backoff.js';
@@ -13,6 +14,10 @@ export interface AgentSettings {
   workDir: string;
   keyring: Keyring | null;
   apply: ApplySettings | null;
+  /** The cluster's kubeconfig (a path), for discoveries the server asks for; null when not given. */
+  kubeconfig: string | null;
+  /** Discover the cluster's releases once at start, unasked (`--discover`). */
+  discover?: boolean;
   /** Run the plan once and exit; otherwise poll every `intervalMs`. */
   once: boolean;
   intervalMs: number;
@@ -61,6 +66,10 @@ async function loop(s: AgentSettings): Promise<OnceResult | null> {
   const backoff = s.backoff ?? { baseMs: 1_000, maxMs: 60_000 };
   let failures = 0;
   let lastOutcome: RunOutcome | null = null;
+  // Discoveries answered: the heartbeat keeps asking for a few seconds after the last post (the
+  // server caches the cluster row), and one answer per run is enough.
+  const answered = new Set<string>();
+  let discoverUnasked = s.discover === true;
 
   const planChanged = async (): Promise<boolean> => {
     try {
@@ -75,10 +84,19 @@ async function loop(s: AgentSettings): Promise<OnceResult | null> {
     if (s.signal?.aborted) return null;
     let plan: AgentPlan;
     try {
-      await api.agent.heartbeat({
+      const beat = await api.agent.heartbeat({
         agentVersion: AGENT_VERSION,
         ...(last ? { planRevision: last.plan.revision } : {}),
       });
+      if (beat.discovery !== null && !answered.has(beat.discovery.run)) {
+        s.log(`the server asks for a discovery of the cluster's Helm releases (run ${beat.discovery.run})`);
+        await discoverReleases(api, beat.discovery, s.kubeconfig, s.log);
+        answered.add(beat.discovery.run);
+        discoverUnasked = false;
+      } else if (discoverUnasked) {
+        await discoverReleases(api, { run: null, namespaces: null }, s.kubeconfig, s.log);
+        discoverUnasked = false;
+      }
       const answer = await api.agent.plan(last?.etag);
       if (answer.notModified) {
         plan = last!.plan;

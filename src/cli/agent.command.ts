@@ -14,6 +14,7 @@ interface AgentOpts {
   keyring?: string;
   apply?: boolean;
   kubeconfig?: string;
+  discover?: boolean;
   helm: string;
 }
 
@@ -39,7 +40,11 @@ export function registerAgent(program: Command): void {
     )
     .option('--keyring <file>', 'public keys (gpg --export) to check chart provenance with')
     .option('--apply', 'install the layers with helm (needs --kubeconfig)')
-    .option('--kubeconfig <file>', 'the kubeconfig of the cluster to install into')
+    .option(
+      '--kubeconfig <file>',
+      "the cluster's kubeconfig: to install into (--apply), and to answer discoveries of its Helm releases",
+    )
+    .option('--discover', "discover the cluster's Helm releases at start, unasked (needs --kubeconfig)")
     .option('--helm <path>', 'the helm binary (Helm 3 or 4)', 'helm')
     .action(
       action(async (opts: AgentOpts) => {
@@ -47,6 +52,7 @@ export function registerAgent(program: Command): void {
         if (!server) throw new UsageError('give the server: --server URL (or CHARTHOUSE_SERVER)');
         if (!opts.tokenFile) throw new UsageError('give the agent token file: --token-file FILE');
         if (opts.apply && !opts.kubeconfig) throw new UsageError('--apply needs --kubeconfig FILE');
+        if (opts.discover && !opts.kubeconfig) throw new UsageError('--discover needs --kubeconfig FILE');
         const token = await readToken(opts.tokenFile);
         // Loaded here: the other commands should not pay for OpenPGP and the upstream client.
         const { runAgent, AgentStoppedError } = await import('../agent/agent-loop.js');
@@ -69,6 +75,8 @@ export function registerAgent(program: Command): void {
             workDir: opts.workDir ?? defaultWorkDir(),
             keyring,
             apply: opts.apply ? { helm: opts.helm, kubeconfig: opts.kubeconfig! } : null,
+            kubeconfig: opts.kubeconfig ?? null,
+            discover: opts.discover === true,
             once: opts.once === true,
             intervalMs: opts.interval,
             log,

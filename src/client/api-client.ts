@@ -86,9 +86,13 @@ export type {
   LayerStateView,
 } from '../clusters/cluster.schema.js';
 export type {
+  AgentReleaseIn,
+  AgentReleasesBody,
+  AgentReleasesReply,
   DiscoveredReleaseView,
   DiscoveryRunList,
   DiscoveryRunView,
+  ProfileFromClusterBody,
   ProfileFromClusterReply,
   RegistryMatch,
   ReleaseList,

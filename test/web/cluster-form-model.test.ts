@@ -129,6 +129,9 @@ describe('cluster form model', () => {
       description: 'EU',
       kubeconfig: 'apiVersion: v1\n',
     });
+    // Sealed is the server's default: only the other choice is sent.
+    assert.equal(clusterCreateBody(form).releaseValues, undefined);
+    assert.equal(clusterCreateBody({ ...form, releaseValues: 'omitted' }).releaseValues, 'omitted');
     const a = withDeclaredVariables({ ...emptyAssignment(), profile: 'base', version: '1.0.0' }, declared);
     assert.deepEqual(clusterCreateBody({ ...form, profiles: [a] }).profiles, [
       { profile: 'base', version: '1.0.0' },

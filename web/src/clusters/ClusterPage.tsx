@@ -15,11 +15,12 @@ import { clustersPath } from './cluster-paths';
 import { useCluster } from './cluster-queries';
 import { ClusterStatus } from './ClusterStatus';
 import { DeleteClusterDialog } from './DeleteClusterDialog';
+import { DiscoverySection } from './DiscoverySection';
 import { LayerStatusTable } from './LayerStatusTable';
 import { ReplaceKubeconfigDialog } from './ReplaceKubeconfigDialog';
 import { RotateTokenDialog } from './RotateTokenDialog';
 
-/** Clusters > NAME: status, assigned profiles (editable by administrators), per-layer status. */
+/** Clusters > NAME: status, assigned profiles (editable by administrators), per-layer status, discovered releases. */
 export function ClusterPage() {
   const { tenant = '', name = '' } = useParams();
   usePageTitle(name, 'Clusters', tenant);
@@ -98,6 +99,7 @@ function ClusterDetail({ tenant, cluster }: { tenant: string; cluster: ClusterVi
       ) : (
         <LayerStatusTable layers={cluster.layers} />
       )}
+      <DiscoverySection tenant={tenant} cluster={cluster} canManage={canManage} />
       {dialog === 'rotate' && (
         <RotateTokenDialog
           tenant={tenant}

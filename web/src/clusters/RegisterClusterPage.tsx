@@ -21,6 +21,7 @@ import {
 import { clusterPath, clustersPath } from './cluster-paths';
 import { useCreateCluster } from './cluster-queries';
 import { KubeconfigField } from './KubeconfigField';
+import { RELEASE_VALUES_CHOICES } from './discovery-model';
 
 /** Clusters > Register: name, how it is reached, the profiles it gets; an agent cluster's token once. */
 export function RegisterClusterPage() {
@@ -157,6 +158,28 @@ function RegisterForm({ tenant, onCreated }: { tenant: string; onCreated: (c: Cl
             onChange={(text) => set('kubeconfig', text)}
           />
         )}
+        <fieldset className="mode-choice" aria-describedby="release-values-hint">
+          <legend className="field-label">Release values found by discovery</legend>
+          {RELEASE_VALUES_CHOICES.map((c) => (
+            <label key={c.value} className="radio">
+              <input
+                type="radio"
+                name="releaseValues"
+                value={c.value}
+                checked={form.releaseValues === c.value}
+                onChange={() => set('releaseValues', c.value)}
+              />{' '}
+              <span>
+                {c.label}: <span className="muted">{c.hint}</span>
+              </span>
+            </label>
+          ))}
+          <p id="release-values-hint" className="field-hint">
+            Discovery reads the Helm releases already installed in the cluster, with the values users gave
+            them. Choose what Charthouse keeps of those values.
+          </p>
+          {errors.fields.releaseValues && <div className="field-error">{errors.fields.releaseValues}</div>}
+        </fieldset>
         <h2 className="section-title">Profiles</h2>
         <p className="field-hint">Installed in this order; each profile's own layers keep their order.</p>
         <AssignmentsEditor

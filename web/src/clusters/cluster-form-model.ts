@@ -56,6 +56,8 @@ export interface ClusterForm {
   description: string;
   mode: ClusterMode;
   kubeconfig: string;
+  /** What discovery keeps of each release's values (the API's `releaseValues`). */
+  releaseValues: ClusterView['releaseValues'];
   profiles: AssignmentForm[];
 }
 
@@ -67,6 +69,7 @@ export const emptyClusterForm = (): ClusterForm => ({
   description: '',
   mode: 'agent',
   kubeconfig: '',
+  releaseValues: 'sealed',
   profiles: [],
 });
 
@@ -193,6 +196,8 @@ export function clusterCreateBody(form: ClusterForm): ClusterCreateBody {
     mode: form.mode,
     ...(form.description.trim() ? { description: form.description.trim() } : {}),
     ...(form.mode === 'kubeconfig' ? { kubeconfig: form.kubeconfig } : {}),
+    // `sealed` is the server's default: only the other choice is worth sending.
+    ...(form.releaseValues !== 'sealed' ? { releaseValues: form.releaseValues } : {}),
     ...(form.profiles.length > 0 ? { profiles: form.profiles.map(assignmentBody) } : {}),
   };
 }
@@ -214,7 +219,7 @@ export function publishedVersions<V extends Pick<VersionSummary, 'version' | 'st
 
 /* ---------- the server's 422, mapped onto the form ---------- */
 
-export type ClusterField = 'name' | 'description' | 'mode' | 'kubeconfig';
+export type ClusterField = 'name' | 'description' | 'mode' | 'kubeconfig' | 'releaseValues';
 
 export interface AssignmentErrors {
   profile?: string;
@@ -236,7 +241,13 @@ export interface ClusterErrors {
 
 export const noClusterErrors = (): ClusterErrors => ({ all: [], fields: {}, profiles: {}, general: [] });
 
-const CLUSTER_FIELDS: readonly ClusterField[] = ['name', 'description', 'mode', 'kubeconfig'];
+const CLUSTER_FIELDS: readonly ClusterField[] = [
+  'name',
+  'description',
+  'mode',
+  'kubeconfig',
+  'releaseValues',
+];
 /** `profiles[2]`, `profiles[2].version`, `profiles[0].variables.TOKEN`, `profiles[0].variables["a.b"]`. */
 const ASSIGNMENT_PATTERN =
   /^profiles\[(\d+)\](?:\.(profile|version|variables)(?:\.(.+)|\["(.+)"\]|\[(.+)\])?)?$/;

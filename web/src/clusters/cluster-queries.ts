@@ -4,7 +4,7 @@ import { useApi } from '../app/session';
 
 /** Every cluster query of a tenant: a write refreshes the list and the cluster at once. */
 const clustersKey = (tenant: string) => ['clusters', tenant] as const;
-const clusterKey = (tenant: string, name: string) => [...clustersKey(tenant), 'detail', name] as const;
+export const clusterKey = (tenant: string, name: string) => [...clustersKey(tenant), 'detail', name] as const;
 
 /**
  * Connection and layer states change without anyone in the console acting (an agent heartbeats and

@@ -10,11 +10,21 @@ interface FormDialogProps {
   pending: boolean;
   /** An error not tied to a field, shown above the fields. */
   summary: string | null;
+  /** The submit button's words when "Confirm" says too little ("Discover now"). */
+  submitLabel?: string;
   children: ReactNode;
 }
 
 /** A dialog holding a small form: error summary, fields, and Cancel / Confirm. */
-export function FormDialog({ title, onClose, onSubmit, pending, summary, children }: FormDialogProps) {
+export function FormDialog({
+  title,
+  onClose,
+  onSubmit,
+  pending,
+  summary,
+  submitLabel = 'Confirm',
+  children,
+}: FormDialogProps) {
   return (
     <Dialog title={title} onClose={onClose}>
       <form onSubmit={onSubmit} noValidate className="dialog-form">
@@ -31,7 +41,7 @@ export function FormDialog({ title, onClose, onSubmit, pending, summary, childre
         <div className="dialog-footer">
           <Button onClick={onClose}>Cancel</Button>
           <Button type="submit" variant="primary" busy={pending}>
-            Confirm
+            {submitLabel}
           </Button>
         </div>
       </form>
