@@ -1,7 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import { duration } from './options.js';
 import { action, CliError, UsageError } from './output.js';
 
 interface AgentOpts {
@@ -15,13 +16,6 @@ interface AgentOpts {
   kubeconfig?: string;
   discover?: boolean;
   helm: string;
-}
-
-/** `30s`, `5m`, `1h` or plain seconds. */
-function duration(value: string): number {
-  const m = /^([0-9]+)(s|m|h)?$/.exec(value);
-  if (!m || Number(m[1]) < 1) throw new InvalidArgumentError('a duration such as 30s, 5m or 1h');
-  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 's' | 'm' | 'h'];
 }
 
 const defaultWorkDir = (): string =>

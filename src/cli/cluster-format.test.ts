@@ -92,6 +92,11 @@ describe('cluster output', () => {
     const out = formatClusterDetail(cluster());
     assert.match(out, /^Description: +Production EU$/m);
     assert.match(out, /^Connection: +connected \(last heartbeat 2026-11-21 10:04 UTC\)$/m);
+    assert.match(out, /^Release values: +sealed \(discovery keeps them encrypted and never shows them\)$/m);
+    assert.match(
+      formatClusterDetail(cluster({ releaseValues: 'omitted' })),
+      /^Release values: +omitted \(discovery never stores them\)$/m,
+    );
     assert.match(out, /^platform +replicas +3$/m);
     assert.match(out, /^platform +tier +\(not set: the default applies\)$/m);
     assert.match(out, /^platform +password +\(sensitive, set\)$/m);

@@ -67,6 +67,12 @@ function releaseCell(l: LayerStateView): string {
   return `${l.release.namespace}/${l.release.name} r${l.release.revision} ${l.release.status}`;
 }
 
+/** What discovery does with the values users gave each release. */
+const RELEASE_VALUES: Record<ClusterView['releaseValues'], string> = {
+  sealed: 'sealed (discovery keeps them encrypted and never shows them)',
+  omitted: 'omitted (discovery never stores them)',
+};
+
 export function formatClusterDetail(c: ClusterView): string {
   const head: Array<[string, string]> = [
     ['Cluster', c.name],
@@ -80,6 +86,7 @@ export function formatClusterDetail(c: ClusterView): string {
     head.push(['API server', c.server ?? '-']);
   }
   head.push(
+    ['Release values', RELEASE_VALUES[c.releaseValues]],
     ['Plan revision', planOf(c)],
     ['Plan delivered', formatDate(c.plan.deliveredAt)],
     ['Layers', layerSummary(c.layers)],

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
-import type { ApiClient, AssignmentIn, ClusterView } from '../client/api-client.js';
+import type { ApiClient, AssignmentIn, ClusterPatchBody, ClusterView } from '../client/api-client.js';
 import { connect } from './cli-config.js';
 import {
   parseAssignmentArgs,
@@ -8,6 +8,7 @@ import {
   type AssignmentArgs,
   type ProfileRef,
 } from './cluster-assignments.js';
+import { registerClusterDiscoveryCommands } from './cluster-discovery.commands.js';
 import { formatClusterDetail, formatClusterTable } from './cluster-format.js';
 import { collect } from './options.js';
 import { confirmDelete, tenantOf, withTenant, type TenantOpts } from './tenant-options.js';
@@ -38,6 +39,15 @@ const TOKEN_FILE_OPTION = [
   '--token-file <path>',
   'write the agent token to this file (mode 0600) instead of printing it',
 ] as const;
+
+type ReleaseValues = NonNullable<ClusterPatchBody['releaseValues']>;
+
+/** What discovery keeps of the values users gave each release (SPEC §2 "Brownfield discovery"). */
+const releaseValuesOption = (): Option =>
+  new Option(
+    '--release-values <mode>',
+    'what discovery keeps of the values given to each release: sealed (encrypted, never shown; "profile from-cluster" copies them) or omitted (never stored)',
+  ).choices(['sealed', 'omitted']);
 
 const ASSIGN_HELP = `
 --set reads each value as the type its profile version declares for the variable (a number variable
@@ -117,6 +127,7 @@ export function registerClusterCommands(program: Command): void {
       'kubeconfig mode: the kubeconfig, credentials embedded (no exec plugins)',
     )
     .option('--description <text>', 'what the cluster is')
+    .addOption(releaseValuesOption().default('sealed'))
     .option(...TOKEN_FILE_OPTION)
     .addHelpText('after', ASSIGN_HELP)
     .action(
@@ -128,6 +139,7 @@ export function registerClusterCommands(program: Command): void {
               mode: 'agent' | 'kubeconfig';
               kubeconfigFile?: string;
               description?: string;
+              releaseValues: ReleaseValues;
               tokenFile?: string;
             },
         ) => {
@@ -149,6 +161,7 @@ export function registerClusterCommands(program: Command): void {
           const created = await client.clusters.create(tenant, {
             name,
             mode: opts.mode,
+            releaseValues: opts.releaseValues,
             ...(opts.description === undefined ? {} : { description: opts.description }),
             ...(kubeconfig === undefined ? {} : { kubeconfig }),
             ...(profiles.length === 0 ? {} : { profiles }),
@@ -168,6 +181,47 @@ export function registerClusterCommands(program: Command): void {
           const what = `Created cluster ${c.name} (tenant ${tenant}, ${c.mode} mode, profiles: ${profilesList(c)})`;
           if (token === null) return void process.stdout.write(`${what}.\n`);
           await handOver(token, tokenFile, what);
+        },
+      ),
+    );
+
+  withTenant(cluster.command('update'))
+    .description(
+      "change a cluster's description, kubeconfig or what discovery keeps of release values (tenant administrators)",
+    )
+    .argument('<name>', 'cluster name')
+    .option('--description <text>', 'what the cluster is')
+    .option('--kubeconfig-file <path>', 'kubeconfig mode: a new kubeconfig, credentials embedded')
+    .addOption(releaseValuesOption())
+    .addHelpText(
+      'after',
+      `
+Only what is given changes; profiles are changed with "charthouse cluster assign". --release-values
+applies from the next discovery on: values kept by the newest one stay until it is replaced.`,
+    )
+    .action(
+      action(
+        async (
+          name: string,
+          opts: TenantOpts & { description?: string; kubeconfigFile?: string; releaseValues?: ReleaseValues },
+        ) => {
+          const tenant = tenantOf(opts);
+          const patch: ClusterPatchBody = {
+            ...(opts.description === undefined ? {} : { description: opts.description }),
+            ...(opts.kubeconfigFile === undefined
+              ? {}
+              : { kubeconfig: await readKubeconfig(opts.kubeconfigFile) }),
+            ...(opts.releaseValues === undefined ? {} : { releaseValues: opts.releaseValues }),
+          };
+          if (Object.keys(patch).length === 0)
+            throw new UsageError(
+              'nothing to change: give --description, --kubeconfig-file or --release-values',
+            );
+          const c = await (await connect(opts)).clusters.update(tenant, name, patch);
+          if (opts.json) return void process.stdout.write(formatJson(c));
+          process.stdout.write(
+            `Updated cluster ${c.name} (tenant ${tenant}; release values ${c.releaseValues}).\n`,
+          );
         },
       ),
     );
@@ -245,4 +299,6 @@ cannot be sent back); --unset clears one.`,
         else process.stdout.write(`Deleted cluster ${name} (tenant ${tenant}).\n`);
       }),
     );
+
+  registerClusterDiscoveryCommands(cluster);
 }

@@ -3,7 +3,8 @@ import { type Command, Option } from 'commander';
 import { dump } from 'js-yaml';
 import { ApiError, type ApiClient, type ProfileVersionView } from '../client/api-client.js';
 import { connect } from './cli-config.js';
-import { collect } from './options.js';
+import { formatFromCluster } from './discovery-format.js';
+import { collect, jsonWanted, withOutput, type OutputOpts } from './options.js';
 import { confirmDelete, tenantOf, withTenant, type TenantOpts } from './tenant-options.js';
 import { action, CliError, formatJson, formatWarnings, UsageError } from './output.js';
 import { contentDifferences, parseProfileFile, tenantForFile, type ProfileFile } from './profile-file.js';
@@ -85,6 +86,48 @@ export function registerProfileCommands(program: Command): void {
         if (opts.json) return void process.stdout.write(formatJson(v));
         process.stdout.write(`Created cluster profile ${v.profile} with draft version ${v.version}.\n`);
       }),
+    );
+
+  withOutput(withTenant(profile.command('from-cluster')))
+    .description(
+      "create a profile whose first draft has a layer per Helm release discovered in a cluster, with the release's values (tenant administrators)",
+    )
+    .argument('<cluster>', 'the cluster whose newest finished discovery to use')
+    .requiredOption('--name <profile>', 'the new profile (a DNS label)')
+    .option('--description <text>', 'what the profile is for (default: where it came from)')
+    .option(
+      '--namespace <namespace>',
+      'only releases of this namespace (repeatable; default: every release)',
+      collect,
+    )
+    .addHelpText(
+      'after',
+      `
+Each layer pins the exact chart version the release runs, from the registry it matched (see
+"charthouse cluster releases"), with the release's name, namespace and the values its users gave it
+(unless the cluster's --release-values is omitted). Releases whose chart no registry has are skipped,
+with the reason: run "charthouse cluster sync-releases CLUSTER" first. Helm 2 releases are skipped.
+The version is a draft: review it with "charthouse profile show NAME --version VERSION", then publish.`,
+    )
+    .action(
+      action(
+        async (
+          cluster: string,
+          opts: TenantOpts & OutputOpts & { name: string; description?: string; namespace?: string[] },
+        ) => {
+          const tenant = tenantOf(opts);
+          const reply = await (
+            await connect(opts)
+          ).clusters.profileFromCluster(tenant, {
+            cluster,
+            name: opts.name,
+            ...(opts.description === undefined ? {} : { description: opts.description }),
+            ...(opts.namespace === undefined ? {} : { namespaces: opts.namespace }),
+          });
+          process.stderr.write(formatWarnings(layerWarnings(reply.profile)));
+          process.stdout.write(jsonWanted(opts) ? formatJson(reply) : formatFromCluster(cluster, reply));
+        },
+      ),
     );
 
   withTenant(profile.command('publish'))
