@@ -56,6 +56,13 @@ describe(`operations endpoints (${TEST_DB})`, () => {
       ['/api/v1/agent/reports', ['post']],
       ['/api/v1/agent/heartbeat', ['post']],
       ['/api/v1/agent/charts/{profile}/{layer}', ['get']],
+      // Brownfield discovery.
+      ['/api/v1/tenants/{t}/clusters/{name}/discover', ['post']],
+      ['/api/v1/tenants/{t}/clusters/{name}/discoveries', ['get']],
+      ['/api/v1/tenants/{t}/clusters/{name}/releases', ['get']],
+      ['/api/v1/tenants/{t}/clusters/{name}/releases/sync', ['post']],
+      [`${profiles}/from-cluster`, ['post']],
+      ['/api/v1/agent/releases', ['post']],
     ] as const) {
       for (const m of methods) assert.ok(doc.body.paths[path]?.[m], `${m} ${path} is documented`);
     }
