@@ -3,11 +3,17 @@ import { readFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
-import type { ReleaseChart } from '../../src/protocol/helm/release/release-record.js';
+import type {
+  DiscoveredReleaseView,
+  DiscoveryRunView,
+  SyncedChartView,
+} from '../../src/client/api-client.js';
 import { repoChartArchive, startChartRepo, type ChartRepo } from '../support/chart-repo.js';
 import { basic, chartTgz, uploadChart } from '../support/hosted.js';
 import {
+  helmReleaseJson,
   helmReleaseSecret,
+  releaseChart,
   startKubeCluster,
   type KubeCluster,
   type KubeObject,
@@ -16,95 +22,18 @@ import { releaseChartFromArchive } from '../support/release-chart.js';
 import { createTenant, startTestServer, syncAndWait, TEST_DB, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
 
-interface RunView {
-  id: string;
-  status: string;
-  trigger: string;
-  objects: number;
-  releases: number;
-  helm2: number;
-  matched: number;
-  warnings: Array<{ code: string; message: string; namespace?: string; object?: string }>;
-  error: { code: string; message: string } | null;
-}
-interface ReleaseView {
-  name: string;
-  namespace: string;
-  revision: number;
-  status: string;
-  chart: string;
-  version: string;
-  appVersion: string | null;
-  driver: string;
-  helm: number;
-  dependencies: number;
-  values: string;
-  matchedRegistries: Array<{ registry: string; how: string; reconstructed: boolean; kind: string }>;
-  reconstructed: boolean;
-  sync: { outcome: string } | null;
-}
-interface SyncedChart {
-  chart: string;
-  version: string;
-  outcome: string;
-  registry: string | null;
-  message: string | null;
-  warnings: string[];
-  releases: Array<{ name: string; namespace: string }>;
-}
+type RunView = DiscoveryRunView;
+type ReleaseView = DiscoveredReleaseView;
+type SyncedChart = SyncedChartView;
 
 const SECRET_VALUE = 's3cr3t-Value-91x';
 const CORPUS = new URL('../../../shared/corpus/releases/', import.meta.url);
 
-const templateOf = (text: string) => ({ name: 'templates/deployment.yaml', data: Buffer.from(text) });
-
-function chart(name: string, version: string, extra: Partial<ReleaseChart> = {}): ReleaseChart {
-  return {
-    metadata: { apiVersion: 'v2', name, version, appVersion: '1.0.0', description: `${name} chart` },
-    templates: [templateOf(`kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-${name}\n`)],
-    values: { replicaCount: 1 },
-    schema: null,
-    files: [],
-    ...extra,
-  };
-}
-
-/** A release as Helm stores it (the JSON inside `data.release`). */
-function release(o: {
-  name: string;
-  namespace: string;
-  revision: number;
-  chart: ReleaseChart;
-  status?: string;
-  config?: Record<string, unknown>;
-}) {
-  const file = (f: { name: string; data: Buffer }) => ({ name: f.name, data: f.data.toString('base64') });
-  return {
-    name: o.name,
-    namespace: o.namespace,
-    version: o.revision,
-    info: {
-      status: o.status ?? 'deployed',
-      first_deployed: '2026-11-01T10:00:00Z',
-      last_deployed: `2026-11-0${Math.min(o.revision, 9)}T10:00:00Z`,
-      description: 'Install complete',
-    },
-    chart: {
-      metadata: o.chart.metadata,
-      lock: null,
-      templates: o.chart.templates.map(file),
-      values: o.chart.values,
-      schema: o.chart.schema?.toString('base64') ?? null,
-      files: o.chart.files.map(file),
-    },
-    config: o.config ?? {},
-    manifest: '---\nkind: Deployment\n',
-    hooks: [],
-  };
-}
+const chart = releaseChart;
+const release = helmReleaseJson;
 
 /** Helm's ConfigMap driver: the same labels, `data.release` base64(gzip(JSON)) once. */
-function configMapRelease(r: ReturnType<typeof release>): KubeObject {
+function configMapRelease(r: ReturnType<typeof helmReleaseJson>): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',

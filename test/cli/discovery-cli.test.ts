@@ -13,12 +13,13 @@ import type {
   ReleaseList,
   SyncReleasesReply,
 } from '../../src/client/api-client.js';
-import type { ReleaseChart } from '../../src/protocol/helm/release/release-record.js';
 import { repoChartArchive, startChartRepo, type ChartRepo } from '../support/chart-repo.js';
 import { assertCliOk, runCli, type CliRun } from '../support/cli.js';
 import { basic, chartTgz, uploadChart } from '../support/hosted.js';
 import {
+  helmReleaseJson,
   helmReleaseSecret,
+  releaseChart,
   startKubeCluster,
   type KubeCluster,
   type KubeObject,
@@ -36,56 +37,8 @@ import { waitFor } from '../support/wait.js';
 const SECRET_VALUE = 'db-Passw0rd-never-shown';
 const CORPUS = new URL('../../../shared/corpus/releases/', import.meta.url);
 
-/** A chart as Helm keeps it inside a release. */
-function chart(name: string, version: string, extra: Partial<ReleaseChart> = {}): ReleaseChart {
-  return {
-    metadata: { apiVersion: 'v2', name, version, appVersion: '2.4.1', description: `${name} chart` },
-    templates: [
-      {
-        name: 'templates/deployment.yaml',
-        data: Buffer.from(`kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}-${name}\n`),
-      },
-    ],
-    values: { replicaCount: 1 },
-    schema: null,
-    files: [],
-    ...extra,
-  };
-}
-
-/** The release JSON Helm stores in `data.release`. */
-function release(o: {
-  name: string;
-  namespace: string;
-  revision: number;
-  chart: ReleaseChart;
-  status?: string;
-  config?: Record<string, unknown>;
-}) {
-  const file = (f: { name: string; data: Buffer }) => ({ name: f.name, data: f.data.toString('base64') });
-  return {
-    name: o.name,
-    namespace: o.namespace,
-    version: o.revision,
-    info: {
-      status: o.status ?? 'deployed',
-      first_deployed: '2026-10-01T09:00:00Z',
-      last_deployed: `2026-10-0${o.revision}T09:00:00Z`,
-      description: o.revision === 1 ? 'Install complete' : 'Upgrade complete',
-    },
-    chart: {
-      metadata: o.chart.metadata,
-      lock: null,
-      templates: o.chart.templates.map(file),
-      values: o.chart.values,
-      schema: o.chart.schema?.toString('base64') ?? null,
-      files: o.chart.files.map(file),
-    },
-    config: o.config ?? {},
-    manifest: '---\nkind: Deployment\n',
-    hooks: [],
-  };
-}
+const chart = releaseChart;
+const release = helmReleaseJson;
 
 const secretOf = (r: ReturnType<typeof release>): KubeObject => helmReleaseSecret({ release: r });
 

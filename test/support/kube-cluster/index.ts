@@ -43,7 +43,7 @@ import { makeUser, type KubeUser, type KubeUserOptions } from './users.js';
 export type { KubeObject } from './object-store.js';
 export type { InterceptedReply, InterceptRule, LoggedRequest } from './http-server.js';
 export type { KubeUserOptions, Verb } from './users.js';
-export { helmReleaseSecret, decodeHelmRelease } from './helm-release.js';
+export { decodeHelmRelease, helmReleaseJson, helmReleaseSecret, releaseChart } from './helm-release.js';
 
 export interface KubeClusterOptions {
   /** Users besides the built-in cluster admin (`admin`, no limits). */
