@@ -259,7 +259,12 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     tokenRevoked: (hash) => agents.revoke(hash),
   });
   profiles.usage = (tenantId, profileId) => clusters.usage(tenantId, profileId);
-  const { discovery, adoption, kubeDiscovery } = discoveryServices({
+  const {
+    discovery,
+    adoption,
+    kubeDiscovery,
+    jobs: discoveryJobs,
+  } = discoveryServices({
     db: storage.db,
     clusters: clusterRows,
     leases,
@@ -270,6 +275,8 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     profiles,
     allowPrivateEndpoints: config.allowPrivateEndpoints,
     userAgent: USER_AGENT,
+    // A process kept out of scheduled syncs is kept out of scheduled discoveries too.
+    scheduleEveryMs: config.syncScheduler ? config.discoveryIntervalHours * 3_600_000 : 0,
     logger: logger.child({ component: 'discovery' }),
   });
   const schedule = new JobScheduleRepository(storage.db);
@@ -284,6 +291,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     // A new registry's first sync starts at once rather than at the next look (up to a tick later).
     registries.onCreated = (row) => sync.startFirst(row);
   }
+  if (discoveryJobs) kinds.push(discoveryJobs);
   const scheduler = new JobScheduler({ kinds, tickMs: config.jobsTickSeconds * 1000, logger: jobsLog });
   const { generatedPassword } = await auth.bootstrapAdmin(config.adminUsername, config.adminPassword);
   await auth.pruneExpiredTokens();

@@ -30,6 +30,7 @@ export interface Config {
   upstreamIdleTimeoutMs: number;
   apiBodyLimitBytes: number;
   syncScheduler: boolean;
+  discoveryIntervalHours: number;
   jobsHeartbeatSeconds: number;
   jobsTickSeconds: number;
 }
@@ -107,6 +108,15 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     min: 100,
   },
   { key: 'syncScheduler', env: 'CHARTHOUSE_SYNC_SCHEDULER', kind: 'bool', fallback: true },
+  {
+    // Kubeconfig clusters are discovered again this often (0: only on "Discover now").
+    key: 'discoveryIntervalHours',
+    env: 'CHARTHOUSE_DISCOVERY_INTERVAL_HOURS',
+    kind: 'int',
+    fallback: 24,
+    min: 0,
+    max: 24 * 365,
+  },
   {
     // A process that misses three heartbeats is taken for dead and its jobs (syncs) are taken over.
     key: 'jobsHeartbeatSeconds',

@@ -83,23 +83,64 @@ export class DiscoveryRunRepository {
   }
 
   /**
-   * Fails runs left open longer than `before` allows: a server stopped mid-discovery, an agent that
-   * never answered. Returns how many.
+   * Kubeconfig clusters with no discovery requested since `since` (never discovered first), oldest
+   * first, leaving out `busy` ones: what the scheduled discovery does next.
    */
-  async failStale(
-    before: string,
-    status: DiscoveryRunRow['status'],
-    error: string,
+  async clustersDue(since: string, limit: number, busy: ReadonlySet<string>): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('clusters as c')
+      .select('c.id')
+      .where('c.mode', '=', 'kubeconfig')
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('discovery_runs as r')
+              .select('r.id')
+              .whereRef('r.cluster_id', '=', 'c.id')
+              .where('r.requested_at', '>=', since),
+          ),
+        ),
+      )
+      .orderBy('c.created_at')
+      .limit(limit + busy.size)
+      .execute();
+    return rows
+      .map((r) => r.id)
+      .filter((id) => !busy.has(id))
+      .slice(0, limit);
+  }
+
+  /**
+   * Server-side runs (kubeconfig clusters) still `running` though nobody holds their cluster's lease
+   * and they started before `startedBefore`: a server stopped mid-way. Returns the runs failed.
+   */
+  async failAbandoned(
+    busyClusters: ReadonlySet<string>,
+    startedBefore: string,
     now: string,
-  ): Promise<number> {
-    const column = status === 'requested' ? 'requested_at' : 'started_at';
-    const result = await this.db
+  ): Promise<string[]> {
+    const open = await this.db
+      .selectFrom('discovery_runs as r')
+      .innerJoin('clusters as c', 'c.id', 'r.cluster_id')
+      .select(['r.id', 'r.cluster_id'])
+      .where('r.status', '=', 'running')
+      .where('c.mode', '=', 'kubeconfig')
+      .where('r.started_at', '<', startedBefore)
+      .execute();
+    const ids = open.filter((r) => !busyClusters.has(r.cluster_id)).map((r) => r.id);
+    if (ids.length === 0) return [];
+    await this.db
       .updateTable('discovery_runs')
-      .set({ status: 'failed', finished_at: now, error, error_code: 'interrupted' })
-      .where('status', '=', status)
-      .where(column, '<', before)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+      .set({
+        status: 'failed',
+        finished_at: now,
+        error: 'The server running this discovery stopped before it finished.',
+        error_code: 'interrupted',
+      })
+      .where('id', 'in', ids)
+      .where('status', '=', 'running')
+      .execute();
+    return ids;
   }
 
   /** Keeps the newest `keep` runs of a cluster (their releases go with them, by cascade). */

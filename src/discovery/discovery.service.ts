@@ -31,8 +31,11 @@ export type AgentReleaseDecoder = (release: AgentReleaseIn) => DecodedRelease;
 
 /** Runs a discovery of a kubeconfig cluster in the background (kube-discovery.ts). */
 export interface ServerDiscovery {
-  /** Starts the run (already recorded as running); false when another process holds the cluster's lease. */
-  start(cluster: ClusterRow, run: DiscoveryRunRow): Promise<boolean>;
+  /**
+   * Starts the run (already recorded as running); `done` settles when it has ended, recorded. Null
+   * when another process holds the cluster's lease.
+   */
+  start(cluster: ClusterRow, run: DiscoveryRunRow): Promise<{ done: Promise<void> } | null>;
 }
 
 export interface DiscoveryServiceDeps {
@@ -66,40 +69,43 @@ export class DiscoveryService {
     const cluster = await this.cluster(ctx, clusterName);
     await this.expireAgentRuns(cluster);
     const open = await this.d.runs.open(cluster.id);
-    const now = nowIso();
     const namespaces = body.namespaces ? [...new Set(body.namespaces)].sort() : null;
-    const run: DiscoveryRunRow = {
-      id: newId(),
-      cluster_id: cluster.id,
-      trigger: 'manual',
-      status: cluster.mode === 'agent' ? 'requested' : 'running',
-      namespaces: namespaces === null ? null : JSON.stringify(namespaces),
-      requested_by: ctx.principal.username,
-      requested_at: now,
-      started_at: cluster.mode === 'agent' ? null : now,
-      finished_at: null,
-      objects: 0,
-      releases: 0,
-      helm2: 0,
-      matched: 0,
-      warnings: '[]',
-      error: null,
-      error_code: null,
-    };
     if (cluster.mode === 'agent') {
       // Asked again before the agent answered: the same request stands (one discovery at a time).
       if (open) return { run: toRunView(open) };
+      const run = newRun(cluster.id, 'manual', 'requested', namespaces, ctx.principal.username);
       await this.d.runs.insert(run);
       await this.d.clusters.setDiscoveryRequest(cluster.id, JSON.stringify({ run: run.id, namespaces }));
       return { run: toRunView(run) };
     }
+    const run = newRun(cluster.id, 'manual', 'running', namespaces, ctx.principal.username);
+    const started = await this.startOnServer(cluster, run, open);
+    if (!started) throw discoveryRunning(cluster.name, open?.id ?? 'on another server');
+    return { run: toRunView(run) };
+  }
+
+  /** The scheduled discovery of a kubeconfig cluster (discovery-jobs.ts); resolves when it has ended. */
+  async scheduled(clusterId: string): Promise<void> {
+    const cluster = await this.d.clusters.findById(clusterId);
+    if (!cluster || cluster.mode !== 'kubeconfig') return;
+    const run = newRun(cluster.id, 'schedule', 'running', null, null);
+    const started = await this.startOnServer(cluster, run, await this.d.runs.open(cluster.id));
+    await started?.done;
+  }
+
+  private async startOnServer(
+    cluster: ClusterRow,
+    run: DiscoveryRunRow,
+    open: DiscoveryRunRow | undefined,
+  ): Promise<{ done: Promise<void> } | null> {
     await this.d.runs.insert(run);
-    if (!(await this.d.server.start(cluster, run))) {
+    const started = await this.d.server.start(cluster, run);
+    if (!started) {
       await this.d.recorder.fail(run, {
         code: 'discovery_running',
         message: 'Another discovery of this cluster was under way.',
       });
-      throw discoveryRunning(cluster.name, open?.id ?? 'on another server');
+      return null;
     }
     // The lease was free, so a run still open was left by a server that stopped mid-way.
     if (open) {
@@ -108,7 +114,7 @@ export class DiscoveryService {
         message: 'The server running this discovery stopped before it finished.',
       });
     }
-    return { run: toRunView(run) };
+    return started;
   }
 
   async runs(ctx: TenantContext, clusterName: string, query: ListQuery): Promise<DiscoveryRunList> {
@@ -197,25 +203,7 @@ export class DiscoveryService {
     if (runId === null) {
       const open = await this.d.runs.open(cluster.id);
       if (open?.status === 'running') throw discoveryRunning(cluster.name, open.id);
-      const now = nowIso();
-      const run: DiscoveryRunRow = {
-        id: newId(),
-        cluster_id: cluster.id,
-        trigger: 'agent',
-        status: 'running',
-        namespaces: null,
-        requested_by: null,
-        requested_at: now,
-        started_at: now,
-        finished_at: null,
-        objects: 0,
-        releases: 0,
-        helm2: 0,
-        matched: 0,
-        warnings: '[]',
-        error: null,
-        error_code: null,
-      };
+      const run = newRun(cluster.id, 'agent', 'running', null, null);
       await this.d.runs.insert(run);
       return run;
     }
@@ -280,3 +268,31 @@ function pageOf<T>(
 }
 
 const cursorOf = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
+
+function newRun(
+  clusterId: string,
+  trigger: DiscoveryRunRow['trigger'],
+  status: 'requested' | 'running',
+  namespaces: string[] | null,
+  requestedBy: string | null,
+): DiscoveryRunRow {
+  const now = nowIso();
+  return {
+    id: newId(),
+    cluster_id: clusterId,
+    trigger,
+    status,
+    namespaces: namespaces === null ? null : JSON.stringify(namespaces),
+    requested_by: requestedBy,
+    requested_at: now,
+    started_at: status === 'running' ? now : null,
+    finished_at: null,
+    objects: 0,
+    releases: 0,
+    helm2: 0,
+    matched: 0,
+    warnings: '[]',
+    error: null,
+    error_code: null,
+  };
+}

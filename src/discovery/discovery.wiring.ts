@@ -13,6 +13,7 @@ import { openKubeApi } from '../upstream/kube/kube-connection.js';
 import { decodeReleasePayload, scanHelmReleases } from '../upstream/kube/release-scan.js';
 import { AdoptionService } from './adoption.service.js';
 import { DiscoveredReleaseRepository } from './discovered-release.repository.js';
+import { DiscoveryJobs } from './discovery-jobs.js';
 import { DiscoveryRecorder } from './discovery-recorder.js';
 import { DiscoveryRunRepository } from './discovery-run.repository.js';
 import { DiscoveryService } from './discovery.service.js';
@@ -32,6 +33,8 @@ export interface DiscoveryWiring {
   profiles: ProfileService;
   allowPrivateEndpoints: boolean;
   userAgent: string;
+  /** Kubeconfig clusters are discovered again this often; 0 (or a process without schedules): only on request. */
+  scheduleEveryMs: number;
   logger: Logger;
 }
 
@@ -40,6 +43,8 @@ export function discoveryServices(w: DiscoveryWiring): {
   discovery: DiscoveryService;
   adoption: AdoptionService;
   kubeDiscovery: KubeDiscovery;
+  /** The scheduled discoveries, for the job scheduler; null when there are none. */
+  jobs: DiscoveryJobs | null;
 } {
   const runs = new DiscoveryRunRepository(w.db);
   const releases = new DiscoveredReleaseRepository(w.db);
@@ -114,5 +119,9 @@ export function discoveryServices(w: DiscoveryWiring): {
     profiles: w.profiles,
     secrets: w.secrets,
   });
-  return { discovery, adoption, kubeDiscovery };
+  const jobs =
+    w.scheduleEveryMs > 0
+      ? new DiscoveryJobs({ discovery, runs, releases, leases: w.leases, intervalMs: w.scheduleEveryMs })
+      : null;
+  return { discovery, adoption, kubeDiscovery, jobs };
 }

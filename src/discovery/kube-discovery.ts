@@ -45,9 +45,9 @@ export class KubeDiscovery implements ServerDiscovery {
 
   constructor(private readonly d: KubeDiscoveryDeps) {}
 
-  async start(cluster: ClusterRow, run: DiscoveryRunRow): Promise<boolean> {
+  async start(cluster: ClusterRow, run: DiscoveryRunRow): Promise<{ done: Promise<void> } | null> {
     const lease = await this.d.leases.acquire(`${CLUSTER_DISCOVERY}:${cluster.id}`, CLUSTER_DISCOVERY);
-    if (!lease) return false;
+    if (!lease) return null;
     const abort = new AbortController();
     this.aborts.add(abort);
     const timer = setTimeout(() => abort.abort(), this.d.timeoutMs ?? DEFAULT_TIMEOUT_MS);
@@ -62,7 +62,7 @@ export class KubeDiscovery implements ServerDiscovery {
       });
     this.running.add(done);
     void done.finally(() => this.running.delete(done));
-    return true;
+    return { done };
   }
 
   /** Ends every discovery of this process (shutdown): each records itself failed. */

@@ -435,6 +435,48 @@ describe(`brownfield discovery API (${TEST_DB})`, () => {
     assert.equal(run?.status, 'succeeded');
   });
 
+  it('discovers kubeconfig clusters on a schedule, a new one at once', async () => {
+    // Its own server: the shared one keeps schedules off, as every test server does.
+    const scheduled = await startTestServer({
+      CHARTHOUSE_SYNC_SCHEDULER: 'true',
+      CHARTHOUSE_JOBS_TICK_SECONDS: '1',
+      CHARTHOUSE_DISCOVERY_INTERVAL_HOURS: '24',
+    });
+    try {
+      const t = await createTenant(scheduled, 'beta');
+      const made = await scheduled.api('POST', '/api/v1/tenants/beta/clusters', {
+        token: t.adminToken,
+        body: { name: 'legacy', mode: 'kubeconfig', kubeconfig: kube.kubeconfig },
+      });
+      assert.equal(made.status, 201);
+      const list = async () =>
+        (
+          await scheduled.api<{ items: RunView[] }>(
+            'GET',
+            '/api/v1/tenants/beta/clusters/legacy/discoveries',
+            {
+              token: t.adminToken,
+            },
+          )
+        ).body.items;
+      const run = await waitFor(
+        async () => {
+          const first = (await list())[0];
+          return first && first.status !== 'running' && first;
+        },
+        { what: 'the scheduled discovery', timeoutMs: 60_000, intervalMs: 100 },
+      );
+      assert.equal(run.trigger, 'schedule');
+      assert.equal(run.status, 'succeeded');
+      assert.equal(run.releases, 7);
+      // Once discovered, it is not due again within the interval.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      assert.equal((await list()).length, 1);
+    } finally {
+      await scheduled.close();
+    }
+  });
+
   it("asks an agent cluster's agent through its heartbeat, and takes its posts", async () => {
     const created = await server.api<{ agentToken: string }>('POST', base, {
       token: acme.adminToken,
