@@ -533,6 +533,33 @@ describe(`brownfield discovery API (${TEST_DB})`, () => {
           namespace: 'apps',
           object: 'sh.helm.release.v1.bad.v1',
         },
+        // The longest fields Helm may hold and the decoder takes must fit the columns, on both databases.
+        {
+          driver: 'configmap',
+          helm: 3,
+          payload: gzipSync(
+            Buffer.from(
+              JSON.stringify(
+                release({
+                  name: 'odd',
+                  namespace: 'apps',
+                  revision: 1,
+                  status: `pending-${'x'.repeat(55)}`,
+                  chart: chart('odd', '1.0.0', {
+                    metadata: {
+                      apiVersion: 'v2',
+                      name: 'odd',
+                      version: '1.0.0',
+                      appVersion: 'v'.repeat(1000),
+                    },
+                  }),
+                }),
+              ),
+            ),
+          ).toString('base64'),
+          namespace: 'apps',
+          object: 'sh.helm.release.v1.odd.v1',
+        },
       ],
       objects: 6,
       warnings: [
@@ -540,7 +567,7 @@ describe(`brownfield discovery API (${TEST_DB})`, () => {
       ],
       done: true,
     });
-    assert.deepEqual(last.body, { run: asked.body.run.id, accepted: 0, rejected: 1 });
+    assert.deepEqual(last.body, { run: asked.body.run.id, accepted: 1, rejected: 1 });
     const run = await runOf('edge', asked.body.run.id);
     assert.equal(run.status, 'succeeded');
     assert.equal(run.objects, 6);
@@ -548,8 +575,13 @@ describe(`brownfield discovery API (${TEST_DB})`, () => {
     const { items } = await releases('edge');
     assert.deepEqual(
       items.map((r) => [r.name, r.revision, r.values]),
-      [['api', 5, 'omitted']],
+      [
+        ['api', 5, 'omitted'],
+        ['odd', 1, 'none'],
+      ],
     );
+    assert.equal(items[1]?.appVersion?.length, 1000);
+    assert.equal(items[1]?.status.length, 63);
     // Matched against the hosted registry, where the earlier sync put the rebuilt chart.
     assert.equal(items[0]?.matchedRegistries[0]?.how, 'content');
     const closed = await agent('/api/v1/agent/releases', {
