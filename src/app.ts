@@ -64,6 +64,8 @@ import { SyncService } from './sync/sync.service.js';
 import { closeUpstreamDispatchers, createUpstreamPolicy } from './upstream/http-client.js';
 
 export const USER_AGENT = 'Charthouse/0.1.0';
+/** How long a closing server waits for in-flight requests before it closes their connections. */
+const CLOSE_GRACE_MS = 10_000;
 
 export interface App {
   http: Http;
@@ -330,7 +332,11 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     close: async () => {
       // No new jobs; the syncs running here are ended by engine.close below.
       await scheduler.stop(0);
+      // In-flight requests get a moment to finish; a client that stalls mid-request (an upload it
+      // stopped sending) would otherwise hold the shutdown until Node's request timeout, minutes.
+      const stalled = setTimeout(() => http.server.closeAllConnections(), CLOSE_GRACE_MS);
       await http.close();
+      clearTimeout(stalled);
       // Index workers ended; the syncs get a moment to record themselves interrupted.
       await engine.close();
       await kubeDiscovery.close();
