@@ -32,86 +32,9 @@ import type {
  * server's own schemas, so a schema change breaks the client at compile time rather than at run time.
  */
 
-export type { IssuedTokenView, SessionView, TokenList, TokenView } from '../identity/auth.schema.js';
-export type {
-  RegistryCreateBody,
-  RegistryList,
-  RegistryPatchBody,
-  RegistryView,
-} from '../registries/registry.schema.js';
-export type {
-  ChartDetail,
-  ChartSearchResult,
-  ChartSummary,
-  ChartVersionDetail,
-} from '../catalog/catalog.schema.js';
-export type { SyncRunList, SyncRunView } from '../sync/sync.schema.js';
-export type {
-  LayerIn,
-  LayerView,
-  PlanLayer,
-  ProfileCreateBody,
-  ProfileDiff,
-  ProfileList,
-  ProfilePlan,
-  ProfileVersionView,
-  ProfileView,
-  VariableIn,
-  VariableView,
-  VersionCreateBody,
-  VersionSpecBody,
-  VersionSummary,
-} from '../profiles/profile.schema.js';
-export type { HostedView } from '../hosted/hosted.schema.js';
-export type {
-  AgentHeartbeatBody,
-  AgentPlan,
-  AgentPlanLayer,
-  AgentPlanProfile,
-  AgentPull,
-  AgentRegistry,
-  AgentReportAccepted,
-  AgentReportBody,
-  LayerReport,
-} from '../clusters/agent.schema.js';
-export type {
-  AgentTokenIssued,
-  AssignmentIn,
-  AssignmentView,
-  ClusterCreateBody,
-  ClusterCreated,
-  ClusterList,
-  ClusterPatchBody,
-  ClusterView,
-  LayerStateView,
-} from '../clusters/cluster.schema.js';
-export type {
-  AgentReleaseIn,
-  AgentReleasesBody,
-  AgentReleasesReply,
-  DiscoveredReleaseView,
-  DiscoveryRunList,
-  DiscoveryRunView,
-  ProfileFromClusterBody,
-  ProfileFromClusterReply,
-  RegistryMatch,
-  ReleaseList,
-  SyncedChartView,
-  SyncReleasesReply,
-} from '../discovery/discovery.schema.js';
+// The server's shapes the client's callers name, re-exported so they import from one place.
+export type * from './api-types.js';
 export type HostedUrls = HostedView['urls'];
-export type {
-  InvitationList,
-  InvitationView,
-  JoinedView,
-  MeView,
-  MemberBody,
-  MemberList,
-  MemberView,
-  TenantBody,
-  TenantList,
-  TenantView,
-} from '../tenants/tenant.schema.js';
 
 /** What adding a member did: a system administrator adds at once, a tenant administrator invites. */
 export type AddMemberResult =

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { helmReleaseSecret, startKubeCluster, type KubeCluster } from '../support/kube-cluster/index.js';
+import { runCli } from '../support/cli.js';
 import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
 import { waitFor } from '../support/wait.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 interface RunView {
   id: string;
@@ -19,20 +16,6 @@ interface RunView {
   releases: number;
   warnings: Array<{ code: string; namespace?: string }>;
   error: { code: string; message: string } | null;
-}
-
-/** The real built CLI, as an operator runs it inside the cluster's network. */
-function agent(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'agent', ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: tmpdir() },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
 }
 
 const release = (name: string, namespace: string, revision: number) => ({
@@ -104,8 +87,10 @@ describe(`charthouse agent discovery (${TEST_DB})`, () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
+  /** The real built CLI, as an operator runs it inside the cluster's network. */
   const once = (dir: string, ...extra: string[]) =>
-    agent([
+    runCli(path.join(work, 'cli-config.json'), [
+      'agent',
       '--server',
       server.url,
       '--token-file',
