@@ -10,6 +10,7 @@ import { readChartFiles } from '../../src/protocol/helm/chart-archive.js';
 import { archiveFingerprint } from '../../src/protocol/helm/release/chart-fingerprint.js';
 import { SecretBox } from '../../src/shared/secret-box.js';
 import { createUpstreamPolicy } from '../../src/upstream/upstream-policy.js';
+import { chartVersionRow } from '../fixtures/chart-rows.js';
 import { packageChartDir, type PackagedChart } from '../support/chart-archive.js';
 import { sendBody, startFixtureServer, type FixtureServer } from '../support/fixture-servers.js';
 import { freshStorages } from '../support/fresh-storage.js';
@@ -34,29 +35,9 @@ const registryAt = (columns: Partial<RegistryRow> = {}): RegistryRow => {
 function versionRow(chart: PackagedChart, url: string, digest: string | null): ChartVersionRow {
   const now = new Date().toISOString();
   return {
+    ...chartVersionRow(chart.name, chart.version, { digest, chart_url: url, content_hash: 'h' }),
     id: `v-${chart.name}`,
     registry_id: 'r',
-    chart_name: chart.name,
-    version: chart.version,
-    sort_key: chart.version,
-    app_version: null,
-    api_version: 'v2',
-    type: null,
-    description: null,
-    icon: null,
-    home: null,
-    sources: '[]',
-    keywords: '[]',
-    maintainers: '[]',
-    kube_version: null,
-    deprecated: 0,
-    created: null,
-    digest,
-    urls: '[]',
-    chart_url: url,
-    dependencies: '[]',
-    annotations: '{}',
-    content_hash: 'h',
     republished: 0,
     first_seen_at: now,
     updated_at: now,
