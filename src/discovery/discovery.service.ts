@@ -67,8 +67,7 @@ export class DiscoveryService {
   async discover(ctx: TenantContext, clusterName: string, body: DiscoverBody): Promise<DiscoverReply> {
     requireTenantAdmin(ctx.scope, 'discover releases');
     const cluster = await this.cluster(ctx, clusterName);
-    await this.expireAgentRuns(cluster);
-    const open = await this.d.runs.open(cluster.id);
+    const open = await this.openRun(cluster);
     const namespaces = body.namespaces ? [...new Set(body.namespaces)].sort() : null;
     if (cluster.mode === 'agent') {
       // Asked again before the agent answered: the same request stands (one discovery at a time).
@@ -119,7 +118,7 @@ export class DiscoveryService {
 
   async runs(ctx: TenantContext, clusterName: string, query: ListQuery): Promise<DiscoveryRunList> {
     const cluster = await this.cluster(ctx, clusterName);
-    await this.expireAgentRuns(cluster);
+    await this.openRun(cluster);
     const { limit, after } = pageOf(query, (text) => {
       const [requestedAt, id] = text.split('|');
       return requestedAt && id ? { requestedAt, id } : null;
@@ -219,17 +218,19 @@ export class DiscoveryService {
     return run;
   }
 
-  /** Fails an agent cluster's runs its agent never answered, or stopped answering. */
-  private async expireAgentRuns(cluster: ClusterRow): Promise<void> {
-    if (cluster.mode !== 'agent') return;
+  /**
+   * The cluster's open run, if any, after failing an agent cluster's run its agent never answered, or
+   * stopped answering (then there is none).
+   */
+  private async openRun(cluster: ClusterRow): Promise<DiscoveryRunRow | undefined> {
     const open = await this.d.runs.open(cluster.id);
-    if (!open) return;
+    if (!open || cluster.mode !== 'agent') return open;
     const now = Date.now();
     const waited =
       open.status === 'requested'
         ? now - Date.parse(open.requested_at) > AGENT_ANSWER_MS
         : now - Date.parse(open.started_at ?? open.requested_at) > AGENT_SILENCE_MS;
-    if (!waited) return;
+    if (!waited) return open;
     await this.d.recorder.fail(open, {
       code: 'agent_silent',
       message:
@@ -238,6 +239,7 @@ export class DiscoveryService {
           : 'The agent stopped sending releases mid-way: see its log, then discover again.',
     });
     await this.d.clusters.setDiscoveryRequest(cluster.id, null, open.id);
+    return undefined;
   }
 
   private async cluster(ctx: TenantContext, name: string): Promise<ClusterRow> {
