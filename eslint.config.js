@@ -173,6 +173,31 @@ export default tseslint.config(
     },
   },
   {
+    // `charthouse backup` / `restore` run beside the server with its configuration: they may read it
+    // and load src/backup, by a dynamic `import()` inside the action (as serve loads the app), so the
+    // other commands never load the database drivers.
+    files: ['src/cli/backup.command.ts'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            ringZones[0],
+            clientSideRing('cli', ['./backup', './config', './agent']),
+            clientSideRing('agent', ['./upstream']),
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportDeclaration[source.value=/^\\.\\.\\/backup\\//]',
+          message: 'Load src/backup with `await import("../backup/backup.js")` inside the action.',
+        },
+      ],
+    },
+  },
+  {
     // Only the storage ring talks to the database: repositories and src/storage. Types may be named
     // anywhere (a service may pass a `Transaction` through), but a value import (`sql`, `Kysely`,
     // `CompiledQuery`) is where queries get built. The table types of src/storage/schema.ts go with

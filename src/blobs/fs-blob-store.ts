@@ -22,6 +22,16 @@ async function writeAll(file: FileHandle, chunk: Buffer): Promise<void> {
 }
 
 /**
+ * Where a blob's file lives under a store's `root`: `sha256/ab/abcdef…`; null for a digest that is not
+ * one. Backups copy the files by this layout.
+ */
+export function blobFilePath(root: string, digest: string): string | null {
+  if (!isBlobDigest(digest)) return null;
+  const hex = digest.slice('sha256:'.length);
+  return path.join(root, 'sha256', hex.slice(0, 2), hex);
+}
+
+/**
  * Blobs as files under `root` (the data folder's `blobs/`): `sha256/ab/abcdef…`, two hex digits of
  * fan-out so no folder grows huge. An upload is written to `uploads/` first, synced, verified and then
  * renamed into place: a reader sees a whole, verified blob or none, and a crash leaves only a temporary
@@ -31,9 +41,7 @@ export class FsBlobStore implements BlobStore {
   constructor(private readonly root: string) {}
 
   private pathOf(digest: string): string | null {
-    if (!isBlobDigest(digest)) return null;
-    const hex = digest.slice('sha256:'.length);
-    return path.join(this.root, 'sha256', hex.slice(0, 2), hex);
+    return blobFilePath(this.root, digest);
   }
 
   async put(

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerAgent } from './agent.command.js';
+import { registerBackup } from './backup.command.js';
 import { registerClientCommands } from './client.commands.js';
 import { registerServe } from './serve.command.js';
 
@@ -9,5 +10,6 @@ program.name('charthouse').description('Charthouse: multi-tenant Helm registry m
 registerServe(program);
 registerClientCommands(program);
 registerAgent(program);
+registerBackup(program);
 
 await program.parseAsync(process.argv);
