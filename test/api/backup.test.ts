@@ -10,7 +10,7 @@ import { backupSqlite } from '../../src/backup/sqlite-backup.js';
 import { blobFilePath } from '../../src/blobs/fs-blob-store.js';
 import { assertCliOk, runCli } from '../support/cli.js';
 import {
-  serveFile,
+  sendBody,
   startFixtureServer,
   withBasicAuth,
   type FixtureServer,
@@ -27,9 +27,28 @@ import { createTenant, startTestServer, syncAndWait, TEST_DB, type TestServer } 
  * restore must serve the same bytes, index.yaml, catalog, and still open the sealed password.
  */
 
-const KONG = new URL('../../../shared/corpus/index/kong-charts-index.yaml', import.meta.url).pathname;
-const UPSTREAM_PASSWORD = 'upstream-Backup-Pa55';
 const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** The upstream's index: a few charts whose catalog rows the restore must give back (JSON is YAML). */
+const UPSTREAM_INDEX = JSON.stringify({
+  apiVersion: 'v1',
+  generated: '2026-01-02T03:04:05Z',
+  entries: Object.fromEntries(
+    ['kong', 'ingress', 'mesh'].map((name) => [
+      name,
+      ['1.0.0', '1.2.0', '2.0.0-beta.1'].map((version) => ({
+        apiVersion: 'v2',
+        name,
+        version,
+        description: `${name} ${version} upstream`,
+        created: '2026-01-02T03:04:05Z',
+        digest: sha256(Buffer.from(`${name}-${version}`)),
+        urls: [`${name}-${version}.tgz`],
+      })),
+    ]),
+  ),
+});
+const UPSTREAM_PASSWORD = 'upstream-Backup-Pa55';
 
 type Registry = { name: string; syncStatus: string; versionCount: number; lastError: string | null };
 type ChartList = Record<string, { version: string; digest: string }[]>;
@@ -134,7 +153,7 @@ describe(`backup and restore (${TEST_DB})`, () => {
   before(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'charthouse-backup-'));
     upstream = await startFixtureServer({
-      '/private/index.yaml': withBasicAuth('robot', UPSTREAM_PASSWORD, serveFile(KONG)),
+      '/private/index.yaml': withBasicAuth('robot', UPSTREAM_PASSWORD, sendBody(UPSTREAM_INDEX)),
     });
     if (TEST_DB === 'postgres') sourceDb = await createTestDatabase();
     server = await startTestServer(sourceDb ? { CHARTHOUSE_DATABASE_URL: sourceDb.url } : {});
