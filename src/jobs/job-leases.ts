@@ -158,10 +158,16 @@ export class JobLeases {
       await this.start();
       const running = this.held.has(key);
       const now = new Date();
-      const taken = await this.o.leases.take(key, kind, this.owner, now, this.freshSince(now), {
-        force: (options.force ?? false) && !running,
-        reclaimOwn: !running,
-      });
+      const taken = await this.o.leases
+        .take(key, kind, this.owner, now, this.freshSince(now), {
+          force: (options.force ?? false) && !running,
+          reclaimOwn: !running,
+        })
+        .catch((err: unknown) => {
+          // The database away: a run that could not even start has failed.
+          this.observe(kind, 'failed', null);
+          throw err;
+        });
       if (!taken) {
         this.observe(kind, 'skipped', null);
         return null;

@@ -545,6 +545,24 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
       );
       for (const e of events.slice(1)) assert.ok(e.seconds !== null && e.seconds >= 0, String(e.seconds));
       assert.equal(a.running().get(kind), undefined);
+
+      // A run that cannot even take its lease (the database away) has failed.
+      class Away extends JobLeaseRepository {
+        override take(): Promise<boolean> {
+          return Promise.reject(new Error('the database is away'));
+        }
+      }
+      const away = new JobLeases({
+        workers: new JobWorkerRepository(storage.db),
+        leases: new Away(storage.db),
+        heartbeatMs: HEARTBEAT_MS,
+        logger,
+        node: 'away',
+        observe,
+      });
+      processes.push(away);
+      await assert.rejects(away.acquire(`${kind}:3`, kind), /away/);
+      assert.deepEqual(events.at(-1), { kind, outcome: 'failed', seconds: null });
     });
 
     it('counts every lease per kind and holding node, live or not', async () => {
