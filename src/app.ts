@@ -52,6 +52,8 @@ import { SyncEngine } from './sync/sync.engine.js';
 import { SyncRunRepository } from './sync/sync-run.repository.js';
 import { RegistrySyncJobs } from './sync/registry-sync.job.js';
 import { SyncStateRepository } from './sync/sync-state.repository.js';
+import { REGISTRY_SYNC } from './sync/sync-lease-key.js';
+import { CLUSTER_DISCOVERY } from './discovery/kube-discovery.js';
 import { hostedSweepJob } from './hosted/hosted-sweep.job.js';
 import { JobLeaseRepository } from './jobs/job-lease.repository.js';
 import { JobLeases } from './jobs/job-leases.js';
@@ -63,7 +65,8 @@ import { workerPruneJob } from './jobs/periodic-job.js';
 import { SyncService } from './sync/sync.service.js';
 import { closeUpstreamDispatchers, createUpstreamPolicy } from './upstream/http-client.js';
 
-export const USER_AGENT = 'Charthouse/0.1.0';
+export const VERSION = '0.1.0';
+export const USER_AGENT = `Charthouse/${VERSION}`;
 /** How long a closing server waits for in-flight requests before it closes their connections. */
 const CLOSE_GRACE_MS = 10_000;
 
@@ -124,14 +127,23 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   const runs = new SyncRunRepository(storage.db);
   const state = new SyncStateRepository(storage.db);
   const leaseRows = new JobLeaseRepository(storage.db);
+  // Read at each scrape: `leases` is set below, long before the first one.
+  const metrics = createMetrics({
+    node: { id: config.nodeId, version: VERSION, database: storage.dialect },
+    jobsRunning: () => leases.running(),
+    leaseHoldings: () => leases.holdings(),
+    poolStats: () => storage.poolStats(),
+    logger: logger.child({ component: 'metrics' }),
+  });
   const leases = new JobLeases({
     workers: new JobWorkerRepository(storage.db, storage.dialect),
     leases: leaseRows,
     heartbeatMs: config.jobsHeartbeatSeconds * 1000,
     logger: logger.child({ component: 'jobs' }),
+    node: config.nodeId,
+    observe: (e) => metrics.jobs.jobRun(e),
   });
   await leases.start();
-  const metrics = createMetrics();
   const versions = new ChartVersionRepository(storage.db, storage.dialect);
   const catalogWriter = new CatalogWriter(storage.db, versions);
   const engine = new SyncEngine({
@@ -295,6 +307,8 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   }
   if (discoveryJobs) kinds.push(discoveryJobs);
   const scheduler = new JobScheduler({ kinds, tickMs: config.jobsTickSeconds * 1000, logger: jobsLog });
+  // Syncs and discoveries also run when asked ("Sync now"), on a server that schedules none.
+  metrics.jobs.declareJobKinds(new Set([...kinds.map((k) => k.name), REGISTRY_SYNC, CLUSTER_DISCOVERY]));
   const { generatedPassword } = await auth.bootstrapAdmin(config.adminUsername, config.adminPassword);
   await auth.pruneExpiredTokens();
   await members.pruneExpiredInvitations();

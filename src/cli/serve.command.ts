@@ -20,7 +20,7 @@ export function registerServe(program: Command): void {
         }
         throw err;
       }
-      const logger = createLogger(config.logLevel);
+      const logger = createLogger(config.logLevel, config.nodeId);
       // Loaded here, not at the top: the other commands should not pay for Fastify and the drivers.
       const { createApp } = await import('../app.js');
       const app = await createApp(config, logger);

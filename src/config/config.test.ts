@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from './config.js';
@@ -74,6 +74,25 @@ describe('loadConfig', () => {
     assert.equal(c.publicUrl, 'https://charts.example.com');
     writeFileSync(file, 'port: 9000\nprot: 1\n');
     assert.throws(() => loadConfig({ CHARTHOUSE_CONFIG_FILE: file }), /unknown setting "prot"/);
+  });
+
+  it('names the node from CHARTHOUSE_NODE_ID or the file, else <hostname>:<pid>:<random> per start', () => {
+    assert.equal(loadConfig({ CHARTHOUSE_NODE_ID: 'charthouse-0' }).nodeId, 'charthouse-0');
+    const dir = mkdtempSync(path.join(tmpdir(), 'charthouse-config-'));
+    const file = path.join(dir, 'charthouse.yaml');
+    writeFileSync(file, 'nodeId: eu-west.node-1\n');
+    assert.equal(loadConfig({ CHARTHOUSE_CONFIG_FILE: file }).nodeId, 'eu-west.node-1');
+    const derived = loadConfig({}).nodeId;
+    const prefix = `${hostname()}:${process.pid}:`;
+    assert.ok(derived.startsWith(prefix), derived);
+    assert.match(derived.slice(prefix.length), /^[0-9a-f]{8}$/);
+    assert.notEqual(loadConfig({}).nodeId, derived, 'two starts of one host and pid get two ids');
+    for (const bad of ['has space', 'slash/ed', 'x'.repeat(101)]) {
+      assert.throws(
+        () => loadConfig({ CHARTHOUSE_NODE_ID: bad }),
+        (err) => err instanceof ConfigError && err.problems[0]!.startsWith('CHARTHOUSE_NODE_ID'),
+      );
+    }
   });
 
   it('reads secrets from *_FILE variables', () => {

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
 
@@ -33,6 +35,8 @@ export interface Config {
   discoveryIntervalHours: number;
   jobsHeartbeatSeconds: number;
   jobsTickSeconds: number;
+  /** This process's name in logs (`node`), metrics and job leases (see {@link defaultNodeId}). */
+  nodeId: string;
 }
 
 type Kind = 'int' | 'string' | 'bool' | 'url' | 'level';
@@ -50,6 +54,17 @@ interface KeySpec {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** What a node id may hold: a host, pod or instance name as it appears in a Prometheus label and a log line. */
+const NODE_ID = /^[A-Za-z0-9._:@-]{1,100}$/;
+
+/**
+ * A node id when none is configured: `<hostname>:<pid>:<random>`, different on every start. Random,
+ * not only host and pid, because containers often share a hostname and all run as pid 1.
+ */
+export function defaultNodeId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
 
 /** The one list of settings. The README's configuration table is written from it. */
 export const CONFIG_KEYS: readonly KeySpec[] = [
@@ -134,6 +149,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     min: 1,
     max: 3600,
   },
+  { key: 'nodeId', env: 'CHARTHOUSE_NODE_ID', kind: 'string', fallback: () => defaultNodeId() },
   {
     key: 'apiBodyLimitBytes',
     env: 'CHARTHOUSE_API_BODY_LIMIT_BYTES',
@@ -282,6 +298,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (typeof out.databaseUrl === 'string' && !/^postgres(ql)?:\/\//.test(out.databaseUrl)) {
     problems.push(
       'CHARTHOUSE_DATABASE_URL: must be a postgres:// URL (leave it unset for the embedded SQLite)',
+    );
+  }
+  if (typeof out.nodeId === 'string' && !NODE_ID.test(out.nodeId)) {
+    problems.push(
+      'CHARTHOUSE_NODE_ID: must be 1 to 100 letters, digits and . _ : @ - (a host or pod name, say)',
     );
   }
   if (typeof out.adminPassword === 'string' && out.adminPassword.length < 8) {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ClusterRow } from '../clusters/cluster.repository.js';
-import type { JobLeases } from '../jobs/job-leases.js';
+import type { JobLeases, JobOutcome } from '../jobs/job-leases.js';
 import type { DecodedRelease, DiscoveryWarning } from '../protocol/helm/release/release-record.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { DiscoveredReleaseRepository } from './discovered-release.repository.js';
@@ -52,13 +52,14 @@ export class KubeDiscovery implements ServerDiscovery {
     this.aborts.add(abort);
     const timer = setTimeout(() => abort.abort(), this.d.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     const done = this.run(cluster, run, abort.signal)
-      .catch((err: unknown) =>
-        this.d.logger.error({ err, run: run.id }, 'a discovery could not record its end'),
-      )
-      .finally(async () => {
+      .catch((err: unknown): JobOutcome => {
+        this.d.logger.error({ err, run: run.id }, 'a discovery could not record its end');
+        return 'failed';
+      })
+      .then(async (outcome) => {
         clearTimeout(timer);
         this.aborts.delete(abort);
-        await this.d.leases.abandon(lease);
+        await this.d.leases.abandon(lease, outcome);
       });
     this.running.add(done);
     void done.finally(() => this.running.delete(done));
@@ -76,7 +77,7 @@ export class KubeDiscovery implements ServerDiscovery {
     await Promise.allSettled([...this.running]);
   }
 
-  private async run(cluster: ClusterRow, run: DiscoveryRunRow, signal: AbortSignal): Promise<void> {
+  private async run(cluster: ClusterRow, run: DiscoveryRunRow, signal: AbortSignal): Promise<JobOutcome> {
     try {
       if (cluster.kubeconfig_enc === null) throw new Error('The cluster has no kubeconfig to reach it with.');
       const kubeconfig = this.d.secrets.open(cluster.kubeconfig_enc, `cluster:${cluster.id}:kubeconfig`);
@@ -95,6 +96,7 @@ export class KubeDiscovery implements ServerDiscovery {
         warnings: result.warnings,
         matched,
       });
+      return 'succeeded';
     } catch (err) {
       const code = signal.aborted
         ? 'discovery_timeout'
@@ -109,6 +111,7 @@ export class KubeDiscovery implements ServerDiscovery {
         code: typeof code === 'string' ? code : 'discovery_failed',
         message,
       });
+      return 'failed';
     }
   }
 }

@@ -1,7 +1,8 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { registerNodeMetrics, type NodeMetricSources } from './node-metrics.js';
 
 /** One registry per server instance, so several servers in one test process keep separate counts. */
-export function createMetrics() {
+export function createMetrics(sources: NodeMetricSources) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'charthouse_' });
   const requestDuration = new Histogram({
@@ -41,7 +42,17 @@ export function createMetrics() {
     help: 'Chart versions deleted from hosted registries',
     registers: [registry],
   });
-  return { registry, requestDuration, requests, syncDuration, syncVersions, hostedPushes, hostedDeletions };
+  const jobs = registerNodeMetrics(registry, sources);
+  return {
+    registry,
+    requestDuration,
+    requests,
+    syncDuration,
+    syncVersions,
+    hostedPushes,
+    hostedDeletions,
+    jobs,
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -87,6 +87,28 @@ export class JobLeaseRepository {
     return Number(res.numDeletedRows);
   }
 
+  /**
+   * How many leases each owner holds per kind, and whether the owner is alive: one grouped query over
+   * every lease (there are as many as jobs running, a few dozen), read at each metrics scrape.
+   */
+  async countByOwner(
+    freshSince: Date,
+  ): Promise<{ kind: string; owner: string; live: boolean; leases: number }[]> {
+    const fresh = freshSince.toISOString();
+    const rows = await this.db
+      .selectFrom('job_leases as l')
+      .leftJoin('job_workers as w', 'w.id', 'l.owner')
+      .select((eb) => ['l.kind', 'l.owner', 'w.heartbeat_at', eb.fn.countAll<number | string>().as('n')])
+      .groupBy(['l.kind', 'l.owner', 'w.heartbeat_at'])
+      .execute();
+    return rows.map((r) => ({
+      kind: r.kind,
+      owner: r.owner,
+      live: r.heartbeat_at !== null && r.heartbeat_at >= fresh,
+      leases: Number(r.n),
+    }));
+  }
+
   /** The leases of one kind of job, each with whether its holder is alive. */
   async list(kind: string, freshSince: Date): Promise<LeaseRow[]> {
     const fresh = freshSince.toISOString();

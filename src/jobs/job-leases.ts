@@ -8,8 +8,35 @@ import type { Db } from '../storage/transaction.js';
 /** A job's lease as held by this process. `token` tells this holding apart from a later one of the same key. */
 export interface Lease {
   readonly key: string;
+  readonly kind: string;
   readonly owner: string;
   readonly token: symbol;
+  /** When it was taken (ms since the epoch): the run's start, for its duration. */
+  readonly takenAt: number;
+}
+
+/**
+ * How a run of a job ended, as its caller says when it gives the lease back. `skipped`: it did no work,
+ * because another run holds the key (here or on another server) or because it was found done already
+ * (another server ran it between the scheduler's look and the lease).
+ */
+export type JobOutcome = 'succeeded' | 'failed' | 'skipped';
+
+/** One run's end, for metrics: `seconds` from its lease to its end, null when it never got the lease. */
+export interface JobRunEvent {
+  kind: string;
+  outcome: JobOutcome;
+  seconds: number | null;
+}
+
+/** Leases held by one node, of one kind, as the database has them (for metrics). */
+export interface LeaseHolding {
+  kind: string;
+  /** The holder's node id ({@link nodeOfOwner}). */
+  node: string;
+  /** Whether the holder's heartbeat is fresh; false: a stopped server's leases, waiting to be taken over. */
+  live: boolean;
+  leases: number;
 }
 
 /** What a look at one kind's leases found. */
@@ -26,6 +53,22 @@ export interface JobLeasesOptions {
   /** How often this process says it is alive; a lease is free after {@link MISSED_BEATS} missed beats. */
   heartbeatMs: number;
   logger: Logger;
+  /** This process's node id (CHARTHOUSE_NODE_ID): the readable part of its lease owner. */
+  node: string;
+  /** Told of every run's end, whatever the kind; must not throw. */
+  observe?: (event: JobRunEvent) => void;
+}
+
+/** Separates the node id from the per-start suffix in a lease owner; node ids never hold it. */
+const OWNER_SEPARATOR = '/';
+
+/**
+ * The node id in a lease owner (`<node>/<random>`). An owner written before node ids existed
+ * (`host:pid:random`, no separator) is its own node.
+ */
+export function nodeOfOwner(owner: string): string {
+  const at = owner.lastIndexOf(OWNER_SEPARATOR);
+  return at < 0 ? owner : owner.slice(0, at);
 }
 
 /**
@@ -47,17 +90,23 @@ const FORGET_WORKERS_AFTER_MS = 24 * 60 * 60 * 1000;
  * it never blocks a job whose lease row is gone.
  */
 export class JobLeases {
+  /**
+   * `<node id>/<random>`, new on every start. Not the node id alone: a server restarted under a fixed
+   * id (a StatefulSet pod) would otherwise find its dead predecessor's leases its own and its
+   * heartbeat would keep them alive, and two servers given the same id by mistake would share
+   * every lease and run each job twice. The node id stays readable in front (metrics, job_leases).
+   */
   readonly owner: string;
   private readonly identity: WorkerIdentity;
-  private readonly held = new Map<string, symbol>();
+  /** The leases this process holds: their token (this holding) and kind, by key. */
+  private readonly held = new Map<string, { token: symbol; kind: string }>();
   /** Keys an acquire of this process is taking right now: a second one at once simply loses. */
   private readonly taking = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private firstBeat: Promise<void> | undefined;
 
   constructor(private readonly o: JobLeasesOptions) {
-    // Random, not time-based: containers often share a hostname and all run as pid 1.
-    this.owner = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
+    this.owner = `${o.node}${OWNER_SEPARATOR}${randomBytes(4).toString('hex')}`;
     this.identity = { id: this.owner, host: hostname(), pid: process.pid, startedAt: new Date() };
   }
 
@@ -100,19 +149,31 @@ export class JobLeases {
    */
   async acquire(key: string, kind: string, options: { force?: boolean } = {}): Promise<Lease | null> {
     // Two acquires of one key in this process would both see the row as this process's own.
-    if (this.taking.has(key)) return null;
+    if (this.taking.has(key)) {
+      this.observe(kind, 'skipped', null);
+      return null;
+    }
     this.taking.add(key);
     try {
       await this.start();
       const running = this.held.has(key);
       const now = new Date();
-      const taken = await this.o.leases.take(key, kind, this.owner, now, this.freshSince(now), {
-        force: (options.force ?? false) && !running,
-        reclaimOwn: !running,
-      });
-      if (!taken) return null;
-      const lease: Lease = { key, owner: this.owner, token: Symbol(key) };
-      this.held.set(key, lease.token);
+      const taken = await this.o.leases
+        .take(key, kind, this.owner, now, this.freshSince(now), {
+          force: (options.force ?? false) && !running,
+          reclaimOwn: !running,
+        })
+        .catch((err: unknown) => {
+          // The database away: a run that could not even start has failed.
+          this.observe(kind, 'failed', null);
+          throw err;
+        });
+      if (!taken) {
+        this.observe(kind, 'skipped', null);
+        return null;
+      }
+      const lease: Lease = { key, kind, owner: this.owner, token: Symbol(key), takenAt: Date.now() };
+      this.held.set(key, { token: lease.token, kind });
       return lease;
     } finally {
       this.taking.delete(key);
@@ -127,19 +188,57 @@ export class JobLeases {
     return this.o.leases.release(lease.key, lease.owner, executor);
   }
 
-  /** The job is over, its lease released with its result or not: stop counting it as running here. */
-  finished(lease: Lease): void {
-    if (this.held.get(lease.key) === lease.token) this.held.delete(lease.key);
+  /**
+   * The job is over, its lease released with its result or not: stop counting it as running here.
+   * `outcome` is how it went, counted per kind (charthouse_job_runs_total).
+   */
+  finished(lease: Lease, outcome: JobOutcome): void {
+    if (this.held.get(lease.key)?.token !== lease.token) return;
+    this.held.delete(lease.key);
+    this.observe(lease.kind, outcome, (Date.now() - lease.takenAt) / 1000);
   }
 
-  /** Free a lease outside any transaction (the job failed before it had anything to record). Never rejects. */
-  async abandon(lease: Lease): Promise<void> {
+  /**
+   * Free a lease outside any transaction (the job failed before it had anything to record, or found
+   * nothing to do), then {@link finished} with `outcome`. Never rejects.
+   */
+  async abandon(lease: Lease, outcome: JobOutcome): Promise<void> {
     // Delete first, forget after: while the delete runs the key still counts as running here, so a new
     // lease of the same key (same owner) cannot be taken and then deleted by this release.
     await this.o.leases.release(lease.key, lease.owner).catch((err: unknown) => {
       this.o.logger.warn({ err, key: lease.key }, 'could not release a job lease; it is free once noticed');
     });
-    this.finished(lease);
+    this.finished(lease, outcome);
+  }
+
+  private observe(kind: string, outcome: JobOutcome, seconds: number | null): void {
+    try {
+      this.o.observe?.({ kind, outcome, seconds });
+    } catch (err) {
+      // Counting a run must never change how the run ends.
+      this.o.logger.warn({ err, kind }, 'could not count a job run');
+    }
+  }
+
+  /** Jobs running in this process now, per kind. */
+  running(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const { kind } of this.held.values()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    return counts;
+  }
+
+  /** Every lease in the database, counted per kind and holding node, live or not (one grouped query). */
+  async holdings(): Promise<LeaseHolding[]> {
+    const rows = await this.o.leases.countByOwner(this.freshSince(new Date()));
+    const byKey = new Map<string, LeaseHolding>();
+    for (const row of rows) {
+      const node = nodeOfOwner(row.owner);
+      const id = JSON.stringify([row.kind, node, row.live]);
+      const entry = byKey.get(id) ?? { kind: row.kind, node, live: row.live, leases: 0 };
+      entry.leases += row.leases;
+      byKey.set(id, entry);
+    }
+    return [...byKey.values()];
   }
 
   /** Who works on which keys of `kind`. */

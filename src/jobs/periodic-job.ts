@@ -52,7 +52,7 @@ export class PeriodicJob implements JobKind {
     if (options.ifDue) {
       const row = await this.o.schedule.get(this.key).catch(() => undefined);
       if (row && row.nextRunAt > now) {
-        await this.o.leases.abandon(lease);
+        await this.o.leases.abandon(lease, 'skipped');
         return;
       }
     }
@@ -73,10 +73,11 @@ export class PeriodicJob implements JobKind {
     const nextRunAt = new Date(Date.now() + wait);
     try {
       await this.o.schedule.finish(this.key, lease.owner, { nextRunAt, failureCount, lastError });
-      this.o.leases.finished(lease);
+      this.o.leases.finished(lease, failureCount === 0 ? 'succeeded' : 'failed');
     } catch (err) {
       this.o.logger.warn({ err, job: this.o.name }, 'could not record a periodic job run');
-      await this.o.leases.abandon(lease);
+      // Unrecorded, it runs again at once: as good as failed.
+      await this.o.leases.abandon(lease, 'failed');
     }
   }
 }

@@ -22,12 +22,15 @@ export const REDACT_PATHS = [
   '*.adminPassword',
 ];
 
-/** The process logger: JSON lines to stdout, or to `destination` (tests capture lines to inspect them). */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+/**
+ * The process logger: JSON lines to stdout, or to `destination` (tests capture lines to inspect them).
+ * Every line names the node (CHARTHOUSE_NODE_ID), so the logs of several servers can be told apart.
+ */
+export function createLogger(level: string, node: string, destination?: DestinationStream): Logger {
   const options = {
     level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    base: { service: 'charthouse' },
+    base: { service: 'charthouse', node },
   };
   return destination ? pino(options, destination) : pino(options);
 }

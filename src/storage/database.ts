@@ -18,6 +18,7 @@ import { DatabaseUnavailableError } from '../shared/errors.js';
 import { withUnavailableErrors } from './dialect-errors.js';
 import { isDatabaseUnavailable } from './errors.js';
 import { migrations } from './migrations/index.js';
+import { countingConnections, type PoolStats } from './pool-stats.js';
 import type { Database } from './schema.js';
 import { withSqliteMigrationLock } from './sqlite-migration-lock.js';
 
@@ -30,8 +31,12 @@ export interface Storage {
   sqliteFile: string | null;
   /** Cheap round trip used by /readyz; rejects within {@link PING_TIMEOUT_MS} when there is no answer. */
   ping(): Promise<void>;
+  /** This process's connections now (the index-sync worker threads open their own, not counted here). */
+  poolStats(): PoolStats;
   close(): Promise<void>;
 }
+
+export type { PoolStats } from './pool-stats.js';
 
 export interface StorageOptions {
   /** postgres:// URL; when null the embedded SQLite file under `dataDir` is used. */
@@ -55,9 +60,10 @@ export const PING_TIMEOUT_MS = 2_000;
 export function openStorage(options: StorageOptions): Storage {
   const timeoutMs = options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS;
   if (options.databaseUrl) {
+    const max = options.maxConnections ?? 10;
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
-      max: options.maxConnections ?? 10,
+      max,
       // Without it a request during a PostgreSQL restart (or with every connection busy) waits forever.
       connectionTimeoutMillis: timeoutMs,
     });
@@ -89,6 +95,13 @@ export function openStorage(options: StorageOptions): Storage {
           pool.query(pingQuery).then(() => undefined),
           Math.min(PING_TIMEOUT_MS, timeoutMs),
         ),
+      poolStats: () => ({
+        max,
+        total: pool.totalCount,
+        idle: pool.idleCount,
+        inUse: pool.totalCount - pool.idleCount,
+        waiting: pool.waitingCount,
+      }),
       close: () => db.destroy(),
     };
   }
@@ -101,9 +114,8 @@ export function openStorage(options: StorageOptions): Storage {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(timeoutMs))}`);
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({
-    dialect: withUnavailableErrors(new SqliteDialect({ database: withStatementCache(sqlite) })),
-  });
+  const counted = countingConnections(new SqliteDialect({ database: withStatementCache(sqlite) }), 1);
+  const db = new Kysely<Database>({ dialect: withUnavailableErrors(counted.dialect) });
   return {
     db,
     dialect: 'sqlite',
@@ -111,6 +123,7 @@ export function openStorage(options: StorageOptions): Storage {
     ping: async () => {
       sqlite.prepare('select 1').get();
     },
+    poolStats: counted.stats,
     close: () => db.destroy(),
   };
 }

@@ -14,7 +14,7 @@ import { fetchIndex } from './index-fetch.js';
 import { IndexWorkerPool } from './index-sync.js';
 import { decodeSkippedTags, encodeSkippedTags, readOciRegistry, storedOciRows } from './oci-sync.js';
 import type { JobLeaseRepository } from '../jobs/job-lease.repository.js';
-import type { JobLeases, Lease } from '../jobs/job-leases.js';
+import type { JobLeases, JobOutcome, Lease } from '../jobs/job-leases.js';
 import { LEASE_LOST, LeaseLostError, RunCloser } from './run-closing.js';
 import { REGISTRY_SYNC, syncLeaseKey } from './sync-lease-key.js';
 import {
@@ -133,7 +133,7 @@ export class SyncEngine {
       if (options.ifDueAt !== undefined && !isDue(state, options.ifDueAt)) {
         // Another sync (a "Sync now", the first sync of a new registry, another server) ran between
         // the scheduler's look and this lease: the registry is current, and a second run would be waste.
-        await this.o.leases.abandon(lease);
+        await this.o.leases.abandon(lease, 'skipped');
         return null;
       }
       await this.o.state.markSyncing(row.id);
@@ -142,7 +142,7 @@ export class SyncEngine {
       run = await this.o.runs.start(row.id, trigger, new Date());
     } catch (err) {
       // The database failed between taking the lease and opening the run: give the lease back.
-      await this.o.leases.abandon(lease);
+      await this.o.leases.abandon(lease, 'failed');
       throw err;
     }
     const done = this.execute({ row, state, lease }, run);
@@ -158,12 +158,14 @@ export class SyncEngine {
     const closer = new RunCloser(this.o.storage.db, this.o.runs, this.o.state, this.o.leaseRows, lease);
     // Whether the lease is settled: released with the run's outcome, or found taken over.
     let settled = false;
+    let jobOutcome: JobOutcome = 'failed';
     try {
       const outcome =
         row.kind === 'oci'
           ? await this.syncOci(target, run, closer)
           : await this.syncClassic(target, run, closer);
       settled = true;
+      jobOutcome = 'succeeded';
       log.info({ ...outcome, ms: Date.now() - started }, 'sync finished');
       this.o.observe?.({
         kind: row.kind,
@@ -206,8 +208,8 @@ export class SyncEngine {
         log.error({ err: recordErr }, 'could not record the failed sync');
       }
     } finally {
-      if (settled) this.o.leases.finished(lease);
-      else await this.o.leases.abandon(lease);
+      if (settled) this.o.leases.finished(lease, jobOutcome);
+      else await this.o.leases.abandon(lease, jobOutcome);
     }
   }
 

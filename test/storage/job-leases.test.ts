@@ -5,7 +5,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Migrator, sql, type Kysely } from 'kysely';
 import { pino } from 'pino';
 import { JobLeaseRepository } from '../../src/jobs/job-lease.repository.js';
-import { JobLeases, MISSED_BEATS } from '../../src/jobs/job-leases.js';
+import { JobLeases, MISSED_BEATS, nodeOfOwner, type JobRunEvent } from '../../src/jobs/job-leases.js';
 import { JobScheduleRepository } from '../../src/jobs/job-schedule.repository.js';
 import { JobScheduler } from '../../src/jobs/job-scheduler.js';
 import { JobWorkerRepository } from '../../src/jobs/job-worker.repository.js';
@@ -66,10 +66,19 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
     db: Kysely<Database>,
     workers = new JobWorkerRepository(db),
     pid = nextPid++,
+    options: { node?: string; observe?: (e: JobRunEvent) => void } = {},
   ): JobLeases {
     const p = asProcess(
       pid,
-      () => new JobLeases({ workers, leases: new JobLeaseRepository(db), heartbeatMs: HEARTBEAT_MS, logger }),
+      () =>
+        new JobLeases({
+          workers,
+          leases: new JobLeaseRepository(db),
+          heartbeatMs: HEARTBEAT_MS,
+          logger,
+          node: options.node ?? `test-node-${pid}`,
+          ...(options.observe ? { observe: options.observe } : {}),
+        }),
     );
     processes.push(p);
     return p;
@@ -333,7 +342,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
       await storage.db.transaction().execute(async (trx) => {
         assert.equal(await p.release(lease, trx), true);
       });
-      p.finished(lease);
+      p.finished(lease, 'succeeded');
       assert.equal(await holder(key), undefined);
       assert.deepEqual((await p.survey('jl')).busy.has(key), false);
 
@@ -341,9 +350,9 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
       assert.ok(again, 'not free after release + finished');
       assert.notEqual(again.token, lease.token);
       // A stale `finished` of the earlier holding does not forget the new one.
-      p.finished(lease);
+      p.finished(lease, 'succeeded');
       assert.equal(await p.acquire(key, 'jl'), null, 'finished() of an old lease forgot the new one');
-      await p.abandon(again);
+      await p.abandon(again, 'failed');
       assert.equal(await holder(key), undefined);
       assert.ok(await p.acquire(key, 'jl'), 'not free after abandon');
     });
@@ -441,7 +450,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
       // A's own lease row that it no longer holds in memory (its release failed after the job ended).
       const leftBehind = await a.acquire(`${kind}:left`, kind);
       assert.ok(leftBehind);
-      a.finished(leftBehind);
+      a.finished(leftBehind, 'succeeded');
       // A dead process's and a never-registered process's.
       const dead = `dead-${newId()}`;
       await beatAt(dead, new Date(Date.now() - 10 * STALE_MS));
@@ -487,6 +496,104 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
       assert.ok(await a.acquire(key, 'pid1'));
       await b.start();
       assert.equal(await b.acquire(key, 'pid1'), null, 'another process doubled a running job');
+    });
+
+    it('owns its leases as <node id>/<random>: a second process given the same node id shares none', async () => {
+      const node = `node-${rnd()}`;
+      const a = processOn(storage.db, undefined, undefined, { node });
+      const b = processOn(storage.db, undefined, undefined, { node });
+      assert.ok(a.owner.startsWith(`${node}/`), a.owner);
+      assert.notEqual(a.owner, b.owner);
+      assert.equal(nodeOfOwner(a.owner), node);
+      // Owners written before node ids existed name themselves.
+      assert.equal(nodeOfOwner('host:1:0123abcd'), 'host:1:0123abcd');
+      const key = uniqueKey('same-node');
+      assert.ok(await a.acquire(key, 'same-node'));
+      await b.start();
+      assert.equal(await b.acquire(key, 'same-node'), null, 'a namesake doubled a running job');
+    });
+
+    it("tells every run's end, timed from its lease, and counts the jobs running here per kind", async () => {
+      const kind = `observed${rnd()}`;
+      const events: JobRunEvent[] = [];
+      const observe = (e: JobRunEvent) => void events.push(e);
+      const a = processOn(storage.db, undefined, undefined, { observe });
+      const b = processOn(storage.db, undefined, undefined, { observe });
+      const first = await a.acquire(`${kind}:1`, kind);
+      const second = await a.acquire(`${kind}:2`, kind);
+      assert.ok(first && second);
+      assert.equal(a.running().get(kind), 2);
+      assert.equal(events.length, 0, 'a start counted as an end');
+
+      await b.start();
+      assert.equal(await b.acquire(`${kind}:1`, kind), null);
+      assert.deepEqual([...events], [{ kind, outcome: 'skipped', seconds: null }]);
+
+      await storage.db.transaction().execute(async (trx) => {
+        assert.equal(await a.release(first, trx), true);
+      });
+      a.finished(first, 'succeeded');
+      a.finished(first, 'succeeded');
+      await a.abandon(second, 'failed');
+      assert.deepEqual(
+        events.slice(1).map((e) => [e.kind, e.outcome]),
+        [
+          [kind, 'succeeded'],
+          [kind, 'failed'],
+        ],
+        'one end told twice, or not at all',
+      );
+      for (const e of events.slice(1)) assert.ok(e.seconds !== null && e.seconds >= 0, String(e.seconds));
+      assert.equal(a.running().get(kind), undefined);
+
+      // A run that cannot even take its lease (the database away) has failed.
+      class Away extends JobLeaseRepository {
+        override take(): Promise<boolean> {
+          return Promise.reject(new Error('the database is away'));
+        }
+      }
+      const away = new JobLeases({
+        workers: new JobWorkerRepository(storage.db),
+        leases: new Away(storage.db),
+        heartbeatMs: HEARTBEAT_MS,
+        logger,
+        node: 'away',
+        observe,
+      });
+      processes.push(away);
+      await assert.rejects(away.acquire(`${kind}:3`, kind), /away/);
+      assert.deepEqual(events.at(-1), { kind, outcome: 'failed', seconds: null });
+    });
+
+    it('counts every lease per kind and holding node, live or not', async () => {
+      const kind = `held${rnd()}`;
+      const nodeA = `a-${rnd()}`;
+      const a = processOn(storage.db, undefined, undefined, { node: nodeA });
+      const b = processOn(storage.db, undefined, undefined, { node: `b-${rnd()}` });
+      assert.ok(await a.acquire(`${kind}:1`, kind));
+      assert.ok(await a.acquire(`${kind}:2`, kind));
+      assert.ok(await b.acquire(`${kind}:3`, kind));
+      // A stopped server's lease (silent for long), and one of a server never registered.
+      const dead = `dead-${rnd()}/0123abcd`;
+      await beatAt(dead, new Date(Date.now() - 10 * STALE_MS));
+      await storage.db
+        .insertInto('job_leases')
+        .values([
+          { key: `${kind}:4`, kind, owner: dead, acquired_at: T0.toISOString() },
+          { key: `${kind}:5`, kind, owner: 'gone:1:0123abcd', acquired_at: T0.toISOString() },
+        ])
+        .execute();
+      const mine = (await a.holdings()).filter((h) => h.kind === kind);
+      const order = (h: { node: string }) => h.node;
+      assert.deepEqual(
+        mine.sort((x, y) => order(x).localeCompare(order(y))),
+        [
+          { kind, node: nodeA, live: true, leases: 2 },
+          { kind, node: nodeOfOwner(b.owner), live: true, leases: 1 },
+          { kind, node: dead.split('/')[0]!, live: false, leases: 1 },
+          { kind, node: 'gone:1:0123abcd', live: false, leases: 1 },
+        ].sort((x, y) => order(x).localeCompare(order(y))),
+      );
     });
 
     it('counts a key it runs as busy even when its row was taken away', async () => {
@@ -687,6 +794,29 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
       assert.equal(row?.failure_count, 2);
       wait = new Date(row!.next_run_at).getTime() - t;
       assert.ok(wait >= 2 * MINUTE - 1_000 && wait <= 2 * MINUTE + 1_000, `second retry after ${wait} ms`);
+    });
+
+    it('tells its leases how each run went: succeeded, failed, or skipped when found done', async () => {
+      const events: JobRunEvent[] = [];
+      const leases = processOn(storage.db, undefined, undefined, { observe: (e) => void events.push(e) });
+      const name = `told${rnd()}`;
+      let fail = false;
+      const p = job(name, leases, async () => {
+        if (fail) throw new Error('the blob store is away');
+      });
+      const [due] = await p.due(new Date());
+      await due!.run();
+      await due!.run();
+      fail = true;
+      await p.runOnce();
+      assert.deepEqual(
+        events.map((e) => [e.kind, e.outcome, e.seconds === null]),
+        [
+          [name, 'succeeded', false],
+          [name, 'skipped', false],
+          [name, 'failed', false],
+        ],
+      );
     });
 
     it('runs once when two processes look and run at the same time', async () => {

@@ -65,7 +65,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       cb();
     },
   });
-  const app = await createApp(config, createLogger(config.logLevel, sink));
+  const app = await createApp(config, createLogger(config.logLevel, config.nodeId, sink));
   const address = await app.listen();
   const url = address.replace('0.0.0.0', '127.0.0.1');
 
