@@ -105,8 +105,9 @@ export class PgBlobStore implements BlobStore {
     return row ? { digest: row.digest, size: Number(row.size) } : null;
   }
 
-  async get(digest: string, range?: ByteRange): Promise<Readable | null> {
-    const info = await this.stat(digest);
+  async get(digest: string, range?: ByteRange, size?: number): Promise<Readable | null> {
+    // A pull of a small blob is then one query: the piece itself.
+    const info = size === undefined ? await this.stat(digest) : isBlobDigest(digest) ? { size } : null;
     if (info === null) return null;
     // Like a file read: a range running past the end stops at the last byte.
     const start = range?.start ?? 0;
