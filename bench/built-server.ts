@@ -114,3 +114,24 @@ export async function postgresAvailable(): Promise<boolean> {
     await client.end().catch(() => undefined);
   }
 }
+
+/**
+ * The pids of the PostgreSQL backends serving `databaseUrl`'s database (this machine's server): their
+ * CPU is the database's share of a request, which the server process's own CPU leaves out.
+ */
+export async function postgresBackendPids(databaseUrl: string): Promise<number[]> {
+  const url = new URL(databaseUrl);
+  const database = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const res = await client.query<{ pid: number }>(
+      'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [database],
+    );
+    return res.rows.map((r) => r.pid);
+  } finally {
+    await client.end();
+  }
+}

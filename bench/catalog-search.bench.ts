@@ -8,12 +8,19 @@
  *
  * Two registries the tenant sees (one system, one its own), 1,000 charts x 50 versions each, written
  * with ChartVersionRepository.applyDiff as a sync would. The server is the built one in its own process
- * (bench/built-server.ts, logging at warn). 50 clients, each with its own keep-alive connection, send
- * searches back to back for ~10 s from a worker thread of this process, cycling through a mix of
- * queries: no text, a chart name, a description word, a keyword, a rare text, text that matches
- * nothing, a registry filter, pre-releases and without deprecated charts. Every other chart's newest
- * version is a release candidate. Prints the cold first search of each view, then p50/p95/p99;
- * asserts nothing.
+ * (bench/built-server.ts, logging at warn), one on SQLite and one on PostgreSQL, both running at once.
+ * 50 clients, each with its own keep-alive connection, send searches back to back from a worker thread
+ * of this process, cycling through a mix of queries: no text, a chart name, a description word, a
+ * keyword, a rare text, text that matches nothing, a registry filter, pre-releases and without
+ * deprecated charts. Every other chart's newest version is a release candidate. The floor is the
+ * cheapest authenticated request into the same tenant (GET one registry), under the same load.
+ *
+ * The four loads (search and floor, on each database) take turns for ROUNDS rounds of SECONDS s each
+ * (BENCH_ROUNDS, default 3; BENCH_SECONDS, default 5), the order flipped every round, so the machine's
+ * other work falls on all of them alike; each figure is the median over the rounds. Besides latency it
+ * prints the CPU each request costs: the server process's, and on PostgreSQL the database backends'
+ * (read from /proc), which unlike latency barely move with the machine's other load. Prints the
+ * issue's table rows side by side; asserts nothing.
  */
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
@@ -23,12 +30,20 @@ import { newId } from '../src/shared/ids.js';
 import { openStorage, type Storage } from '../src/storage/database.js';
 import { registryRow } from '../test/support/registry-rows.js';
 import { createTenant, type TestDb } from '../test/support/server.js';
-import { postgresAvailable, startBuiltServer } from './built-server.js';
+import {
+  postgresAvailable,
+  postgresBackendPids,
+  startBuiltServer,
+  type BuiltServer,
+} from './built-server.js';
+import { fmt, median, roundOrder, table } from './load.js';
+import { cpuSeconds, listeningPids, withCpuOf } from './proc.js';
 
 const CHARTS_PER_REGISTRY = 1_000;
 const VERSIONS_PER_CHART = 50;
 const CLIENTS = 50;
-const DURATION_MS = 10_000;
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 const WORDS = ['database', 'cache', 'proxy', 'monitoring', 'queue', 'gateway', 'storage', 'operator'];
 
 function rows(prefix: string): NewChartVersion[] {
@@ -121,13 +136,16 @@ function runLoad(
   token: string,
   paths: string[],
   durationMs: number,
-): Promise<{ latencies: number[]; errors: number }> {
+): Promise<{ latencies: number[]; errors: number; seconds: number }> {
+  const started = performance.now();
   return new Promise((resolve, reject) => {
     const worker = new Worker(LOAD_WORKER, {
       eval: true,
       workerData: { url, token, paths, clients: CLIENTS, durationMs },
     });
-    worker.once('message', resolve);
+    worker.once('message', (m: { latencies: number[]; errors: number }) =>
+      resolve({ ...m, seconds: (performance.now() - started) / 1000 }),
+    );
     worker.once('error', reject);
   });
 }
@@ -135,11 +153,20 @@ function runLoad(
 const pct = (sorted: number[], p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-async function main(TEST_DB: TestDb): Promise<void> {
-  const server = await startBuiltServer(TEST_DB, { CHARTHOUSE_LOG_LEVEL: 'warn' });
+interface Target {
+  db: TestDb;
+  server: BuiltServer;
+  token: string;
+  /** PostgreSQL: the backends of the server's database. */
+  backends: () => Promise<number[]>;
+  close(): Promise<void>;
+}
+
+async function prepareTarget(db: TestDb): Promise<Target> {
+  const server = await startBuiltServer(db, { CHARTHOUSE_LOG_LEVEL: 'warn' });
   const storage = openStorage(server.storageOptions);
+  const tenant = await createTenant(server, 'bench');
   try {
-    const tenant = await createTenant(server, 'bench');
     const tenantRow = await storage.db
       .selectFrom('tenants')
       .select('id')
@@ -154,54 +181,141 @@ async function main(TEST_DB: TestDb): Promise<void> {
       const id = await createRegistry(storage, scope, name);
       await versions.applyDiff(storage.db, id, { insert: rows(name), update: [], remove: [] }, new Date());
     }
-    const fillMs = performance.now() - fillStarted;
     const total = 2 * CHARTS_PER_REGISTRY * VERSIONS_PER_CHART;
-    console.log(`${TEST_DB}: ${total} versions written in ${Math.round(fillMs)} ms`);
-
-    const base = '/api/v1/tenants/bench/charts';
+    console.log(`${db}: ${total} versions written in ${Math.round(performance.now() - fillStarted)} ms`);
     // Cold: the first search of each view reads the latest version of every chart from SQL.
     for (const query of ['', '?devel=true']) {
       const started = performance.now();
-      const res = await fetch(`${server.url}${base}${query}`, {
+      const res = await fetch(`${server.url}${BASE}${query}`, {
         headers: { authorization: `Bearer ${tenant.memberToken}` },
       });
       await res.text();
-      console.log(`${TEST_DB}: first search${query} (cold) ${Math.round(performance.now() - started)} ms`);
+      console.log(`${db}: first search${query} (cold) ${Math.round(performance.now() - started)} ms`);
     }
-    const paths = [
-      `${base}`,
-      `${base}?q=public-0042`,
-      `${base}?q=database`,
-      `${base}?q=kw-13`,
-      `${base}?q=own-09`,
-      `${base}?q=no-such-chart`,
-      `${base}?registry=own&q=gateway&limit=20`,
-      `${base}?q=cache&devel=true`,
-      `${base}?q=proxy&deprecated=false`,
-    ];
-    // Warm-up: JIT, statement caches, the database's page cache.
-    await runLoad(server.url, tenant.memberToken, paths, 1_000);
-    const measure = async (what: string, measured: string[]): Promise<void> => {
-      const started = performance.now();
-      const { latencies, errors } = await runLoad(server.url, tenant.memberToken, measured, DURATION_MS);
-      const seconds = (performance.now() - started) / 1000;
-      latencies.sort((a, b) => a - b);
-      const f = (n: number): string => n.toFixed(1);
-      console.log(
-        `${TEST_DB}: ${what}, ${CLIENTS} concurrent clients, ${seconds.toFixed(1)} s: ` +
-          `${latencies.length} requests (${Math.round(latencies.length / seconds)}/s), ${errors} non-200; ` +
-          `p50 ${f(pct(latencies, 50))} ms, p95 ${f(pct(latencies, 95))} ms, p99 ${f(pct(latencies, 99))} ms`,
-      );
-    };
-    await measure(`catalog search over ${total} versions`, paths);
-    // The floor for comparison: an authenticated request into the same tenant that reads one row.
-    await measure('floor: GET one registry', ['/api/v1/tenants/bench/registries/helm/own']);
   } finally {
     await storage.close();
-    await server.close();
   }
+  const { databaseUrl } = server.storageOptions;
+  return {
+    db,
+    server,
+    token: tenant.memberToken,
+    backends: databaseUrl === null ? async () => [] : () => postgresBackendPids(databaseUrl),
+    close: () => server.close(),
+  };
 }
 
-await main('sqlite');
-if (await postgresAvailable()) await main('postgres');
+const BASE = '/api/v1/tenants/bench/charts';
+const SEARCHES = [
+  `${BASE}`,
+  `${BASE}?q=public-0042`,
+  `${BASE}?q=database`,
+  `${BASE}?q=kw-13`,
+  `${BASE}?q=own-09`,
+  `${BASE}?q=no-such-chart`,
+  `${BASE}?registry=own&q=gateway&limit=20`,
+  `${BASE}?q=cache&devel=true`,
+  `${BASE}?q=proxy&deprecated=false`,
+];
+// The floor: an authenticated request into the same tenant that reads one row.
+const FLOOR = ['/api/v1/tenants/bench/registries/helm/own'];
+
+interface Round {
+  rate: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  /** Server process CPU per request, ms. */
+  cpuMs: number;
+  /** PostgreSQL backends' CPU per request, ms (0 on SQLite). */
+  dbCpuMs: number;
+}
+
+async function measure(target: Target, paths: string[], durationMs: number): Promise<Round> {
+  const port = Number(new URL(target.server.url).port);
+  const serverPids = listeningPids(port);
+  const serverBefore = cpuSeconds(serverPids);
+  const { result, cpu: dbCpu } = await withCpuOf(target.backends, () =>
+    runLoad(target.server.url, target.token, paths, durationMs),
+  );
+  const serverCpu = cpuSeconds(serverPids) - serverBefore;
+  const { latencies, errors, seconds } = result;
+  latencies.sort((a, b) => a - b);
+  const n = Math.max(1, latencies.length);
+  return {
+    rate: latencies.length / seconds,
+    p50: pct(latencies, 50),
+    p95: pct(latencies, 95),
+    p99: pct(latencies, 99),
+    errors,
+    cpuMs: (serverCpu * 1000) / n,
+    dbCpuMs: (dbCpu * 1000) / n,
+  };
+}
+
+const targets: Target[] = [await prepareTarget('sqlite')];
+if (await postgresAvailable()) targets.push(await prepareTarget('postgres'));
 else console.log('PostgreSQL is not reachable: skipped.');
+try {
+  const loads = targets.flatMap((target) => [
+    { target, what: 'search' as const, paths: SEARCHES },
+    { target, what: 'floor' as const, paths: FLOOR },
+  ]);
+  // Warm-up: JIT, statement caches, the database's page cache, the pools' connections.
+  for (const load of loads) await measure(load.target, load.paths, 1_000);
+  const results = new Map<(typeof loads)[number], Round[]>(loads.map((l) => [l, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const load of roundOrder(loads, round)) {
+      results.get(load)!.push(await measure(load.target, load.paths, SECONDS * 1000));
+    }
+  }
+  const med = (rounds: Round[], pick: (r: Round) => number): number => median(rounds.map(pick));
+  const total = 2 * CHARTS_PER_REGISTRY * VERSIONS_PER_CHART;
+  console.log(
+    `\nCatalog search over ${total} versions and the floor (GET one registry), ${CLIENTS} clients, ` +
+      `${ROUNDS} rounds x ${SECONDS} s each, interleaved; medians over the rounds (per round p95 in brackets).\n`,
+  );
+  console.log(
+    table(
+      [
+        'load',
+        'db',
+        'req/s',
+        'p50 ms',
+        'p95 ms',
+        'p95 per round',
+        'p99 ms',
+        'server CPU ms/req',
+        'PG CPU ms/req',
+        'non-200',
+      ],
+      loads.map((load) => {
+        const rounds = results.get(load)!;
+        return [
+          load.what,
+          load.target.db,
+          fmt.rate(med(rounds, (r) => r.rate)),
+          fmt.ms(med(rounds, (r) => r.p50)),
+          fmt.ms(med(rounds, (r) => r.p95)),
+          rounds.map((r) => fmt.ms(r.p95)).join(' / '),
+          fmt.ms(med(rounds, (r) => r.p99)),
+          fmt.ms(med(rounds, (r) => r.cpuMs)),
+          load.target.db === 'postgres' ? fmt.ms(med(rounds, (r) => r.dbCpuMs)) : '-',
+          String(rounds.reduce((n, r) => n + r.errors, 0)),
+        ];
+      }),
+    ),
+  );
+  // The issue's row: search p95 on both databases next to the floor.
+  const p95 = (db: TestDb, what: 'search' | 'floor'): string => {
+    const load = loads.find((l) => l.target.db === db && l.what === what);
+    return load ? fmt.ms(med(results.get(load)!, (r) => r.p95)) : '-';
+  };
+  console.log(
+    `\nsearch p95 (floor p95): SQLite ${p95('sqlite', 'search')} ms (${p95('sqlite', 'floor')} ms), ` +
+      `PostgreSQL ${p95('postgres', 'search')} ms (${p95('postgres', 'floor')} ms); goal < 15 ms on both`,
+  );
+} finally {
+  for (const target of targets) await target.close();
+}

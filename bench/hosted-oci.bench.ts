@@ -4,11 +4,11 @@
  *
  *   npm run build && node --import tsx bench/hosted-oci.bench.ts
  *
- * Charthouse on SQLite, then on PostgreSQL (CHARTHOUSE_TEST_DATABASE_URL, by default the local server's
- * `postgres` database; skipped when unreachable), each against a fresh docker-registry with htpasswd
- * auth (bcrypt cost 4, the test helper's), so both check Basic credentials (the member's password) on
- * every request; a third row pulls from Charthouse with the member's API token in the Basic password,
- * which Charthouse checks without scrypt.
+ * Charthouse on SQLite and on PostgreSQL (CHARTHOUSE_TEST_DATABASE_URL, by default the local server's
+ * `postgres` database; left out when unreachable), both running at once, against one docker-registry
+ * with htpasswd auth (bcrypt cost 4, the test helper's), so all check Basic credentials (the member's
+ * password) on every request; two more rows pull from Charthouse with the member's API token in the
+ * Basic password, which Charthouse checks without scrypt.
  *
  * - pull: one real chart (bitnami memcached from the corpus, ~28 KB packaged) pushed to both as
  *   `bench/memcached:8.0.0`; 16 clients loop over GET manifest by tag (helm's Accept header), parse it,
@@ -21,6 +21,8 @@
  * every round), each loaded for SECONDS s (BENCH_SECONDS, default 4) after a 1 s warm-up. The rate ratio
  * is the median of the per-round ratios Charthouse / docker-registry; the CPU ratio compares the server
  * CPU (from /proc) per operation, which unlike the rate does not move with the machine's other load.
+ * On PostgreSQL the database backends' CPU per operation is shown beside it (the server's figure leaves
+ * it out). Ends with the pull CPU per operation of PostgreSQL against SQLite, from the same rounds.
  * Asserts nothing.
  */
 import { performance } from 'node:perf_hooks';
@@ -34,9 +36,14 @@ import {
 } from '../test/support/oci-push.js';
 import { packageChartDir } from '../test/support/chart-archive.js';
 import { createTenant, type TestDb } from '../test/support/server.js';
-import { postgresAvailable, startBuiltServer, type BuiltServer } from './built-server.js';
+import {
+  postgresAvailable,
+  postgresBackendPids,
+  startBuiltServer,
+  type BuiltServer,
+} from './built-server.js';
 import { ChartVersions, corpusChart } from './hosted-charts.js';
-import { withCpu } from './proc.js';
+import { withCpu, withCpuOf } from './proc.js';
 import {
   basicAuth,
   expectStatus,
@@ -70,6 +77,8 @@ interface Contender {
   scenarios: Scenario[];
   /** docker-registry: what the others are compared with. */
   reference: boolean;
+  /** Charthouse on PostgreSQL: the database's backends, whose CPU the server's own leaves out. */
+  backends?: () => Promise<number[]>;
 }
 
 type Scenario = 'pull' | 'push';
@@ -78,6 +87,8 @@ interface Measured extends RoundFigures {
   ranOut: boolean;
   /** Server CPU (user + system, all threads) per completed operation. */
   cpuMsPerOp: number;
+  /** PostgreSQL backends' CPU per completed operation (NaN without a database of its own). */
+  dbCpuMsPerOp: number;
 }
 
 // ---- the client code, the same for both registries --------------------------------------------------
@@ -194,59 +205,67 @@ async function measure(
 ): Promise<Measured> {
   let ranOut = false;
   const port = Number(new URL(contender.url).port);
+  const backends = contender.backends;
+  const withDbCpu = async <T>(work: () => Promise<T>): Promise<{ result: T; dbCpu: number }> => {
+    if (backends === undefined) return { result: await work(), dbCpu: NaN };
+    const { result, cpu } = await withCpuOf(backends, work);
+    return { result, dbCpu: cpu };
+  };
   if (scenario === 'pull') {
-    const { result, cpu } = await withCpu(port, () =>
-      runLoad({ clients: CLIENTS, durationMs, op: () => pullOnce(contender) }),
+    const {
+      result: { result, cpu },
+      dbCpu,
+    } = await withDbCpu(() =>
+      withCpu(port, () => runLoad({ clients: CLIENTS, durationMs, op: () => pullOnce(contender) })),
     );
-    return { ...figures(result), ranOut, cpuMsPerOp: (cpu * 1000) / result.ops };
+    return {
+      ...figures(result),
+      ranOut,
+      cpuMsPerOp: (cpu * 1000) / result.ops,
+      dbCpuMsPerOp: (dbCpu * 1000) / result.ops,
+    };
   }
   // Enough versions for 3x the best rate seen so far (at least 100/s; ~0.8 ms each to prepare); a client
   // that finds none left stops, and the table says so.
   const queue = prepare(versions, Math.ceil(Math.max(expectedRate, 100) * 3 * (durationMs / 1000)));
-  const { result, cpu } = await withCpu(port, () =>
-    runLoad({
-      clients: CLIENTS,
-      durationMs,
-      op: async () => {
-        const push = queue.pop();
-        if (!push) {
-          ranOut = true;
-          return false;
-        }
-        await pushOnce(contender, push);
-      },
-    }),
+  const {
+    result: { result, cpu },
+    dbCpu,
+  } = await withDbCpu(() =>
+    withCpu(port, () =>
+      runLoad({
+        clients: CLIENTS,
+        durationMs,
+        op: async () => {
+          const push = queue.pop();
+          if (!push) {
+            ranOut = true;
+            return false;
+          }
+          await pushOnce(contender, push);
+        },
+      }),
+    ),
   );
-  return { ...figures(result), ranOut, cpuMsPerOp: (cpu * 1000) / result.ops };
+  return {
+    ...figures(result),
+    ranOut,
+    cpuMsPerOp: (cpu * 1000) / result.ops,
+    dbCpuMsPerOp: (dbCpu * 1000) / result.ops,
+  };
 }
 
-async function benchDatabase(db: TestDb): Promise<string> {
+async function bench(databases: TestDb[]): Promise<string> {
   const setupStarted = performance.now();
-  const server: BuiltServer = await startBuiltServer(db, { CHARTHOUSE_LOG_LEVEL: 'warn' });
+  const servers: BuiltServer[] = [];
   let registry: DockerRegistry | undefined;
   const pools: Pool[] = [];
   try {
-    const tenant = await createTenant(server, 'bench');
-    const apiToken = await server.api<{ token: string }>('POST', '/api/v1/auth/tokens', {
-      token: tenant.memberToken,
-      body: { name: 'bench' },
-    });
-    if (apiToken.status !== 201) throw new Error(`API token: ${apiToken.status}`);
     registry = await startDockerRegistry({ users: { [USER.username]: USER.password } });
     const password = basicAuth(USER.username, USER.password);
-    const chPool = pool(server.url, CLIENTS);
     const drPool = pool(registry.url, CLIENTS);
-    pools.push(chPool, drPool);
-    const charthouse: Contender = {
-      name: `charthouse (${db})`,
-      url: server.url,
-      pool: chPool,
-      authorization: password,
-      scenarios: ['pull', 'push'],
-      reference: false,
-    };
+    pools.push(drPool);
     const contenders: Contender[] = [
-      charthouse,
       {
         name: 'docker-registry',
         url: registry.url,
@@ -255,13 +274,35 @@ async function benchDatabase(db: TestDb): Promise<string> {
         scenarios: ['pull', 'push'],
         reference: true,
       },
-      {
+    ];
+    for (const db of databases) {
+      const server = await startBuiltServer(db, { CHARTHOUSE_LOG_LEVEL: 'warn' });
+      servers.push(server);
+      const tenant = await createTenant(server, 'bench');
+      const apiToken = await server.api<{ token: string }>('POST', '/api/v1/auth/tokens', {
+        token: tenant.memberToken,
+        body: { name: 'bench' },
+      });
+      if (apiToken.status !== 201) throw new Error(`API token: ${apiToken.status}`);
+      const chPool = pool(server.url, CLIENTS);
+      pools.push(chPool);
+      const { databaseUrl } = server.storageOptions;
+      const charthouse: Contender = {
+        name: `charthouse (${db})`,
+        url: server.url,
+        pool: chPool,
+        authorization: password,
+        scenarios: ['pull', 'push'],
+        reference: false,
+        ...(databaseUrl === null ? {} : { backends: () => postgresBackendPids(databaseUrl) }),
+      };
+      contenders.push(charthouse, {
         ...charthouse,
         name: `charthouse (${db}), Basic user:API token`,
         authorization: basicAuth(USER.username, apiToken.body.token),
         scenarios: ['pull'],
-      },
-    ];
+      });
+    }
 
     const packaged = await packageChartDir(CORPUS_CHART);
     const pulled = buildHelmArtifact({
@@ -269,10 +310,11 @@ async function benchDatabase(db: TestDb): Promise<string> {
       chartJson: packaged.metadata,
       created: '2024-06-01T00:00:00Z',
     });
-    for (const c of contenders.slice(0, 2)) await pushOnce(c, prepared(pulled));
+    for (const c of contenders.filter((c) => c.scenarios.includes('push')))
+      await pushOnce(c, prepared(pulled));
     const versions = new ChartVersions(await corpusChart());
     console.log(
-      `${db}: set up in ${Math.round(performance.now() - setupStarted)} ms; pull chart ${packaged.fileName} ` +
+      `set up in ${Math.round(performance.now() - setupStarted)} ms; pull chart ${packaged.fileName} ` +
         `${packaged.tgz.length} bytes; push versions ~${versions.artifact('0.0.0').tgz.length} bytes each`,
     );
 
@@ -315,13 +357,14 @@ async function benchDatabase(db: TestDb): Promise<string> {
           fmt.ms(median(rounds.map((r) => r.p50))),
           fmt.ms(median(rounds.map((r) => r.p95))),
           fmt.ms(median(rounds.map((r) => r.cpuMsPerOp))),
+          fmt.ms(median(rounds.map((r) => r.dbCpuMsPerOp))),
           c.reference ? '' : fmt.ratio(median(rounds.map((r, k) => r.rate / reference[k]!.rate))),
           c.reference ? '' : fmt.ratio(median(rounds.map((r, k) => reference[k]!.cpuMsPerOp / r.cpuMsPerOp))),
           notes.join('; '),
         ]);
       });
     }
-    return table(
+    const out = table(
       [
         'scenario',
         'server',
@@ -330,32 +373,41 @@ async function benchDatabase(db: TestDb): Promise<string> {
         'p50 ms',
         'p95 ms',
         'server CPU ms/op',
+        'PG CPU ms/op',
         'ratio CH/DR (rate)',
         'ratio by CPU/op (DR/CH)',
         '',
       ],
       rows,
     );
+    // The issue's row: pull CPU per operation, PostgreSQL against SQLite, round by round.
+    const pulls = (db: TestDb) => results.get(`pull|charthouse (${db})`);
+    const [onSqlite, onPostgres] = [pulls('sqlite'), pulls('postgres')];
+    if (onSqlite === undefined || onPostgres === undefined) return out;
+    const cpu = (rounds: Measured[]) => median(rounds.map((r) => r.cpuMsPerOp));
+    const ratio = median(onPostgres.map((r, k) => r.cpuMsPerOp / onSqlite[k]!.cpuMsPerOp));
+    const withDb = median(
+      onPostgres.map((r, k) => (r.cpuMsPerOp + r.dbCpuMsPerOp) / onSqlite[k]!.cpuMsPerOp),
+    );
+    return (
+      `${out}\n\npull CPU per operation (Basic password): SQLite ${fmt.ms(cpu(onSqlite))} ms, ` +
+      `PostgreSQL ${fmt.ms(cpu(onPostgres))} ms = ${fmt.ratio(ratio)} SQLite's (goal < 1.5x); ` +
+      `with PostgreSQL's own backends ${fmt.ms(median(onPostgres.map((r) => r.dbCpuMsPerOp)))} ms more: ${fmt.ratio(withDb)}`
+    );
   } finally {
     await Promise.all(pools.map((p) => p.close()));
     await registry?.stop();
-    await server.close();
+    for (const server of servers) await server.close();
   }
 }
 
 const started = performance.now();
 console.log(
   `Hosted OCI: ${CLIENTS} clients, ${ROUNDS} rounds x ${SECONDS} s per server and scenario, interleaved; ` +
-    `Basic auth on both; an op is a pull (GET manifest + GET chart blob) or a push (7 requests).`,
+    `Basic auth on all; an op is a pull (GET manifest + GET chart blob) or a push (7 requests).`,
 );
-const tables: string[] = [];
-for (const db of ['sqlite', 'postgres'] as const) {
-  if (db === 'postgres' && !(await postgresAvailable())) {
-    console.log('PostgreSQL is not reachable: skipped.');
-    continue;
-  }
-  const t = await benchDatabase(db);
-  tables.push(t);
-  console.log(`\n${t}\n`);
-}
+const databases: TestDb[] = ['sqlite'];
+if (await postgresAvailable()) databases.push('postgres');
+else console.log('PostgreSQL is not reachable: skipped.');
+console.log(`\n${await bench(databases)}\n`);
 console.log(`Hosted OCI benchmark done in ${Math.round((performance.now() - started) / 1000)} s.`);

@@ -76,3 +76,25 @@ export async function withCpu<T>(port: number, work: () => Promise<T>): Promise<
   const result = await work();
   return { result, cpu: cpuSeconds(pids) - before };
 }
+
+/** CPU seconds of each process, by pid (gone processes left out). */
+export function cpuByPid(pids: number[]): Map<number, number> {
+  return new Map(pids.map((pid) => [pid, cpuSeconds([pid])] as const).filter(([, cpu]) => cpu > 0));
+}
+
+/**
+ * The CPU seconds a changing set of processes spends while `work` runs: those listed before and after
+ * (a PostgreSQL server's backends for one database, which its pool may open and close meanwhile). A
+ * process that started meanwhile counts whole; one that ended meanwhile counts nothing (so the figure
+ * is a lower bound).
+ */
+export async function withCpuOf<T>(
+  pids: () => Promise<number[]>,
+  work: () => Promise<T>,
+): Promise<{ result: T; cpu: number }> {
+  const before = cpuByPid(await pids());
+  const result = await work();
+  let cpu = 0;
+  for (const [pid, now] of cpuByPid(await pids())) cpu += now - (before.get(pid) ?? 0);
+  return { result, cpu };
+}

@@ -23,8 +23,12 @@ export interface BlobStore {
   ): Promise<BlobInfo>;
   /** The blob's size, or null when there is no such blob. */
   stat(digest: string): Promise<BlobInfo | null>;
-  /** The blob's bytes (`range` inclusive, as in HTTP), or null when there is no such blob. */
-  get(digest: string, range?: ByteRange): Promise<Readable | null>;
+  /**
+   * The blob's bytes (`range` inclusive, as in HTTP), or null when there is no such blob. `size`: the
+   * blob's size when the caller holds it from its own records (an OCI registry's link to the blob); a
+   * store whose lookup is a database round trip then skips it.
+   */
+  get(digest: string, range?: ByteRange, size?: number): Promise<Readable | null>;
   /** Whether a blob was deleted. */
   delete(digest: string): Promise<boolean>;
   /**

@@ -14,6 +14,8 @@ import {
 
 /** Bytes per stored row: big enough that a chart is a handful of rows, small enough to stream. */
 export const BLOB_CHUNK_BYTES = 1 << 20;
+/** Memory kept for the bytes of recently read one-piece blobs (charts, manifests' configs). */
+export const BLOB_CACHE_BYTES = 32 << 20;
 
 /**
  * Blobs in the database (tables `blobs` and `blob_chunks`), for servers sharing a PostgreSQL database.
@@ -23,7 +25,19 @@ export const BLOB_CHUNK_BYTES = 1 << 20;
  * blob. A crash mid-upload leaves "upload:" rows behind for a later clean-up.
  */
 export class PgBlobStore implements BlobStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  /**
+   * The bytes of one-piece blobs read lately, by digest, least recently used first out. A blob's bytes
+   * never change (its name is their hash), so no other server can make an entry wrong; whether the
+   * blob may be read, or still exists, is always asked of the database first (the caller's link, or
+   * {@link stat}), so a blob deleted elsewhere is not served from here.
+   */
+  private readonly recent = new Map<string, Buffer>();
+  private recentBytes = 0;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly cacheBytes = BLOB_CACHE_BYTES,
+  ) {}
 
   async put(
     body: AsyncIterable<Uint8Array>,
@@ -105,12 +119,20 @@ export class PgBlobStore implements BlobStore {
     return row ? { digest: row.digest, size: Number(row.size) } : null;
   }
 
-  async get(digest: string, range?: ByteRange): Promise<Readable | null> {
-    const info = await this.stat(digest);
+  async get(digest: string, range?: ByteRange, size?: number): Promise<Readable | null> {
+    // A pull of a small blob is then one query: the piece itself.
+    const info = size === undefined ? await this.stat(digest) : isBlobDigest(digest) ? { size } : null;
     if (info === null) return null;
     // Like a file read: a range running past the end stops at the last byte.
     const start = range?.start ?? 0;
     const end = Math.min(range?.end ?? info.size - 1, info.size - 1);
+    if (start > end) return Readable.from([]);
+    if (info.size <= BLOB_CHUNK_BYTES) {
+      const cached = this.recent.get(digest);
+      if (cached !== undefined) this.remember(digest, cached);
+      const whole = cached ?? (await this.readWhole(digest));
+      return Readable.from([whole.subarray(start, end + 1)]);
+    }
     const db = this.db;
     async function* pieces(): AsyncGenerator<Buffer> {
       // One row at a time: memory stays at one piece whatever the blob's size.
@@ -126,11 +148,44 @@ export class PgBlobStore implements BlobStore {
         yield row.data.subarray(Math.max(0, start - base), Math.min(row.data.length, end - base + 1));
       }
     }
-    return start > end ? Readable.from([]) : Readable.from(pieces());
+    return Readable.from(pieces());
+  }
+
+  /** A one-piece blob's bytes, from the database, kept in {@link recent}. */
+  private async readWhole(digest: string): Promise<Buffer> {
+    const row = await this.db
+      .selectFrom('blob_chunks')
+      .select('data')
+      .where('blob_key', '=', digest)
+      .where('seq', '=', 0)
+      .executeTakeFirst();
+    if (!row) throw new Error(`blob ${digest} is missing its piece 0`);
+    this.remember(digest, row.data);
+    return row.data;
+  }
+
+  private remember(digest: string, data: Buffer): void {
+    this.forget(digest);
+    if (data.length > this.cacheBytes) return;
+    this.recent.set(digest, data);
+    this.recentBytes += data.length;
+    for (const [oldest, bytes] of this.recent) {
+      if (this.recentBytes <= this.cacheBytes) break;
+      this.recent.delete(oldest);
+      this.recentBytes -= bytes.length;
+    }
+  }
+
+  private forget(digest: string): void {
+    const held = this.recent.get(digest);
+    if (held === undefined) return;
+    this.recent.delete(digest);
+    this.recentBytes -= held.length;
   }
 
   async delete(digest: string): Promise<boolean> {
     if (!isBlobDigest(digest)) return false;
+    this.forget(digest);
     return this.db.transaction().execute(async (trx) => {
       const deleted = await trx.deleteFrom('blobs').where('digest', '=', digest).executeTakeFirst();
       await trx.deleteFrom('blob_chunks').where('blob_key', '=', digest).execute();

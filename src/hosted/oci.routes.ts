@@ -266,14 +266,14 @@ async function blobs(s: AppServices, req: FastifyRequest, reply: FastifyReply, d
           );
       }
       if (range !== null) {
-        const stream = await s.hosted.oci.readBlob(target, digest, range);
+        const stream = await s.hosted.oci.readBlob(digest, size, range);
         return reply
           .status(206)
           .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
           .header('content-length', String(range.end - range.start + 1))
           .send(stream);
       }
-      const stream = await s.hosted.oci.readBlob(target, digest);
+      const stream = await s.hosted.oci.readBlob(digest, size);
       return reply.header('content-length', String(size)).send(stream);
     }
     case 'DELETE': {

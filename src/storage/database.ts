@@ -135,8 +135,9 @@ export function openStorage(options: StorageOptions): Storage {
  * Kysely's plain `release()` in between would return a dead client to the idle list.)
  */
 function discardingLostClients(pool: pg.Pool): PostgresPool {
+  const statements = new StatementNames();
   return {
-    connect: async () => new DiscardingClient(await pool.connect()),
+    connect: async () => new DiscardingClient(await pool.connect(), statements),
     end: () => pool.end(),
   };
 }
@@ -144,7 +145,10 @@ function discardingLostClients(pool: pg.Pool): PostgresPool {
 class DiscardingClient implements PostgresPoolClient {
   private lost: Error | undefined;
 
-  constructor(private readonly client: pg.PoolClient) {}
+  constructor(
+    private readonly client: pg.PoolClient,
+    private readonly statements: StatementNames,
+  ) {}
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
@@ -154,18 +158,69 @@ class DiscardingClient implements PostgresPoolClient {
   ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     // The dialect is configured without a cursor class, so Kysely only ever sends SQL text.
     if (typeof sql !== 'string') throw new Error('streaming queries are not configured');
-    return this.client.query(sql, parameters === undefined ? [] : [...parameters]).then(
-      (result) => result as unknown as PostgresQueryResult<R>,
-      (err: unknown) => {
-        if (isDatabaseUnavailable(err)) this.lost = err instanceof Error ? err : new Error(String(err));
-        throw err;
-      },
-    );
+    const values = parameters === undefined ? [] : [...parameters];
+    const name = this.statements.nameOf(sql, values.length);
+    const run = (named: string | undefined) =>
+      this.client.query(named === undefined ? { text: sql, values } : { name: named, text: sql, values });
+    return run(name)
+      .catch((err: unknown) => {
+        // A table changed under a prepared `select *` (another server migrated): this connection's
+        // statements are stale, so it goes when released, and the query runs once more unprepared
+        // (inside a transaction that retry fails too, and the transaction with it).
+        if (name === undefined || !isStalePlan(err)) throw err;
+        this.lost = err instanceof Error ? err : new Error(String(err));
+        return run(undefined);
+      })
+      .then(
+        (result) => result as unknown as PostgresQueryResult<R>,
+        (err: unknown) => {
+          if (isDatabaseUnavailable(err)) this.lost = err instanceof Error ? err : new Error(String(err));
+          throw err;
+        },
+      );
   }
 
   release(): void {
     this.client.release(this.lost);
   }
+}
+
+/** Distinct statements prepared per connection at most; past it, new texts run unprepared. */
+const MAX_PREPARED_STATEMENTS = 500;
+/** Statements with more parameters (batched inserts, long IN lists) vary in text: not worth keeping. */
+const MAX_PREPARED_PARAMETERS = 32;
+
+/**
+ * Names for PostgreSQL prepared statements, one per SQL text. A request's few small queries cost
+ * PostgreSQL more to parse and plan than to run, and each of the pool's connections parses a named
+ * statement once (pg remembers which it has), so repeats send only Bind and Execute. Only plain DML
+ * with few parameters is named: DDL (migrations) and texts that vary with their data are not, which
+ * keeps the statements a connection holds bounded.
+ */
+export class StatementNames {
+  private readonly names = new Map<string, string>();
+
+  nameOf(sql: string, parameterCount: number): string | undefined {
+    const known = this.names.get(sql);
+    if (known !== undefined) return known;
+    if (
+      parameterCount > MAX_PREPARED_PARAMETERS ||
+      this.names.size >= MAX_PREPARED_STATEMENTS ||
+      !/^\s*(select|insert|update|delete|with)\s/i.test(sql)
+    )
+      return undefined;
+    const name = `ch${this.names.size}`;
+    this.names.set(sql, name);
+    return name;
+  }
+}
+
+/** PostgreSQL's refusal to run a prepared statement whose result columns a schema change altered. */
+function isStalePlan(err: unknown): boolean {
+  return (
+    (err as { code?: unknown }).code === '0A000' &&
+    /cached plan must not change result type/.test((err as Error).message)
+  );
 }
 
 /**

@@ -59,6 +59,11 @@ function blobStoreContract(name: string, store: () => BlobStore, stored: () => P
         await store().get(info.digest, { start: big.length - 3, end: big.length + 100 }),
       );
       assert.ok(tail.equals(big.subarray(big.length - 3)));
+      // Read with the size the caller already holds (an OCI registry's link): the same bytes.
+      assert.ok((await read(await store().get(info.digest, undefined, big.length))).equals(big));
+      const known = await read(await store().get(info.digest, { start: 10, end: 20 }, big.length));
+      assert.ok(known.equals(big.subarray(10, 21)));
+      assert.equal(await store().get('sha256:../../etc/passwd', undefined, 10), null);
     });
 
     it('stores the same content once, also when it arrives twice at the same time', async () => {
@@ -198,6 +203,32 @@ describe(`blob stores (${TEST_DB})`, () => {
       return Number(blobs.n) + Number(uploads.n);
     },
   );
+
+  it('database: keeps one-piece blobs read by a known size in memory, bounded, and forgets a deleted one', async () => {
+    const store = new PgBlobStore(storage.db, 1_500);
+    const [a, b, c] = [randomBytes(1_000), randomBytes(1_000), randomBytes(1_000)];
+    const [ia, ib, ic] = [
+      await store.put(pieces(a), { maxBytes: 10_000 }),
+      await store.put(pieces(b), { maxBytes: 10_000 }),
+      await store.put(pieces(c), { maxBytes: 10_000 }),
+    ];
+    for (const [info, bytes] of [
+      [ia, a],
+      [ib, b],
+      [ic, c],
+    ] as const) {
+      assert.ok((await read(await store.get(info.digest, undefined, info.size))).equals(bytes));
+    }
+    // Their rows gone behind the store's back: the last one read still comes, from memory; the
+    // others did not fit in its 1,500 bytes.
+    await storage.db.deleteFrom('blob_chunks').where('blob_key', 'in', [ia.digest, ib.digest]).execute();
+    const range = await read(await store.get(ic.digest, { start: 1, end: 3 }, ic.size));
+    assert.ok(range.equals(c.subarray(1, 4)));
+    await assert.rejects(() => store.get(ib.digest, undefined, ib.size), /missing its piece/);
+    // Deleted through the store: forgotten at once.
+    await store.delete(ic.digest);
+    await assert.rejects(() => store.get(ic.digest, undefined, ic.size), /missing its piece/);
+  });
 
   it('goes with the database: files beside SQLite, the database on PostgreSQL', () => {
     const store = openBlobStore(storage, dataDir);
