@@ -123,7 +123,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   });
   const runs = new SyncRunRepository(storage.db);
   const state = new SyncStateRepository(storage.db);
-  const leaseRows = new JobLeaseRepository(storage.db);
+  const leaseRows = new JobLeaseRepository(storage.db, storage.dialect);
   const leases = new JobLeases({
     workers: new JobWorkerRepository(storage.db, storage.dialect),
     leases: leaseRows,
