@@ -3,16 +3,15 @@
  * benchmarks: its timings are production timings (no tsx), and its memory is its own, read from
  * /proc as the kernel's peak resident set (VmHWM), worker threads included.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { StorageOptions } from '../src/storage/database.js';
 import { createTestDatabase, type TestDatabase } from '../test/support/postgres.js';
 import { freePort } from '../test/support/free-port.js';
+import { spawnBuilt, waitReady } from '../test/support/cluster/built-process.js';
 import { ADMIN, apiClient, type TestServer } from '../test/support/server.js';
 
 export interface BuiltServer extends Pick<TestServer, 'url' | 'api' | 'adminToken' | 'logLines'> {
@@ -23,21 +22,17 @@ export interface BuiltServer extends Pick<TestServer, 'url' | 'api' | 'adminToke
   close(): Promise<void>;
 }
 
-const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
-
 export async function startBuiltServer(
   database: 'sqlite' | 'postgres',
   env: Record<string, string> = {},
 ): Promise<BuiltServer> {
-  if (!existsSync(MAIN)) throw new Error('dist/ is missing: run `npm run build` first (npm run bench does).');
   const dataDir = await mkdtemp(join(tmpdir(), 'charthouse-bench-'));
   const pg: TestDatabase | undefined = database === 'postgres' ? await createTestDatabase() : undefined;
   const port = await freePort();
   // BENCH_SERVER_NODE_ARGS passes Node options to the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, MAIN, 'serve'], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
+  const proc = spawnBuilt(
+    {
       CHARTHOUSE_PORT: String(port),
       CHARTHOUSE_HOST: '127.0.0.1',
       CHARTHOUSE_DATA_DIR: dataDir,
@@ -48,28 +43,12 @@ export async function startBuiltServer(
       ...(pg ? { CHARTHOUSE_DATABASE_URL: pg.url } : {}),
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logLines: string[] = [];
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  let exited: string | null = null;
-  child.stdout.on('data', (chunk: Buffer) => {
-    logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-  });
-  child.once('exit', (code) => (exited = `the server exited (${code}): ${stderr.slice(0, 2000)}`));
+    { nodeArgs },
+  );
   const url = `http://127.0.0.1:${port}`;
-  // Ready when /readyz answers (migrations done, listening); whatever the log level.
-  for (let attempt = 0; ; attempt += 1) {
-    if (exited !== null) throw new Error(exited);
-    const ready = await fetch(`${url}/readyz`).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (attempt > 600) throw new Error('the server did not become ready within 60 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitReady(url, proc);
+  const child = proc.child;
+  const logLines = proc.logLines;
   const server: BuiltServer = {
     url,
     logLines,
@@ -82,9 +61,8 @@ export async function startBuiltServer(
       return kb === undefined ? NaN : Number(kb) / 1024;
     },
     async close() {
-      const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
-      await exited;
+      await proc.exit;
       await pg?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },

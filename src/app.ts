@@ -126,7 +126,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   });
   const runs = new SyncRunRepository(storage.db);
   const state = new SyncStateRepository(storage.db);
-  const leaseRows = new JobLeaseRepository(storage.db);
+  const leaseRows = new JobLeaseRepository(storage.db, storage.dialect);
   // Read at each scrape: `leases` is set below, long before the first one.
   const metrics = createMetrics({
     node: { id: config.nodeId, version: VERSION, database: storage.dialect },

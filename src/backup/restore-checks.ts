@@ -88,5 +88,5 @@ export function checkRestoredFacts(manifest: BackupManifest, facts: DatabaseFact
  * restore think a server runs) until they went stale, so they are dropped.
  */
 export async function forgetBackedUpServers(storage: Storage): Promise<void> {
-  await new JobWorkerRepository(storage.db, storage.dialect).prune(new Date(Date.now() + 1000));
+  await new JobWorkerRepository(storage.db, storage.dialect).removeAll();
 }

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import type { Dialect } from '../storage/database.js';
+import { dbNowIso } from '../storage/db-clock.js';
 import type { Database } from '../storage/schema.js';
 
 /** A lease as stored, and whether its owner's heartbeat is fresh. */
@@ -18,23 +20,29 @@ export interface TakeOptions {
 
 /**
  * At most one holder per job key across every process sharing the database. A lease has no expiry of
- * its own: it is held while its owner's heartbeat (job_workers) is newer than `freshSince`. Every
+ * its own: it is held while its owner's heartbeat (job_workers) is younger than `staleAfterMs`. Every
  * change is one conditional statement whose row count says who won, so neither database needs a lock
  * of its own; releasing is a delete that callers put in the transaction that records the job's result.
+ *
+ * Ages are judged inside that statement by the database's clock, as heartbeats are written
+ * (job-worker.repository.ts): no process's own clock enters, so two hosts whose clocks disagree by
+ * minutes still agree on who holds what.
  */
 export class JobLeaseRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
 
-  /** Take `key` for `owner`: free (no row), held by a silent process, or forced. */
+  /** Take `key` for `owner`: free (no row), held by a process silent for `staleAfterMs`, or forced. */
   async take(
     key: string,
     kind: string,
     owner: string,
-    now: Date,
-    freshSince: Date,
+    staleAfterMs: number,
     options: TakeOptions = {},
   ): Promise<boolean> {
-    const acquiredAt = now.toISOString();
+    const acquiredAt = dbNowIso(this.dialect);
     const inserted = await this.db
       .insertInto('job_leases')
       .values({ key, kind, owner, acquired_at: acquiredAt })
@@ -43,7 +51,7 @@ export class JobLeaseRepository {
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return true;
     let q = this.db.updateTable('job_leases').set({ owner, acquired_at: acquiredAt }).where('key', '=', key);
     if (!options.force) {
-      const fresh = freshSince.toISOString();
+      const fresh = dbNowIso(this.dialect, staleAfterMs);
       q = q.where((eb) =>
         eb.or([
           eb('owner', 'not in', eb.selectFrom('job_workers').select('id').where('heartbeat_at', '>=', fresh)),
@@ -92,37 +100,38 @@ export class JobLeaseRepository {
    * every lease (there are as many as jobs running, a few dozen), read at each metrics scrape.
    */
   async countByOwner(
-    freshSince: Date,
+    staleAfterMs: number,
   ): Promise<{ kind: string; owner: string; live: boolean; leases: number }[]> {
-    const fresh = freshSince.toISOString();
     const rows = await this.db
       .selectFrom('job_leases as l')
       .leftJoin('job_workers as w', 'w.id', 'l.owner')
       .select((eb) => ['l.kind', 'l.owner', 'w.heartbeat_at', eb.fn.countAll<number | string>().as('n')])
+      .select(dbNowIso(this.dialect, staleAfterMs).as('fresh_since'))
       .groupBy(['l.kind', 'l.owner', 'w.heartbeat_at'])
       .execute();
     return rows.map((r) => ({
       kind: r.kind,
       owner: r.owner,
-      live: r.heartbeat_at !== null && r.heartbeat_at >= fresh,
+      live: r.heartbeat_at !== null && r.heartbeat_at >= r.fresh_since,
       leases: Number(r.n),
     }));
   }
 
-  /** The leases of one kind of job, each with whether its holder is alive. */
-  async list(kind: string, freshSince: Date): Promise<LeaseRow[]> {
-    const fresh = freshSince.toISOString();
+  /** The leases of one kind of job, each with whether its holder beat within `staleAfterMs`. */
+  async list(kind: string, staleAfterMs: number): Promise<LeaseRow[]> {
     const rows = await this.db
       .selectFrom('job_leases as l')
       .leftJoin('job_workers as w', 'w.id', 'l.owner')
       .select(['l.key', 'l.owner', 'l.acquired_at', 'w.heartbeat_at'])
+      .select(dbNowIso(this.dialect, staleAfterMs).as('fresh_since'))
       .where('l.kind', '=', kind)
       .execute();
     return rows.map((r) => ({
       key: r.key,
       owner: r.owner,
       acquiredAt: r.acquired_at,
-      live: r.heartbeat_at !== null && r.heartbeat_at >= fresh,
+      // Compared here, in the code's byte order, as `take` compares in SQL: both are the same fixed-width ISO text.
+      live: r.heartbeat_at !== null && r.heartbeat_at >= r.fresh_since,
     }));
   }
 }

@@ -88,6 +88,10 @@ const FORGET_WORKERS_AFTER_MS = 24 * 60 * 60 * 1000;
  * {@link release}), so the moment the result is visible the job can be started again, here or
  * elsewhere. What is held in memory only stops this process from starting a job it is still running;
  * it never blocks a job whose lease row is gone.
+ *
+ * Whether a holder is alive is judged by the database's clock (heartbeats are stamped with it, and ages
+ * measured against it), so nothing here reads this process's clock: hosts whose clocks disagree still
+ * hold their leases exclusively.
  */
 export class JobLeases {
   /**
@@ -126,9 +130,8 @@ export class JobLeases {
 
   /** Never rejects: a missed beat (the database away) is retried at the next; leases may then be lost. */
   private async beat(): Promise<void> {
-    const now = new Date();
     try {
-      if (!(await this.o.workers.beat(this.identity, now))) {
+      if (!(await this.o.workers.beat(this.identity))) {
         this.o.logger.debug('heartbeat skipped: SQLite is busy writing (a sync); the next one tries again');
       }
     } catch (err) {
@@ -137,10 +140,6 @@ export class JobLeases {
         'could not record this process heartbeat; its job leases may be taken over',
       );
     }
-  }
-
-  private freshSince(now: Date): Date {
-    return new Date(now.getTime() - this.staleAfterMs);
   }
 
   /**
@@ -157,9 +156,8 @@ export class JobLeases {
     try {
       await this.start();
       const running = this.held.has(key);
-      const now = new Date();
       const taken = await this.o.leases
-        .take(key, kind, this.owner, now, this.freshSince(now), {
+        .take(key, kind, this.owner, this.staleAfterMs, {
           force: (options.force ?? false) && !running,
           reclaimOwn: !running,
         })
@@ -229,7 +227,7 @@ export class JobLeases {
 
   /** Every lease in the database, counted per kind and holding node, live or not (one grouped query). */
   async holdings(): Promise<LeaseHolding[]> {
-    const rows = await this.o.leases.countByOwner(this.freshSince(new Date()));
+    const rows = await this.o.leases.countByOwner(this.staleAfterMs);
     const byKey = new Map<string, LeaseHolding>();
     for (const row of rows) {
       const node = nodeOfOwner(row.owner);
@@ -243,7 +241,7 @@ export class JobLeases {
 
   /** Who works on which keys of `kind`. */
   async survey(kind: string): Promise<LeaseSurvey> {
-    const rows = await this.o.leases.list(kind, this.freshSince(new Date()));
+    const rows = await this.o.leases.list(kind, this.staleAfterMs);
     const busy = new Set<string>();
     const abandoned: string[] = [];
     for (const row of rows) {
@@ -256,8 +254,8 @@ export class JobLeases {
   }
 
   /** Forget long-silent processes, then the leases nobody known holds (housekeeping). */
-  async prune(now: Date): Promise<{ workers: number; leases: number }> {
-    const workers = await this.o.workers.prune(new Date(now.getTime() - FORGET_WORKERS_AFTER_MS));
+  async prune(): Promise<{ workers: number; leases: number }> {
+    const workers = await this.o.workers.prune(FORGET_WORKERS_AFTER_MS);
     const leases = await this.o.leases.pruneOrphans();
     return { workers, leases };
   }

@@ -93,8 +93,8 @@ export function workerPruneJob(o: {
     intervalMs: 60 * 60 * 1000,
     leases: o.leases,
     schedule: o.schedule,
-    work: async (now) => {
-      await o.leases.prune(now);
+    work: async () => {
+      await o.leases.prune();
     },
     logger: o.logger,
   });

@@ -162,7 +162,7 @@ async function commit(job: Extract<IndexJob, { kind: 'commit' }>): Promise<Index
           storage.db,
           runs,
           new SyncStateRepository(storage.db),
-          new JobLeaseRepository(storage.db),
+          new JobLeaseRepository(storage.db, storage.dialect),
           lease,
         ),
       },

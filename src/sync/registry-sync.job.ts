@@ -25,9 +25,11 @@ export class RegistrySyncJobs implements JobKind {
   constructor(private readonly o: RegistrySyncJobsOptions) {}
 
   /** Close the runs a stopped process left `running`: those of registries nobody is syncing now. */
-  async beforePass(now: Date): Promise<void> {
-    const { busy } = await this.o.leases.survey(REGISTRY_SYNC);
-    await this.o.runs.failStale(now, [...busy].map(registryOf));
+  async beforePass(): Promise<void> {
+    await this.o.runs.failStale(async () => {
+      const { busy } = await this.o.leases.survey(REGISTRY_SYNC);
+      return [...busy].map(registryOf);
+    });
   }
 
   async due(now: Date, limit: number): Promise<DueJob[]> {

@@ -147,20 +147,26 @@ export class SyncRunRepository {
   }
 
   /**
-   * Mark as failed the runs left `running` by a process that stopped: started before `startedBefore`
-   * on a registry not in `syncing` (the registries whose sync lease a live process holds, from
-   * jobs/job-leases.ts survey). Returns how many runs were closed.
+   * Mark as failed the runs left `running` by a process that stopped: those on a registry not among
+   * `syncing()` (the registries whose sync lease a live process holds, from jobs/job-leases.ts survey).
+   * Returns how many runs were closed.
+   *
+   * The open runs are read before `syncing` is asked, and no start time is compared: a sync takes its
+   * lease before it opens its run, so every run read here already had its lease when the leases were
+   * looked at, and a run opened after the read is not touched. (Comparing `started_at`, written by
+   * another host's clock, with this host's would fail a run just opened by a host whose clock is
+   * behind.) A read first also because on SQLite an UPDATE takes the write lock even when it matches
+   * nothing, and waits (on the server's thread) while a big sync holds it.
    */
-  async failStale(startedBefore: Date, syncing: readonly string[], now = new Date()): Promise<number> {
-    // A read first: on SQLite an UPDATE takes the write lock even when it matches nothing, and waits
-    // (on the server's thread) while a big sync holds it; nearly every look finds nothing to close.
-    let stale = this.db
+  async failStale(syncing: () => Promise<readonly string[]>, now = new Date()): Promise<number> {
+    const open = await this.db
       .selectFrom('sync_runs')
-      .select('id')
+      .select(['id', 'registry_id'])
       .where('status', '=', 'running')
-      .where('started_at', '<', startedBefore.toISOString());
-    if (syncing.length > 0) stale = stale.where('registry_id', 'not in', syncing);
-    const ids = (await stale.execute()).map((r) => r.id);
+      .execute();
+    if (open.length === 0) return 0;
+    const busy = new Set(await syncing());
+    const ids = open.filter((r) => !busy.has(r.registry_id)).map((r) => r.id);
     if (ids.length === 0) return 0;
     const res = await this.db
       .updateTable('sync_runs')

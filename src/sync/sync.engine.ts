@@ -137,8 +137,8 @@ export class SyncEngine {
         return null;
       }
       await this.o.state.markSyncing(row.id);
-      // Started after the lease was taken: the scheduler's failStale closes only runs started before
-      // it looked at the leases, so it never closes this one.
+      // Opened after the lease was taken: the scheduler's failStale closes only runs it read before it
+      // looked at the leases, so it never closes this one.
       run = await this.o.runs.start(row.id, trigger, new Date());
     } catch (err) {
       // The database failed between taking the lease and opening the run: give the lease back.

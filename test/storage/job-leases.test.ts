@@ -12,6 +12,7 @@ import { JobWorkerRepository } from '../../src/jobs/job-worker.repository.js';
 import { PeriodicJob } from '../../src/jobs/periodic-job.js';
 import { newId } from '../../src/shared/ids.js';
 import { migrateToLatest, type Storage } from '../../src/storage/database.js';
+import { dbNowIso } from '../../src/storage/db-clock.js';
 import { migrations } from '../../src/storage/migrations/index.js';
 import type { Database, HelmRegistriesTable } from '../../src/storage/schema.js';
 import { SyncStateRepository } from '../../src/sync/sync-state.repository.js';
@@ -64,7 +65,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
    */
   function processOn(
     db: Kysely<Database>,
-    workers = new JobWorkerRepository(db),
+    workers = new JobWorkerRepository(db, storage.dialect),
     pid = nextPid++,
     options: { node?: string; observe?: (e: JobRunEvent) => void } = {},
   ): JobLeases {
@@ -73,7 +74,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
       () =>
         new JobLeases({
           workers,
-          leases: new JobLeaseRepository(db),
+          leases: new JobLeaseRepository(db, storage.dialect),
           heartbeatMs: HEARTBEAT_MS,
           logger,
           node: options.node ?? `test-node-${pid}`,
@@ -99,46 +100,71 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
   });
 
   const workerRow = (id: string) => ({ id, host: 'test-host', pid: 1, startedAt: T0 });
-  const beatAt = (id: string, when: Date, db: Kysely<Database> = storage.db) =>
-    new JobWorkerRepository(db).beat(workerRow(id), when);
+  /** A heartbeat now, by the database's clock, as the process `id` sends it. */
+  const beat = (id: string, db: Kysely<Database> = storage.db) =>
+    new JobWorkerRepository(db, storage.dialect).beat(workerRow(id));
+  /** The process `id` last beat `ms` ago by the database's clock (a silent one, or one just alive). */
+  const beatAgo = async (id: string, ms: number) => {
+    const stamp = dbNowIso(storage.dialect, ms);
+    await storage.db
+      .insertInto('job_workers')
+      .values({ id, host: 'test-host', pid: 1, started_at: T0.toISOString(), heartbeat_at: stamp })
+      .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat_at: stamp }))
+      .execute();
+  };
+  const dbNow = async () =>
+    (await sql<{ now: string }>`select ${dbNowIso(storage.dialect)} as now`.execute(storage.db)).rows[0]!.now;
   const holder = async (key: string, db: Kysely<Database> = storage.db) =>
     (await db.selectFrom('job_leases').select('owner').where('key', '=', key).executeTakeFirst())?.owner;
   const uniqueKey = (kind = 'test') => `${kind}:${newId()}`;
 
   describe('JobLeaseRepository', () => {
-    // Every take below happens at NOW; a heartbeat at or after FRESH_SINCE is live.
-    const NOW = at(10 * SECOND);
-    const FRESH_SINCE = at(7 * SECOND);
+    // Ages are the database's: a holder that beat less than STALE ago is live.
+    const STALE = 10 * SECOND;
     let repo: JobLeaseRepository;
     before(() => {
-      repo = new JobLeaseRepository(storage.db);
+      repo = new JobLeaseRepository(storage.db, storage.dialect);
     });
 
-    it('takes a free key, and records who took it and when', async () => {
+    it('takes a free key, and records who took it and when, by the database’s clock', async () => {
       const key = uniqueKey();
-      assert.equal(await repo.take(key, 'test', 'p-free', NOW, FRESH_SINCE), true);
+      const before = await dbNow();
+      assert.equal(await repo.take(key, 'test', 'p-free', STALE), true);
+      const after = await dbNow();
       const row = await storage.db
         .selectFrom('job_leases')
         .selectAll()
         .where('key', '=', key)
         .executeTakeFirstOrThrow();
-      assert.deepEqual(row, { key, kind: 'test', owner: 'p-free', acquired_at: NOW.toISOString() });
+      assert.deepEqual(
+        { ...row, acquired_at: undefined },
+        { key, kind: 'test', owner: 'p-free', acquired_at: undefined },
+      );
+      assert.equal(
+        new Date(row.acquired_at).toISOString(),
+        row.acquired_at,
+        'not stored as toISOString() text',
+      );
+      assert.ok(
+        before <= row.acquired_at && row.acquired_at <= after,
+        `${before} ${row.acquired_at} ${after}`,
+      );
     });
 
     it('refuses a key whose owner heartbeats, takes it once the owner is silent or unknown', async () => {
       const owner = `live-${newId()}`;
       const key = uniqueKey();
-      await beatAt(owner, at(9 * SECOND));
-      assert.equal(await repo.take(key, 'test', owner, at(9 * SECOND), FRESH_SINCE), true);
-      assert.equal(await repo.take(key, 'test', 'other', NOW, FRESH_SINCE), false, 'took a live lease');
+      await beat(owner);
+      assert.equal(await repo.take(key, 'test', owner, STALE), true);
+      assert.equal(await repo.take(key, 'test', 'other', STALE), false, 'took a live lease');
       assert.equal(await holder(key), owner);
-      // A heartbeat exactly at freshSince still counts.
-      await beatAt(owner, FRESH_SINCE);
-      assert.equal(await repo.take(key, 'test', 'other', NOW, FRESH_SINCE), false, 'boundary beat is live');
+      // A heartbeat a little younger than the window still counts.
+      await beatAgo(owner, STALE - 2 * SECOND);
+      assert.equal(await repo.take(key, 'test', 'other', STALE), false, 'a beat inside the window is live');
 
-      // The owner's last beat is older than freshSince: it missed its beats, the lease is free.
-      await beatAt(owner, at(FRESH_SINCE.getTime() - T0.getTime() - 1));
-      assert.equal(await repo.take(key, 'test', 'other', NOW, FRESH_SINCE), true, 'kept by a silent owner');
+      // The owner's last beat is older than the window: it missed its beats, the lease is free.
+      await beatAgo(owner, STALE + 2 * SECOND);
+      assert.equal(await repo.take(key, 'test', 'other', STALE), true, 'kept by a silent owner');
       assert.equal(await holder(key), 'other');
 
       // An owner that never beat (or was pruned) holds nothing.
@@ -147,21 +173,17 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
         .insertInto('job_leases')
         .values({ key: orphan, kind: 'test', owner: `gone-${newId()}`, acquired_at: T0.toISOString() })
         .execute();
-      assert.equal(
-        await repo.take(orphan, 'test', 'heir', NOW, FRESH_SINCE),
-        true,
-        'kept by a missing owner',
-      );
+      assert.equal(await repo.take(orphan, 'test', 'heir', STALE), true, 'kept by a missing owner');
       assert.equal(await holder(orphan), 'heir');
     });
 
     it('forces a key away from a live owner', async () => {
       const owner = `live-${newId()}`;
       const key = uniqueKey();
-      await beatAt(owner, NOW);
-      assert.equal(await repo.take(key, 'test', owner, NOW, FRESH_SINCE), true);
-      assert.equal(await repo.take(key, 'test', 'operator', NOW, FRESH_SINCE), false);
-      assert.equal(await repo.take(key, 'test', 'operator', NOW, FRESH_SINCE, { force: true }), true);
+      await beat(owner);
+      assert.equal(await repo.take(key, 'test', owner, STALE), true);
+      assert.equal(await repo.take(key, 'test', 'operator', STALE), false);
+      assert.equal(await repo.take(key, 'test', 'operator', STALE, { force: true }), true);
       assert.equal(await holder(key), 'operator');
       assert.equal(await repo.release(key, owner), false, 'the forced-out owner released it');
     });
@@ -169,26 +191,32 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
     it('lets a live owner reclaim its own row only when asked', async () => {
       const owner = `live-${newId()}`;
       const key = uniqueKey();
-      await beatAt(owner, NOW);
-      assert.equal(await repo.take(key, 'test', owner, at(SECOND), FRESH_SINCE), true);
-      assert.equal(await repo.take(key, 'test', owner, NOW, FRESH_SINCE), false, 'reclaimed without asking');
-      assert.equal(await repo.take(key, 'test', owner, NOW, FRESH_SINCE, { reclaimOwn: false }), false);
-      assert.equal(await repo.take(key, 'test', owner, NOW, FRESH_SINCE, { reclaimOwn: true }), true);
+      await beat(owner);
+      assert.equal(await repo.take(key, 'test', owner, STALE), true);
+      await storage.db
+        .updateTable('job_leases')
+        .set({ acquired_at: T0.toISOString() })
+        .where('key', '=', key)
+        .execute();
+      assert.equal(await repo.take(key, 'test', owner, STALE), false, 'reclaimed without asking');
+      assert.equal(await repo.take(key, 'test', owner, STALE, { reclaimOwn: false }), false);
+      assert.equal(await repo.take(key, 'test', owner, STALE, { reclaimOwn: true }), true);
       const row = await storage.db
         .selectFrom('job_leases')
         .select(['owner', 'acquired_at'])
         .where('key', '=', key)
         .executeTakeFirstOrThrow();
-      assert.deepEqual(row, { owner, acquired_at: NOW.toISOString() });
+      assert.equal(row.owner, owner);
+      assert.notEqual(row.acquired_at, T0.toISOString(), 'a reclaim did not restamp the lease');
       // reclaimOwn is about one's own row: it never takes another live owner's.
-      assert.equal(await repo.take(key, 'test', 'other', NOW, FRESH_SINCE, { reclaimOwn: true }), false);
+      assert.equal(await repo.take(key, 'test', 'other', STALE, { reclaimOwn: true }), false);
     });
 
     it('keeps the lease when the releasing transaction rolls back; frees it on commit', async () => {
       const owner = `live-${newId()}`;
       const key = uniqueKey();
-      await beatAt(owner, NOW);
-      assert.equal(await repo.take(key, 'test', owner, NOW, FRESH_SINCE), true);
+      await beat(owner);
+      assert.equal(await repo.take(key, 'test', owner, STALE), true);
       await assert.rejects(
         storage.db.transaction().execute(async (trx) => {
           assert.equal(await repo.release(key, owner, trx), true);
@@ -197,7 +225,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
         /could not be recorded/,
       );
       assert.equal(await holder(key), owner, 'a rolled-back release freed the lease');
-      assert.equal(await repo.take(key, 'test', 'other', NOW, FRESH_SINCE), false);
+      assert.equal(await repo.take(key, 'test', 'other', STALE), false);
 
       assert.equal(await repo.release(key, 'other'), false, 'a non-owner released it');
       assert.equal(await holder(key), owner);
@@ -207,20 +235,23 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
       });
       assert.equal(await holder(key), undefined);
       assert.equal(await repo.release(key, owner), false, 'released twice');
-      assert.equal(await repo.take(key, 'test', 'other', NOW, FRESH_SINCE), true, 'not free after commit');
+      assert.equal(await repo.take(key, 'test', 'other', STALE), true, 'not free after commit');
     });
 
     it('lists a kind’s leases with whether their holder is alive; releaseAll frees one owner’s', async () => {
       const kind = `list-${rnd()}`;
       const live = `live-${newId()}`;
       const dead = `dead-${newId()}`;
-      await beatAt(live, NOW);
-      await beatAt(dead, at(SECOND));
-      assert.equal(await repo.take(`${kind}:a`, kind, live, NOW, FRESH_SINCE), true);
-      assert.equal(await repo.take(`${kind}:b`, kind, dead, NOW, FRESH_SINCE), true);
-      assert.equal(await repo.take(`${kind}:c`, kind, 'never-beat', NOW, FRESH_SINCE), true);
-      assert.equal(await repo.take(`${kind}:d`, kind, live, NOW, FRESH_SINCE), true);
-      const rows = (await repo.list(kind, FRESH_SINCE)).sort((x, y) => x.key.localeCompare(y.key));
+      const late = `late-${newId()}`;
+      await beat(live);
+      await beatAgo(dead, STALE + 2 * SECOND);
+      await beatAgo(late, STALE - 2 * SECOND);
+      assert.equal(await repo.take(`${kind}:a`, kind, live, STALE), true);
+      assert.equal(await repo.take(`${kind}:b`, kind, dead, STALE), true);
+      assert.equal(await repo.take(`${kind}:c`, kind, 'never-beat', STALE), true);
+      assert.equal(await repo.take(`${kind}:d`, kind, live, STALE), true);
+      assert.equal(await repo.take(`${kind}:e`, kind, late, STALE), true);
+      const rows = (await repo.list(kind, STALE)).sort((x, y) => x.key.localeCompare(y.key));
       assert.deepEqual(
         rows.map((r) => [r.key, r.owner, r.live]),
         [
@@ -228,37 +259,47 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
           [`${kind}:b`, dead, false],
           [`${kind}:c`, 'never-beat', false],
           [`${kind}:d`, live, true],
+          [`${kind}:e`, late, true],
         ],
       );
       assert.equal(await repo.releaseAll(live), 2);
-      assert.deepEqual((await repo.list(kind, FRESH_SINCE)).map((r) => r.key).sort(), [
-        `${kind}:b`,
-        `${kind}:c`,
-      ]);
+      assert.equal(await repo.releaseAll(late), 1);
+      assert.deepEqual((await repo.list(kind, STALE)).map((r) => r.key).sort(), [`${kind}:b`, `${kind}:c`]);
       // Housekeeping drops the lease of an owner no process row names; a silent but known one stays.
       assert.ok((await repo.pruneOrphans()) >= 1);
       assert.deepEqual(
-        (await repo.list(kind, FRESH_SINCE)).map((r) => r.key),
+        (await repo.list(kind, STALE)).map((r) => r.key),
         [`${kind}:b`],
+      );
+    });
+
+    it('forgets processes silent longer than asked, by the database’s clock', async () => {
+      const workers = new JobWorkerRepository(storage.db, storage.dialect);
+      const old = `old-${newId()}`;
+      const recent = `recent-${newId()}`;
+      await beatAgo(old, 2 * MINUTE);
+      await beatAgo(recent, MINUTE / 2);
+      assert.ok((await workers.prune(MINUTE)) >= 1);
+      const left = await storage.db
+        .selectFrom('job_workers')
+        .select('id')
+        .where('id', 'in', [old, recent])
+        .execute();
+      assert.deepEqual(
+        left.map((r) => r.id),
+        [recent],
       );
     });
 
     it('lets exactly one of 20 live processes taking one free key at once win', async () => {
       const conns = [storage, openMore(), openMore(), openMore()];
-      const now = new Date();
       const owners = Array.from({ length: 20 }, (_, i) => `racer-${i}-${newId()}`);
-      for (const o of owners) await beatAt(o, now);
+      for (const o of owners) await beat(o);
       for (let round = 0; round < 3; round++) {
         const key = uniqueKey();
         const won = await Promise.all(
           owners.map((o, i) =>
-            new JobLeaseRepository(conns[i % conns.length]!.db).take(
-              key,
-              'test',
-              o,
-              now,
-              new Date(now.getTime() - STALE_MS),
-            ),
+            new JobLeaseRepository(conns[i % conns.length]!.db, storage.dialect).take(key, 'test', o, STALE),
           ),
         );
         assert.equal(won.filter(Boolean).length, 1, `winners: ${JSON.stringify(won)}`);
@@ -268,18 +309,16 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
 
     it('lets exactly one of 20 live processes steal one stale lease at once', async () => {
       const conns = [storage, openMore(), openMore(), openMore()];
-      const now = new Date();
-      const freshSince = new Date(now.getTime() - STALE_MS);
       const owners = Array.from({ length: 20 }, (_, i) => `thief-${i}-${newId()}`);
-      for (const o of owners) await beatAt(o, now);
+      for (const o of owners) await beat(o);
       for (let round = 0; round < 3; round++) {
         const key = uniqueKey();
         const dead = `dead-${newId()}`;
-        await beatAt(dead, new Date(now.getTime() - 10 * STALE_MS));
-        assert.equal(await repo.take(key, 'test', dead, now, new Date(0)), true);
+        await beatAgo(dead, 10 * STALE);
+        assert.equal(await repo.take(key, 'test', dead, STALE), true);
         const won = await Promise.all(
           owners.map((o, i) =>
-            new JobLeaseRepository(conns[i % conns.length]!.db).take(key, 'test', o, now, freshSince),
+            new JobLeaseRepository(conns[i % conns.length]!.db, storage.dialect).take(key, 'test', o, STALE),
           ),
         );
         assert.equal(won.filter(Boolean).length, 1, `winners: ${JSON.stringify(won)}`);
@@ -292,20 +331,20 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
     it('writes a heartbeat; on SQLite skips it rather than wait behind another writer', async () => {
       const workers = new JobWorkerRepository(storage.db, storage.dialect);
       const worker = { id: `beat-${randomBytes(4).toString('hex')}`, host: 'h', pid: 1, startedAt: T0 };
-      assert.equal(await workers.beat(worker, at(SECOND)), true);
+      assert.equal(await workers.beat(worker), true);
       if (storage.sqliteFile === null) return;
       // A sync's index worker holding the write lock, as another connection to the file.
       const locker = new SqliteDatabase(storage.sqliteFile);
       try {
         locker.exec('BEGIN IMMEDIATE');
         const started = performance.now();
-        assert.equal(await workers.beat(worker, at(2 * SECOND)), false);
+        assert.equal(await workers.beat(worker), false);
         assert.ok(performance.now() - started < 1_000, 'did not wait the busy timeout');
       } finally {
         locker.exec('ROLLBACK');
         locker.close();
       }
-      assert.equal(await workers.beat(worker, at(3 * SECOND)), true);
+      assert.equal(await workers.beat(worker), true);
       // The connection's own busy timeout is back: other writes still wait for the lock.
       const [pragma] = (await sql<{ timeout: number }>`pragma busy_timeout`.execute(storage.db)).rows;
       assert.ok(Number(pragma?.timeout) >= 1_000, JSON.stringify(pragma));
@@ -358,7 +397,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
     });
 
     it('keeps another process out while the holder heartbeats, and frees the key within 3 beats of a kill', async () => {
-      const workersA = new KillableWorkers(storage.db);
+      const workersA = new KillableWorkers(storage.db, storage.dialect);
       const a = processOn(storage.db, workersA);
       const b = processOn(openMore().db);
       const key = uniqueKey('kill');
@@ -395,7 +434,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
     });
 
     it('holds a lease taken before its first heartbeat lands', async () => {
-      const slow = new KillableWorkers(storage.db);
+      const slow = new KillableWorkers(storage.db, storage.dialect);
       slow.beatDelayMs = 150;
       const a = processOn(storage.db, slow);
       const b = processOn(storage.db);
@@ -453,7 +492,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
       a.finished(leftBehind, 'succeeded');
       // A dead process's and a never-registered process's.
       const dead = `dead-${newId()}`;
-      await beatAt(dead, new Date(Date.now() - 10 * STALE_MS));
+      await beatAgo(dead, 10 * STALE_MS);
       await storage.db
         .insertInto('job_leases')
         .values([
@@ -553,8 +592,8 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
         }
       }
       const away = new JobLeases({
-        workers: new JobWorkerRepository(storage.db),
-        leases: new Away(storage.db),
+        workers: new JobWorkerRepository(storage.db, storage.dialect),
+        leases: new Away(storage.db, storage.dialect),
         heartbeatMs: HEARTBEAT_MS,
         logger,
         node: 'away',
@@ -575,7 +614,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
       assert.ok(await b.acquire(`${kind}:3`, kind));
       // A stopped server's lease (silent for long), and one of a server never registered.
       const dead = `dead-${rnd()}/0123abcd`;
-      await beatAt(dead, new Date(Date.now() - 10 * STALE_MS));
+      await beatAgo(dead, 10 * STALE_MS);
       await storage.db
         .insertInto('job_leases')
         .values([

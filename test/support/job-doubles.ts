@@ -32,11 +32,12 @@ export class KillableWorkers extends JobWorkerRepository {
   /** Beats take this long to reach the database (a slow or distant database). */
   beatDelayMs = 0;
 
-  override async beat(worker: WorkerIdentity, now: Date): Promise<boolean> {
+  override async beat(worker: WorkerIdentity): Promise<boolean> {
     if (this.killed) return false;
     if (this.beatDelayMs > 0) await sleep(this.beatDelayMs);
-    const written = await super.beat(worker, now);
-    if (written) this.lastBeatAt = now.getTime();
+    const sent = Date.now();
+    const written = await super.beat(worker);
+    if (written) this.lastBeatAt = sent;
     return written;
   }
 
