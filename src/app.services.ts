@@ -10,6 +10,7 @@ import type { AuthService } from './identity/auth.service.js';
 import type { IconService } from './icons/icon.service.js';
 import type { ProfileService } from './profiles/profile.service.js';
 import type { RegistryService } from './registries/registry.service.js';
+import type { ServerLifecycle } from './shared/lifecycle.js';
 import type { Storage } from './storage/database.js';
 import type { SyncService } from './sync/sync.service.js';
 import type { MemberService } from './tenants/member.service.js';
@@ -20,6 +21,7 @@ export interface AppServices {
   config: Readonly<Config>;
   logger: Logger;
   storage: Pick<Storage, 'ping' | 'dialect'>;
+  lifecycle: ServerLifecycle;
   auth: AuthService;
   tenants: TenantService;
   members: MemberService;

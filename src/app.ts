@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AppServices } from './app.services.js';
 import type { Config } from './config/config.js';
+import { drain } from './app-drain.js';
 import { createMetrics } from './http/metrics.js';
 import { buildServer } from './http/server.js';
 import type { Http } from './http/types.js';
@@ -15,6 +16,7 @@ import { ProfileService } from './profiles/profile.service.js';
 import { ValuesSchemaValidator } from './profiles/values/values-schema.js';
 import { RegistryRepository } from './registries/registry.repository.js';
 import { RegistryService } from './registries/registry.service.js';
+import { ServerLifecycle } from './shared/lifecycle.js';
 import { loadOrCreateKey, SecretBox } from './shared/secret-box.js';
 import { migrateToLatest, openStorage, type Storage } from './storage/database.js';
 import { openPgNotifyChannel, type NotifyChannel } from './storage/notify-channel.js';
@@ -67,8 +69,6 @@ import { closeUpstreamDispatchers, createUpstreamPolicy } from './upstream/http-
 
 export const VERSION = '0.1.0';
 export const USER_AGENT = `Charthouse/${VERSION}`;
-/** How long a closing server waits for in-flight requests before it closes their connections. */
-const CLOSE_GRACE_MS = 10_000;
 
 export interface App {
   http: Http;
@@ -90,7 +90,12 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   };
   const storage = openStorage(storageOptions);
   try {
-    await migrateToLatest(storage);
+    const applied = await migrateToLatest(storage);
+    // Under the migration lock: of servers starting together on a new database, one applies them all.
+    logger.info(
+      { applied: applied.length, ...(applied.length > 0 ? { first: applied[0], last: applied.at(-1) } : {}) },
+      applied.length > 0 ? 'database migrated' : 'database schema current',
+    );
   } catch (err) {
     await storage.close();
     throw err;
@@ -313,10 +318,12 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
   await auth.pruneExpiredTokens();
   await members.pruneExpiredInvitations();
 
+  const lifecycle = new ServerLifecycle();
   const services: AppServices = {
     config,
     logger,
     storage,
+    lifecycle,
     auth,
     tenants,
     members,
@@ -332,6 +339,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     adoption,
   };
   const http = await buildServer(services, metrics);
+  let closing: Promise<void> | undefined;
 
   return {
     http,
@@ -343,24 +351,37 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
       return address;
     },
     sweep: (now) => hosted.sweep(now),
-    close: async () => {
-      // No new jobs; the syncs running here are ended by engine.close below.
-      await scheduler.stop(0);
-      // In-flight requests get a moment to finish; a client that stalls mid-request (an upload it
-      // stopped sending) would otherwise hold the shutdown until Node's request timeout, minutes.
-      const stalled = setTimeout(() => http.server.closeAllConnections(), CLOSE_GRACE_MS);
-      await http.close();
-      clearTimeout(stalled);
-      // Index workers ended; the syncs get a moment to record themselves interrupted.
-      await engine.close();
-      await kubeDiscovery.close();
-      // What is still held goes back now, so another server takes the work over at once instead of
-      // after three missed heartbeats.
-      await leases.close();
-      await closeUpstreamDispatchers();
-      await accessRelay?.close();
-      await storage.close();
-    },
+    // Once, however often it is asked (SIGTERM then SIGINT, a test's own close after the drain).
+    close: () =>
+      (closing ??= (async () => {
+        await drain(
+          http,
+          lifecycle,
+          {
+            stopJobs: () => scheduler.stop(0),
+            jobsIdle: async () => {
+              await Promise.all([scheduler.idle(), engine.idle(), kubeDiscovery.idle()]);
+            },
+            jobsRunning: () => ({
+              syncs: engine.runningCount,
+              discoveries: kubeDiscovery.runningCount,
+              scheduledJobs: scheduler.runningCount,
+            }),
+            interruptJobs: async (graceMs) => {
+              // Index workers ended; the syncs get a moment to record themselves interrupted.
+              await engine.close(graceMs);
+              await kubeDiscovery.close();
+            },
+            // What is still held goes back now, so another server takes the work over at once instead
+            // of after three missed heartbeats.
+            release: () => leases.close(),
+          },
+          logger,
+        );
+        await closeUpstreamDispatchers();
+        await accessRelay?.close();
+        await storage.close();
+      })()),
   };
 }
 

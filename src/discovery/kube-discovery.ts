@@ -72,7 +72,12 @@ export class KubeDiscovery implements ServerDiscovery {
     await Promise.allSettled([...this.running]);
   }
 
-  /** Resolves when the discoveries running now have ended (tests). */
+  /** How many discoveries run in this process now. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Resolves when the discoveries running now have ended (tests, a drain). */
   async idle(): Promise<void> {
     await Promise.allSettled([...this.running]);
   }

@@ -217,9 +217,14 @@ export class HostedService {
 
   // The Helm repository (/helm) -------------------------------------------------------------------
 
-  /** index.yaml of the registry's current revision, rendered once per revision. */
-  indexYaml(target: HostedTarget): Promise<RenderedIndex> {
-    return this.index.get(target.registry, target.slug);
+  /**
+   * index.yaml of the registry's current revision, rendered once per revision. The revision is read
+   * afresh (one row by key): the state kept for access checks may be a second old, and a chart pushed
+   * through another server must be in the next index this one serves.
+   */
+  async indexYaml(target: HostedTarget): Promise<RenderedIndex> {
+    const current = (await this.repo.registryState(target.registry.id)) ?? target.registry;
+    return this.index.get(current, target.slug);
   }
 
   /** `<name>-<version>.tgz` or its `.tgz.prov`, as `helm pull` fetches them (404 for anything else). */

@@ -2,8 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { versionSortKey } from '../protocol/helm/semver-sort.js';
-import type { CatalogColumns, HostedChartRow } from './hosted.repository.js';
-import { renderIndex } from './index-yaml.js';
+import type {
+  CatalogColumns,
+  HostedChartRow,
+  HostedRegistryState,
+  HostedRepository,
+} from './hosted.repository.js';
+import { HostedIndexCache, renderIndex } from './index-yaml.js';
 
 function row(name: string, version: string, extra: Partial<CatalogColumns> = {}) {
   const chart: HostedChartRow = {
@@ -104,5 +109,53 @@ describe('renderIndex', () => {
     assert.equal(entry['deprecated'], true);
     assert.equal(entry['appVersion'], '2.3', 'a version-like string stays a string');
     assert.deepEqual(entry['maintainers'], [{ name: 'Ann', email: 'ann@example.com' }]);
+  });
+});
+
+describe('HostedIndexCache', () => {
+  /** A registry whose revision moves (a write through another server) while the rows are read. */
+  function racingRepository() {
+    let revision = 1;
+    const rowsAt = new Map([
+      [1, [row('a', '1.0.0')]],
+      [2, [row('a', '1.0.0'), row('b', '2.0.0')]],
+    ]);
+    const state = (): HostedRegistryState => ({
+      id: 'r',
+      scope: 's',
+      name: 'hosted',
+      publicRead: false,
+      revision,
+      lastWrite: `2026-01-0${revision}T00:00:00.000Z`,
+    });
+    const repo = {
+      chartEntries: async () => {
+        const rows = rowsAt.get(revision)!;
+        // The write commits just after this read.
+        if (revision === 1) revision = 2;
+        return rows;
+      },
+      registryState: async () => state(),
+    };
+    return { repo: repo as unknown as HostedRepository, state };
+  }
+
+  it("renders a revision from that revision's rows only, so every server serves one revision alike", async () => {
+    const { repo } = racingRepository();
+    const cache = new HostedIndexCache(repo, '');
+    const first: HostedRegistryState = {
+      id: 'r',
+      scope: 's',
+      name: 'hosted',
+      publicRead: false,
+      revision: 1,
+      lastWrite: '2026-01-01T00:00:00.000Z',
+    };
+    const index = await cache.get(first, 'acme');
+    const parsed = yaml.load(index.body.toString('utf8')) as { entries: object; generated: string };
+    // Rows of revision 2 under revision 2's label and time, never under revision 1's.
+    assert.equal(index.revision, 2);
+    assert.deepEqual(Object.keys(parsed.entries).sort(), ['a', 'b']);
+    assert.equal(parsed.generated, '2026-01-02T00:00:00.000Z');
   });
 });

@@ -56,17 +56,28 @@ export class HostedIndexCache {
   }
 
   private async build(registry: HostedRegistryState, slug: string): Promise<RenderedIndex> {
-    const rows = await this.repo.chartEntries(registry.id);
+    let state = registry;
+    let rows = await this.repo.chartEntries(state.id);
+    // The rows must be the revision's own: a write committed between reading the revision and the
+    // rows would be rendered under the older revision's ETag and time, and servers would disagree on
+    // what one revision's index holds. Every write moves the revision in its own transaction, so an
+    // unchanged revision after the read proves the rows are its; otherwise read again (a few times).
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const after = await this.repo.registryState(state.id);
+      if (!after || after.revision === state.revision) break;
+      state = after;
+      rows = await this.repo.chartEntries(state.id);
+    }
     const text = renderIndex(
       rows,
       `${this.basePath}/helm/${slug}`,
       // The time of the last write, not of rendering: every server renders one revision alike, so
       // they agree on its ETag.
-      new Date(registry.lastWrite ?? 0),
+      new Date(state.lastWrite ?? 0),
     );
     const body = Buffer.from(text, 'utf8');
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-    return { revision: registry.revision, etag, body, gzip: gzipSync(body, { level: 6 }) };
+    return { revision: state.revision, etag, body, gzip: gzipSync(body, { level: 6 }) };
   }
 }
 

@@ -22,7 +22,7 @@ export function operationsRoutes(app: Http, s: AppServices, metrics: Metrics): v
     {
       schema: {
         tags: ['operations'],
-        summary: 'Readiness: the database answers',
+        summary: 'Readiness: the database answers and the server is not shutting down',
         response: {
           200: Type.Object({ status: Type.String(), database: Type.String() }),
           503: Type.Object({ status: Type.String(), database: Type.String() }),
@@ -30,6 +30,10 @@ export function operationsRoutes(app: Http, s: AppServices, metrics: Metrics): v
       },
     },
     async (_req, reply) => {
+      // Draining (SIGTERM): out of the load balancer's rotation at once, while in-flight work ends.
+      if (s.lifecycle.draining) {
+        return reply.status(503).send({ status: 'draining', database: s.storage.dialect });
+      }
       try {
         await s.storage.ping();
         return { status: 'ready', database: s.storage.dialect };

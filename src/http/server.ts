@@ -60,7 +60,9 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: true },
     },
-    return503OnClosing: true,
+    // A request that reaches a closing server on a connection it already had is served, not refused
+    // with 503: a rolling restart must not fail requests. Its response closes the connection (below).
+    return503OnClosing: false,
     routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -76,6 +78,17 @@ export async function buildServer(s: AppServices, metrics: Metrics): Promise<Htt
       url: route.url,
       query: Object.keys(query ?? {}),
     });
+  });
+
+  // Requests in flight, for the drain's account of what it had to cut; the response's close counts a
+  // client that went away as well as an answer.
+  app.addHook('onRequest', async (_req, reply) => {
+    s.lifecycle.inFlight += 1;
+    reply.raw.once('close', () => (s.lifecycle.inFlight -= 1));
+  });
+  // Draining: each response ends its keep-alive connection, so clients reconnect to another server.
+  app.addHook('onSend', async (_req, reply) => {
+    if (s.lifecycle.draining) reply.header('connection', 'close');
   });
 
   app.addHook('onResponse', async (req, reply) => {

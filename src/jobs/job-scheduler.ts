@@ -71,6 +71,22 @@ export class JobScheduler {
     }
   }
 
+  /** How many jobs it started run now. */
+  get runningCount(): number {
+    let count = 0;
+    for (const jobs of this.running.values()) count += jobs.size;
+    return count;
+  }
+
+  /** Resolves when none of the jobs it started runs any more (stop it first, or more may start). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const all = [...this.running.values()].flatMap((m) => [...m.values()]);
+      if (all.length === 0) return;
+      await Promise.allSettled(all);
+    }
+  }
+
   /** Stop looking, and wait up to `graceMs` for the jobs running here to end. */
   async stop(graceMs = 5_000): Promise<void> {
     this.stopped = true;

@@ -270,9 +270,11 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /**
  * Bring the schema up to date, under a lock so several server processes starting at once migrate once:
- * Kysely's advisory lock on PostgreSQL, our own side-file lock on SQLite.
+ * Kysely's session-level advisory lock on PostgreSQL (pg_advisory_lock, held on one connection while
+ * the migrations run in one transaction), our own side-file lock on SQLite. A process that waited for
+ * the lock finds the schema current and applies nothing. Returns the names of the migrations applied.
  */
-export async function migrateToLatest(storage: Storage): Promise<void> {
+export async function migrateToLatest(storage: Storage): Promise<string[]> {
   const migrator = new Migrator({
     db: storage.db,
     provider,
@@ -290,4 +292,5 @@ export async function migrateToLatest(storage: Storage): Promise<void> {
       `Database migration failed${name}: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -102,15 +102,26 @@ export class SyncEngine {
 
   constructor(private readonly o: SyncEngineOptions) {}
 
+  /** How many syncs run in this process now. */
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Resolves when no sync runs here, including any begun while waiting (a drain's "Sync now"). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
   /**
    * The server is shutting down: end the index workers (a sync writing in one is rolled back by the
-   * database) and give the running syncs a moment to record themselves interrupted.
+   * database) and give the running syncs up to `graceMs` to record themselves interrupted. A drain
+   * waits for {@link idle} first, so only what outlived it is cut here.
    */
-  async close(): Promise<void> {
+  async close(graceMs = CLOSE_GRACE_MS): Promise<void> {
     this.closing = true;
     await this.indexWorkers.close();
     if (this.running.size === 0) return;
-    const grace = sleep(CLOSE_GRACE_MS, undefined, { ref: false });
+    const grace = sleep(graceMs, undefined, { ref: false });
     await Promise.race([Promise.allSettled([...this.running]), grace]);
   }
 
