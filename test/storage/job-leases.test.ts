@@ -816,6 +816,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
         lastModified: 'Thu, 01 Jan 2026 00:00:00 GMT',
         contentDigest: 'a'.repeat(64),
         ociSkippedTags: null,
+        indexCharts: null,
         failureCount: 3,
         nextSyncAt: at(MINUTE).toISOString(),
       });
@@ -948,6 +949,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
         lastModified: null,
         contentDigest: null,
         ociSkippedTags: null,
+        indexCharts: null,
         failureCount: 0,
         nextSyncAt: null,
       });
@@ -989,6 +991,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
             lastModified: 'Thu, 01 Jan 2026 00:00:00 GMT',
             contentDigest: 'f'.repeat(64),
             ociSkippedTags: '{}',
+            indexCharts: '{"salt":"s","charts":{}}',
             failureCount: 0,
             nextSyncAt: at(60 * MINUTE),
           },
@@ -1000,6 +1003,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
         lastModified: 'Thu, 01 Jan 2026 00:00:00 GMT',
         contentDigest: 'f'.repeat(64),
         ociSkippedTags: '{}',
+        indexCharts: '{"salt":"s","charts":{}}',
         failureCount: 0,
         nextSyncAt: at(60 * MINUTE).toISOString(),
       };
