@@ -57,6 +57,18 @@ export class CatalogDiffer {
     return diff;
   }
 
+  /** Every stored version of `charts` stays as it is (their source did not change): none is removed. */
+  keepCharts(charts: readonly string[]): void {
+    if (charts.length === 0) return;
+    const names = new Set(charts);
+    for (const key of this.stored.keys()) {
+      if (names.has(key.slice(0, key.indexOf('\u0000'))) && !this.seen.has(key)) {
+        this.seen.add(key);
+        this.unchanged += 1;
+      }
+    }
+  }
+
   /** After the last batch: the ids of stored versions no row named, and how many rows changed nothing. */
   finish(): { remove: string[]; unchanged: number } {
     const remove: string[] = [];

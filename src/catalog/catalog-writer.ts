@@ -8,6 +8,11 @@ export interface RowSource {
   batches: AsyncIterable<NewChartVersion[]>;
   /** The parse's and normalization's warnings; read once every batch has arrived. */
   warnings(): SyncWarning[];
+  /**
+   * Charts the source left out because they did not change since the catalog was written from it:
+   * their stored versions stay as they are. Read once every batch has arrived.
+   */
+  kept?(): readonly string[];
 }
 
 /** What a write changed, and the registry's catalog after it. */
@@ -108,6 +113,7 @@ export class CatalogWriter {
           added += diff.insert.length;
           updated += diff.update.length;
         }
+        differ.keepCharts(source.kept?.() ?? []);
         warnings = [...source.warnings(), ...differ.warnings];
         if (isSuspectShrink(stored.size, differ.rowCount) && !shrinkConfirmed) {
           throw new SuspectShrink(differ.rowCount);

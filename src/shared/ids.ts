@@ -1,4 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+
+/*
+ * Random bytes for ids, drawn 4 KB at a time (as crypto.randomUUID does): one call into the system's
+ * generator per 256 ids instead of one per id, which cost about 10% of a 20,000-version first sync's
+ * catalog write. Each byte is used once.
+ */
+const entropy = Buffer.alloc(4096);
+let entropyUsed = entropy.length;
 
 /**
  * A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits. Ids made later sort
@@ -7,7 +15,12 @@ import { createHash, randomBytes } from 'node:crypto';
  * made within one millisecond keep random order among themselves, which nothing relies on.
  */
 export function newId(): string {
-  const bytes = randomBytes(16);
+  if (entropyUsed + 16 > entropy.length) {
+    randomFillSync(entropy);
+    entropyUsed = 0;
+  }
+  const bytes = Buffer.from(entropy.subarray(entropyUsed, entropyUsed + 16));
+  entropyUsed += 16;
   bytes.writeUIntBE(Date.now(), 0, 6);
   bytes[6] = 0x70 | (bytes[6]! & 0x0f); // version 7
   bytes[8] = 0x80 | (bytes[8]! & 0x3f); // RFC 9562 variant

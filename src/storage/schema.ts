@@ -427,6 +427,11 @@ export interface RegistrySyncStateTable {
   content_digest: string | null;
   /** OCI only: tags found not to be charts, as `oci-sync.ts` encodes them. */
   oci_skipped_tags: string | null;
+  /**
+   * Classic only: JSON digests of the index's charts as last normalized (sync/index-sync.ts
+   * ChartDigests), so a re-sync skips the unchanged ones. Optional: added by 2026-12-10T00-00-index-charts.
+   */
+  index_charts?: string | null;
   /** Consecutive failed syncs, for the retry backoff. */
   failure_count: number;
   next_sync_at: string | null;

@@ -59,6 +59,8 @@ export async function commitCatalogStream(
   store: CommitStore,
   request: Omit<CommitRequest, 'rows' | 'warnings'>,
   source: RowSource,
+  /** What the source knows only once it has ended (a classic index's chart digests), recorded with it. */
+  learned: () => Pick<SyncOutcomeRecord, 'indexCharts'> = () => ({}),
 ): Promise<SyncOutcome> {
   const { catalog, runs, closer } = store;
   const { registryId, runId, what, validators, nextSyncAt } = request;
@@ -94,6 +96,7 @@ export async function commitCatalogStream(
               chartCount: written.charts,
               versionCount: written.versions,
               ...validators,
+              ...learned(),
               failureCount: 0,
               nextSyncAt,
             },

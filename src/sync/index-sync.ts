@@ -14,6 +14,34 @@ export interface WorkerCommit {
 }
 
 /**
+ * What a sync remembers of a block-style index's charts (registry_sync_state.index_charts): each chart's
+ * lines as a digest (index-chunks.ts chunkDigest, under `salt`), for charts that normalized without a
+ * warning. The next sync skips a chart whose lines give the same digest: its stored versions stay.
+ */
+export interface ChartDigests {
+  salt: string;
+  charts: Record<string, string>;
+}
+
+/** The stored form of {@link ChartDigests} (JSON text), null for none. */
+export function encodeChartDigests(digests: ChartDigests | null): string | null {
+  return digests === null ? null : JSON.stringify(digests);
+}
+
+/** {@link encodeChartDigests} read back; anything unreadable is none (every chart is parsed again). */
+export function decodeChartDigests(text: string | null): ChartDigests | null {
+  if (text === null) return null;
+  try {
+    const value = JSON.parse(text) as Partial<ChartDigests> | null;
+    if (typeof value?.salt !== 'string' || typeof value.charts !== 'object' || value.charts === null)
+      return null;
+    return { salt: value.salt, charts: value.charts };
+  } catch {
+    return null;
+  }
+}
+
+/**
  * A job for one worker: parse and normalize an index (streaming the rows to a writer's port, or
  * answering them when there is no port), or write what arrives on a port.
  */
@@ -22,6 +50,8 @@ export type IndexJob =
       kind: 'parse';
       body: ArrayBuffer;
       repositoryUrl: string;
+      /** The charts the last sync normalized, by digest: those unchanged are not parsed again. */
+      previous: ChartDigests | null;
       port: MessagePort | null;
       /** Batches sent and not yet written (one Int32), shared with the writer: see MAX_BATCHES_IN_FLIGHT. */
       inFlight: SharedArrayBuffer | null;
@@ -56,10 +86,13 @@ export type IndexJobReply =
     }
   | JobFailure;
 
-/** What the parser sends the writer: batches of rows, then the warnings; or why it stopped. */
+/**
+ * What the parser sends the writer: batches of rows, then the warnings, the charts left as stored
+ * (unchanged since the last sync, not parsed) and the digests to remember; or why it stopped.
+ */
 export type RowStreamMessage =
   | { type: 'rows'; rows: NewChartVersion[] }
-  | { type: 'end'; warnings: SyncWarning[] }
+  | { type: 'end'; warnings: SyncWarning[]; kept: string[]; digests: ChartDigests | null }
   | { type: 'error'; failure: JobFailure };
 
 export interface IndexWorkerOptions {
@@ -135,7 +168,12 @@ export class IndexWorkerPool {
    * Parse, normalize and commit one classic index: the parser streams rows to the writer, which has
    * its own database connection. `body` moves to the parser (see {@link ownBuffer}).
    */
-  async sync(body: Buffer, repositoryUrl: URL, commit: WorkerCommit): Promise<SyncOutcome> {
+  async sync(
+    body: Buffer,
+    repositoryUrl: URL,
+    previous: ChartDigests | null,
+    commit: WorkerCommit,
+  ): Promise<SyncOutcome> {
     const [parser, writer] = await this.acquire(2);
     if (!parser || !writer) throw new Error('the index worker pool is closed');
     const channel = new MessageChannel();
@@ -146,7 +184,14 @@ export class IndexWorkerPool {
     const buffer = ownBuffer(body);
     const parsing = this.exchange(
       parser,
-      { kind: 'parse', body: buffer, repositoryUrl: repositoryUrl.toString(), port: channel.port1, inFlight },
+      {
+        kind: 'parse',
+        body: buffer,
+        repositoryUrl: repositoryUrl.toString(),
+        previous,
+        port: channel.port1,
+        inFlight,
+      },
       [buffer, channel.port1],
     );
     // Either side failing leaves the other waiting (a writer on rows that never come, a parser on a
@@ -192,7 +237,14 @@ export class IndexWorkerPool {
     try {
       const reply = await this.exchange(
         worker,
-        { kind: 'parse', body: buffer, repositoryUrl: repositoryUrl.toString(), port: null, inFlight: null },
+        {
+          kind: 'parse',
+          body: buffer,
+          repositoryUrl: repositoryUrl.toString(),
+          previous: null,
+          port: null,
+          inFlight: null,
+        },
         [buffer],
       );
       healthy = true;

@@ -4,8 +4,7 @@ import { parentPort, type MessagePort } from 'node:worker_threads';
 import { toCatalogRow } from '../catalog/catalog-row.js';
 import { CatalogWriter, type RowSource } from '../catalog/catalog-writer.js';
 import { ChartVersionRepository, type NewChartVersion } from '../catalog/chart-version.repository.js';
-import { normalizeIndex, type SyncWarning } from '../protocol/helm/chart-version.js';
-import { parseHelmIndex } from '../protocol/helm/index-document.js';
+import type { ChartVersionRecord } from '../protocol/helm/chart-version.js';
 import { AppError, UpstreamError } from '../shared/errors.js';
 import { JobLeaseRepository } from '../jobs/job-lease.repository.js';
 import { openStorage, type Storage, type StorageOptions } from '../storage/database.js';
@@ -16,9 +15,12 @@ import {
   type IndexJob,
   type IndexJobReply,
   type JobFailure,
+  encodeChartDigests,
+  type ChartDigests,
   type RowStreamMessage,
   type WorkerCommit,
 } from './index-sync.js';
+import { parseIndexInto, type RecordSink } from './index-parse.js';
 import { RunCloser } from './run-closing.js';
 import { SyncStateRepository } from './sync-state.repository.js';
 import { SyncRunRepository } from './sync-run.repository.js';
@@ -66,24 +68,36 @@ function failure(err: unknown): JobFailure {
   };
 }
 
-/**
- * Parse and normalize. Memory is the limit on a big index (a 25 MB index is a few hundred MB as
- * objects), so each stage lets go of its input as it goes: the parsed tree chart by chart, the records
- * as they become rows, the rows as they are sent to the writer.
- */
-function parse(job: Extract<IndexJob, { kind: 'parse' }>): IndexJobReply {
-  const stages: Record<string, number> = {};
-  let mark = performance.now();
-  const doc = parseHelmIndex(Buffer.from(job.body));
-  // The document is parsed: let the body go before normalizing allocates.
-  job.body = new ArrayBuffer(0);
-  stages['parseMs'] = Math.round(performance.now() - mark);
-  mark = performance.now();
-  const port = job.port;
-  const inFlight = job.inFlight ? new Int32Array(job.inFlight) : null;
-  let pending: NewChartVersion[] = [];
-  const rows: NewChartVersion[] = [];
-  const send = (): void => {
+/** Where a parse job's rows go: batches to the writer's port, or one list answered at the end. */
+class RowSink implements RecordSink {
+  readonly rows: NewChartVersion[] = [];
+  private pending: NewChartVersion[] = [];
+  private readonly inFlight: Int32Array | null;
+
+  constructor(
+    private readonly port: MessagePort | null,
+    inFlight: SharedArrayBuffer | null,
+  ) {
+    this.inFlight = inFlight ? new Int32Array(inFlight) : null;
+  }
+
+  add(records: ChartVersionRecord[]): void {
+    const into = this.port ? this.pending : this.rows;
+    for (const record of records) into.push(toCatalogRow(record));
+    if (this.pending.length >= STREAM_BATCH_ROWS) this.send();
+  }
+
+  /** The last batch, then the end of the stream. */
+  end(end: Omit<Extract<RowStreamMessage, { type: 'end' }>, 'type'>): void {
+    if (this.pending.length > 0) this.send();
+    if (!this.port) return;
+    const message: RowStreamMessage = { type: 'end', ...end };
+    this.port.postMessage(message);
+    this.port.close();
+  }
+
+  private send(): void {
+    const { inFlight } = this;
     if (inFlight) {
       // Wait (this thread only) while the writer is MAX_BATCHES_IN_FLIGHT batches behind.
       for (let n = Atomics.load(inFlight, 0); n >= MAX_BATCHES_IN_FLIGHT; n = Atomics.load(inFlight, 0)) {
@@ -91,37 +105,32 @@ function parse(job: Extract<IndexJob, { kind: 'parse' }>): IndexJobReply {
       }
       Atomics.add(inFlight, 0, 1);
     }
-    const message: RowStreamMessage = { type: 'rows', rows: pending };
-    port?.postMessage(message);
-    pending = [];
-  };
-  // normalizeIndex carries the parse warnings at the head of its list (under one cap).
-  const { warnings } = normalizeIndex(doc, new URL(job.repositoryUrl), {
-    consume: true,
-    onChart: (records) => {
-      for (const record of records) (port ? pending : rows).push(toCatalogRow(record));
-      if (pending.length >= STREAM_BATCH_ROWS) send();
-    },
-  });
-  if (pending.length > 0) send();
-  stages['normalizeMs'] = Math.round(performance.now() - mark);
-  if (port) {
-    const end: RowStreamMessage = { type: 'end', warnings };
-    port.postMessage(end);
-    port.close();
-    return { ok: true, rows: null, warnings: null, outcome: null, stages };
+    const message: RowStreamMessage = { type: 'rows', rows: this.pending };
+    this.port?.postMessage(message);
+    this.pending = [];
   }
-  return { ok: true, rows, warnings, outcome: null, stages };
+}
+
+/** Parse and normalize, streaming the rows to the writer's port (or answering them without one). */
+function parse(job: Extract<IndexJob, { kind: 'parse' }>): IndexJobReply {
+  const started = performance.now();
+  const sink = new RowSink(job.port, job.inFlight);
+  const result = parseIndexInto(Buffer.from(job.body), new URL(job.repositoryUrl), job.previous, sink);
+  // Parse and normalization interleave (chart by chart): one figure for both.
+  const stages = { parseMs: Math.round(performance.now() - started) };
+  sink.end(result);
+  if (job.port) return { ok: true, rows: null, warnings: null, outcome: null, stages };
+  return { ok: true, rows: sink.rows, warnings: result.warnings, outcome: null, stages };
 }
 
 /**
  * The rows arriving on `port`, as commitCatalogStream reads them; a parser's failure ends the stream.
  * Each batch taken frees a place in `inFlight` for the parser.
  */
-function portSource(port: MessagePort, inFlight: Int32Array): RowSource {
+function portSource(port: MessagePort, inFlight: Int32Array): RowSource & { digests(): ChartDigests | null } {
   const queue: RowStreamMessage[] = [];
   let wake: (() => void) | null = null;
-  let warnings: SyncWarning[] = [];
+  let end: Extract<RowStreamMessage, { type: 'end' }> | null = null;
   port.on('message', (message: RowStreamMessage) => {
     queue.push(message);
     wake?.();
@@ -140,12 +149,17 @@ function portSource(port: MessagePort, inFlight: Int32Array): RowSource {
         Atomics.sub(inFlight, 0, 1);
         Atomics.notify(inFlight, 0);
       } else if (message.type === 'end') {
-        warnings = message.warnings;
+        end = message;
         return;
       } else throw failureToError(message.failure);
     }
   }
-  return { batches: batches(), warnings: () => warnings };
+  return {
+    batches: batches(),
+    warnings: () => end?.warnings ?? [],
+    kept: () => end?.kept ?? [],
+    digests: () => end?.digests ?? null,
+  };
 }
 
 async function commit(job: Extract<IndexJob, { kind: 'commit' }>): Promise<IndexJobReply> {
@@ -154,6 +168,7 @@ async function commit(job: Extract<IndexJob, { kind: 'commit' }>): Promise<Index
   const storage = storageFor(options);
   try {
     const runs = new SyncRunRepository(storage.db);
+    const source = portSource(job.port, new Int32Array(job.inFlight));
     const outcome = await commitCatalogStream(
       {
         catalog: new CatalogWriter(storage.db, new ChartVersionRepository(storage.db, storage.dialect)),
@@ -167,7 +182,8 @@ async function commit(job: Extract<IndexJob, { kind: 'commit' }>): Promise<Index
         ),
       },
       request,
-      portSource(job.port, new Int32Array(job.inFlight)),
+      source,
+      () => ({ indexCharts: encodeChartDigests(source.digests()) }),
     );
     // Measured from the writer's start: it overlaps parse and normalization, so stages do not add up.
     const stages = { writeMs: Math.round(performance.now() - started) };

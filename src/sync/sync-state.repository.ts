@@ -10,6 +10,8 @@ export interface SyncState {
   contentDigest: string | null;
   /** OCI only: the tags found not to be charts (see oci-sync.ts). */
   ociSkippedTags: string | null;
+  /** Classic only: the digests of the index's charts last normalized (index-sync.ts ChartDigests). */
+  indexCharts: string | null;
   failureCount: number;
   nextSyncAt: string | null;
 }
@@ -19,6 +21,7 @@ const NEVER_SYNCED: SyncState = {
   lastModified: null,
   contentDigest: null,
   ociSkippedTags: null,
+  indexCharts: null,
   failureCount: 0,
   nextSyncAt: null,
 };
@@ -37,6 +40,11 @@ export interface SyncOutcomeRecord {
   contentDigest?: string | null;
   /** OCI only: the tags found not to be charts (see oci-sync.ts); omit to keep them. */
   ociSkippedTags?: string | null;
+  /**
+   * Classic only: the digests of the charts this sync normalized (index-sync.ts ChartDigests); omit to
+   * keep them. Recorded in the transaction that writes those charts' versions, so the two agree.
+   */
+  indexCharts?: string | null;
   /** Consecutive failures: 0 after a success; the caller computes the backoff from it. */
   failureCount: number;
   nextSyncAt: Date;
@@ -65,6 +73,7 @@ export class SyncStateRepository {
       lastModified: row.last_modified,
       contentDigest: row.content_digest,
       ociSkippedTags: row.oci_skipped_tags,
+      indexCharts: row.index_charts ?? null,
       failureCount: row.failure_count,
       nextSyncAt: row.next_sync_at,
     };
@@ -141,6 +150,7 @@ export class SyncStateRepository {
       ...(outcome.lastModified !== undefined ? { last_modified: outcome.lastModified } : {}),
       ...(outcome.contentDigest !== undefined ? { content_digest: outcome.contentDigest } : {}),
       ...(outcome.ociSkippedTags !== undefined ? { oci_skipped_tags: outcome.ociSkippedTags } : {}),
+      ...(outcome.indexCharts !== undefined ? { index_charts: outcome.indexCharts } : {}),
     };
     await executor
       .insertInto('registry_sync_state')

@@ -11,7 +11,7 @@ import type { OciRetryPolicy } from '../upstream/oci-session.js';
 import type { UpstreamConnection } from '../upstream/upstream-connection.js';
 import { commitCatalog, type SyncOutcome } from './catalog-commit.js';
 import { fetchIndex } from './index-fetch.js';
-import { IndexWorkerPool } from './index-sync.js';
+import { decodeChartDigests, IndexWorkerPool } from './index-sync.js';
 import { decodeSkippedTags, encodeSkippedTags, readOciRegistry, storedOciRows } from './oci-sync.js';
 import type { JobLeaseRepository } from '../jobs/job-lease.repository.js';
 import type { JobLeases, JobOutcome, Lease } from '../jobs/job-leases.js';
@@ -286,7 +286,8 @@ export class SyncEngine {
     }
 
     lap('fetchMs');
-    const outcome = await this.indexWorkers.sync(fetched.body, source.endpoint.baseUrl, {
+    const previousCharts = decodeChartDigests(state.indexCharts);
+    const outcome = await this.indexWorkers.sync(fetched.body, source.endpoint.baseUrl, previousCharts, {
       storage: this.o.storageOptions,
       lease: { key: lease.key, owner: lease.owner },
       request: {

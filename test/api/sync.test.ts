@@ -129,6 +129,46 @@ describe(`sync of classic repositories (${TEST_DB})`, () => {
     assert.equal(await versionRows(), count + 1);
   });
 
+  it('re-reads only the charts whose lines changed: a changed digest, a removed version, whitespace', async () => {
+    const current = repo.state.body.toString('utf8');
+    const count = await versionRows();
+    const stored = () =>
+      server.app.storage.db
+        .selectFrom('chart_versions')
+        .select(['digest', 'republished'])
+        .where('chart_name', '=', 'argo')
+        .where('version', '=', '1.0.0')
+        .executeTakeFirst();
+    const oldDigest = '51f889dca3437fb4e0a27816f6a473a9358828dbf6f85564b7991fa1458055c2';
+    assert.ok(current.includes(oldDigest));
+    // One version's digest changes in a chart whose other versions do not.
+    repo.state.body = Buffer.from(current.replace(oldDigest, 'f'.repeat(64)));
+    let run = await syncNow();
+    assert.deepEqual([run.status, run.added, run.updated, run.removed], ['succeeded', 0, 1, 0]);
+    assert.equal(run.unchanged, count - 1);
+    assert.deepEqual(await stored(), { digest: 'f'.repeat(64), republished: 1 });
+    // That version removed (the chart's first entry).
+    const start = current.indexOf('  argo:\n') + '  argo:\n'.length;
+    const end = current.indexOf('  - apiVersion', start + 4);
+    const removed = current.slice(0, start) + current.slice(end);
+    repo.state.body = Buffer.from(removed);
+    run = await syncNow();
+    assert.deepEqual([run.status, run.added, run.updated, run.removed], ['succeeded', 0, 0, 1]);
+    assert.equal(await stored(), undefined);
+    assert.equal(await versionRows(), count - 1);
+    // Only whitespace and comments change in a chart's lines: it is read again, and nothing is written.
+    repo.state.body = Buffer.from(
+      removed.replace('  argo:\n', '  argo:\n  # re-indexed\n\n').replace(/^( {4}version: .*)$/m, '$1   '),
+    );
+    run = await syncNow();
+    assert.deepEqual([run.status, run.added, run.updated, run.removed], ['succeeded', 0, 0, 0]);
+    assert.equal(run.unchanged, count - 1);
+    repo.state.body = Buffer.from(current);
+    run = await syncNow();
+    assert.deepEqual([run.status, run.added, run.updated, run.removed], ['succeeded', 1, 0, 0]);
+    assert.equal(await versionRows(), count);
+  });
+
   it('keeps the catalog and records the error when the upstream fails', async () => {
     const count = await versionRows();
     repo.state.status = 500;

@@ -985,6 +985,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
         lastModified: 'Thu, 01 Jan 2026 00:00:00 GMT',
         contentDigest: 'a'.repeat(64),
         ociSkippedTags: null,
+        indexCharts: null,
         failureCount: 3,
         nextSyncAt: at(MINUTE).toISOString(),
       });
@@ -1117,6 +1118,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
         lastModified: null,
         contentDigest: null,
         ociSkippedTags: null,
+        indexCharts: null,
         failureCount: 0,
         nextSyncAt: null,
       });
@@ -1158,6 +1160,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
             lastModified: 'Thu, 01 Jan 2026 00:00:00 GMT',
             contentDigest: 'f'.repeat(64),
             ociSkippedTags: '{}',
+            indexCharts: '{"salt":"s","charts":{}}',
             failureCount: 0,
             nextSyncAt: at(60 * MINUTE),
           },
@@ -1169,6 +1172,7 @@ describe(`job leases, scheduler, periodic jobs and sync state (${TEST_DB})`, () 
         lastModified: 'Thu, 01 Jan 2026 00:00:00 GMT',
         contentDigest: 'f'.repeat(64),
         ociSkippedTags: '{}',
+        indexCharts: '{"salt":"s","charts":{}}',
         failureCount: 0,
         nextSyncAt: at(60 * MINUTE).toISOString(),
       };

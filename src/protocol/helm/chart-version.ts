@@ -70,6 +70,13 @@ export interface NormalizedIndex {
 
 export const MAX_CHART_NAME_LENGTH = 250;
 
+/**
+ * The normalization's revision. A sync skips the charts whose index lines are those it normalized last
+ * time (index-chunks.ts chunkDigest is salted with this): bump it with any change that makes different
+ * records (or rows, catalog-row.ts) from the same entries, so that every chart is normalized again.
+ */
+export const NORMALIZATION_REVISION = 1;
+
 export function chartNameProblem(name: string): string | null {
   if (name.length === 0) return 'the name is empty';
   if (name.length > MAX_CHART_NAME_LENGTH)
@@ -138,34 +145,32 @@ function missingVersionWarning(chart: string, version: unknown): SyncWarning {
 }
 
 /**
- * Turns a parsed index into catalog records, in index order. Never throws for bad entries: each one is
- * skipped or trimmed with a warning naming it (warnings capped at MAX_SYNC_WARNINGS, plus a count).
- * With `consume`, each chart's raw entries leave `doc.entries` once normalized, so the parsed tree of a
- * big index is freed while its records are built instead of both being held at the peak. With
- * `onChart`, each chart's records go there as soon as the chart is done (a sync streams them to its
- * writer) and the returned `versions` stays empty.
+ * Normalizes an index chart by chart (a split index is parsed chart by chart, index-chunks.ts): each
+ * chart's records as soon as it is done, the warnings at the end. Never throws for bad entries: each one
+ * is skipped or trimmed with a warning naming it.
  */
-export function normalizeIndex(
-  doc: HelmIndexDocument,
-  repositoryUrl: URL,
-  options: { consume?: boolean; onChart?: (records: ChartVersionRecord[]) => void } = {},
-): NormalizedIndex {
-  const warnings = new WarningList();
-  for (const message of doc.warnings) warnings.add({ message });
-  const ctx = new EntryContext(warnings);
-  const versions: ChartVersionRecord[] = [];
+export class IndexNormalizer {
+  private readonly warnings = new WarningList();
+  private readonly ctx = new EntryContext(this.warnings);
 
-  for (const [key, entries] of doc.entries) {
-    // Deleting the entry being visited is safe in a Map iteration.
-    if (options.consume) doc.entries.delete(key);
-    const chartStart = versions.length;
+  constructor(private readonly repositoryUrl: URL) {}
+
+  /** Normalization warnings given so far: a chart that adds none normalized cleanly. */
+  get warningCount(): number {
+    return this.warnings.count;
+  }
+
+  /** The records of one chart (index key `key`), in index order. */
+  chart(key: string, entries: Record<string, unknown>[]): ChartVersionRecord[] {
+    const { warnings, ctx, repositoryUrl } = this;
+    const records: ChartVersionRecord[] = [];
     const nameProblem = chartNameProblem(key);
     if (nameProblem !== null) {
       warnings.add({
         chart: label(key),
         message: `Chart ${quote(key)} was skipped (${entries.length} versions): ${nameProblem}.`,
       });
-      continue;
+      return records;
     }
     // Versions already kept for this chart, by version string: the first entry of a version wins.
     const kept = new Map<string, ChartVersionRecord>();
@@ -214,9 +219,44 @@ export function normalizeIndex(
       record.sortKey = semverSortKey(parsed.version);
       record.contentHash = hashCanonicalBody(text);
       kept.set(version, record);
-      versions.push(record);
+      records.push(record);
     }
-    if (options.onChart && versions.length > chartStart) options.onChart(versions.splice(chartStart));
+    return records;
   }
-  return { versions, warnings: warnings.finish() };
+
+  /** Every warning: the parse's first (already capped), then the normalization's, capped together. */
+  finish(parseWarnings: readonly string[]): SyncWarning[] {
+    const all = new WarningList();
+    for (const message of parseWarnings) all.add({ message });
+    all.append(this.warnings);
+    return all.finish();
+  }
+}
+
+/**
+ * Turns a parsed index into catalog records, in index order (see {@link IndexNormalizer}), warnings
+ * capped at MAX_SYNC_WARNINGS plus a count.
+ * With `consume`, each chart's raw entries leave `doc.entries` once normalized, so the parsed tree of a
+ * big index is freed while its records are built instead of both being held at the peak. With
+ * `onChart`, each chart's records go there as soon as the chart is done (a sync streams them to its
+ * writer) and the returned `versions` stays empty.
+ */
+export function normalizeIndex(
+  doc: HelmIndexDocument,
+  repositoryUrl: URL,
+  options: { consume?: boolean; onChart?: (records: ChartVersionRecord[]) => void } = {},
+): NormalizedIndex {
+  const normalizer = new IndexNormalizer(repositoryUrl);
+  const versions: ChartVersionRecord[] = [];
+  for (const [key, entries] of doc.entries) {
+    // Deleting the entry being visited is safe in a Map iteration.
+    if (options.consume) doc.entries.delete(key);
+    const records = normalizer.chart(key, entries);
+    if (options.onChart) {
+      if (records.length > 0) options.onChart(records);
+    } else {
+      for (const record of records) versions.push(record);
+    }
+  }
+  return { versions, warnings: normalizer.finish(doc.warnings) };
 }

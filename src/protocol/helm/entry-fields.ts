@@ -88,6 +88,17 @@ export class WarningList {
     else this.dropped += 1;
   }
 
+  /** Warnings added so far, kept or not. */
+  get count(): number {
+    return this.items.length + this.dropped;
+  }
+
+  /** Takes `other`'s warnings after this list's own, as if they had been added here. */
+  append(other: WarningList): void {
+    for (const warning of other.items) this.add(warning);
+    this.dropped += other.dropped;
+  }
+
   finish(): SyncWarning[] {
     if (this.dropped > 0) {
       this.items.push({ message: `${this.dropped} more warnings were not recorded.` });

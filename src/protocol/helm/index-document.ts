@@ -1,5 +1,6 @@
 import { UpstreamError } from '../../shared/errors.js';
 import { readBlockYaml, UNSUPPORTED } from './block-yaml.js';
+import type { IndexChunk } from './index-chunks.js';
 import { loadHelmYaml, SafeYamlError } from './safe-yaml.js';
 
 /**
@@ -129,7 +130,8 @@ function collectEntries(entries: Record<string, unknown>, warnings: string[]): H
   return result;
 }
 
-function capWarnings(warnings: string[]): string[] {
+/** The parse warnings of a document, capped as {@link parseHelmIndex} caps them. */
+export function capWarnings(warnings: string[]): string[] {
   if (warnings.length <= MAX_WARNINGS) return warnings;
   return [...warnings.slice(0, MAX_WARNINGS), `... and ${warnings.length - MAX_WARNINGS} more warnings.`];
 }
@@ -164,4 +166,56 @@ export function parseHelmIndex(bytes: Buffer, options: ParseHelmIndexOptions = {
   let versionCount = 0;
   for (const versions of entries.values()) versionCount += versions.length;
   return { apiVersion, entries, chartCount: entries.size, versionCount, warnings: capWarnings(warnings) };
+}
+
+/**
+ * The head of a split index (index-chunks.ts: every line but the charts'): whether it is a Helm index's
+ * top level with an empty `entries`. False for anything else, errors included: the caller then parses
+ * the whole document, whose own error is the one to report.
+ */
+export function isIndexHead(head: Buffer, options: ParseHelmIndexOptions = {}): boolean {
+  try {
+    return parseHelmIndex(head, options).entries.size === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** One chart of a split index, parsed alone: its version entries (null when skipped) and parse warnings. */
+export interface IndexChart {
+  versions: Record<string, unknown>[] | null;
+  warnings: string[];
+}
+
+/**
+ * One chart of a split index (index-chunks.ts), parsed as the one chart of `entries:\n<its lines>` (in
+ * JSON `{"entries":{<its member>}}`), a document of the same shape and depth as the whole, so the chart
+ * reads as it does there. Null when
+ * those lines are not exactly that chart or do not parse (no error: the caller parses the whole
+ * document, whose error names the right line).
+ */
+export function parseIndexChart(
+  body: Buffer,
+  format: 'yaml' | 'json',
+  chunk: IndexChunk,
+  options: ParseHelmIndexOptions = {},
+): IndexChart | null {
+  const maxDepth = options.maxDepth ?? DEFAULT_INDEX_MAX_DEPTH;
+  const lines = body.toString('utf8', chunk.start, chunk.end);
+  let root: unknown;
+  try {
+    root =
+      format === 'json' ? JSON.parse(`{"entries":{${lines}}}`) : parseYaml(`entries:\n${lines}`, maxDepth);
+    checkTreeShape(root, maxDepth);
+  } catch {
+    return null;
+  }
+  if (!isMapping(root)) return null;
+  const entries = root['entries'];
+  if (!isMapping(entries)) return null;
+  const keys = Object.keys(entries);
+  if (keys.length !== 1 || keys[0] !== chunk.name || Object.keys(root).length !== 1) return null;
+  const warnings: string[] = [];
+  const versions = collectEntries(entries, warnings).get(chunk.name) ?? null;
+  return { versions, warnings };
 }
