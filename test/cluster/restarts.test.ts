@@ -100,6 +100,13 @@ describe('restarting servers of a cluster behind nginx', () => {
       // The contract is 10 s; the process's exit is allowed some slack on a loaded machine.
       assert.ok(d.logged, `node ${d.node} logged its drain`);
       assert.ok(Number(d.logged['ms']) <= 10_000, JSON.stringify(d.logged));
+      // Drained, not cut: nginx would replay a cut request on another server, so the load alone could
+      // not tell a drain that finished its work from one that dropped it.
+      const cut = (d.logged['cut'] ?? {}) as Record<string, number>;
+      assert.ok(
+        Object.values(cut).every((n) => n === 0),
+        `node ${d.node} cut work: ${JSON.stringify(d.logged)}`,
+      );
       assert.ok(d.wallMs < 15_000, `node ${d.node} exited after ${d.wallMs} ms`);
     }
     // Every push the load saw succeed is in the index, wherever it landed.

@@ -166,7 +166,9 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       stopped = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      // A drain takes up to 10 s (a sync whose upstream hangs waits 7.5 s before it is cut); the
+      // process then exits, which on a loaded machine is not instant.
+      const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited;
       clearTimeout(killer);
     },
