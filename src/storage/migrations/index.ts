@@ -12,6 +12,7 @@ import * as chartIcons from './2026-12-06T00-00-chart-icons.js';
 import * as profiles from './2026-12-07T00-00-profiles.js';
 import * as clusters from './2026-12-08T00-00-clusters.js';
 import * as discovery from './2026-12-09T00-00-discovery.js';
+import * as registryRowsSignal from './2026-12-10T00-00-registry-rows-signal.js';
 
 /** Every migration, by name; names sort in the order they must run. Append, never edit. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T00-00-profiles': profiles,
   '2026-12-08T00-00-clusters': clusters,
   '2026-12-09T00-00-discovery': discovery,
+  '2026-12-10T00-00-registry-rows-signal': registryRowsSignal,
 };
