@@ -128,6 +128,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     logger: logger.child({ component: 'registries' }),
     upstreamPolicy,
     maxIndexBytes: config.maxIndexBytes,
+    rowsStamp: storage.registryRows,
   });
   const runs = new SyncRunRepository(storage.db);
   const state = new SyncStateRepository(storage.db);
@@ -289,6 +290,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     leases,
     secrets,
     registries: registryRepository,
+    catalogRegistries: (tenantId) => registries.visibleForCatalog(tenantId),
     chartFiles,
     hosted,
     profiles,

@@ -69,7 +69,7 @@ export class CatalogService {
     const after = query.cursor === undefined ? undefined : decodeSearchCursor(query.cursor);
     const rows =
       query.registry === undefined
-        ? await this.registryRows.visibleForCatalog(ctx.scope.kind === 'tenant' ? ctx.scope.tenantId : null)
+        ? await this.registries.visibleForCatalog(ctx.scope.kind === 'tenant' ? ctx.scope.tenantId : null)
         : [await this.registries.findVisible(ctx.scope, query.registry)];
     // Protected registries are never synced: they have no catalog to search.
     const devel = query.devel === 'true';

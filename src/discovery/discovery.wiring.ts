@@ -28,6 +28,8 @@ export interface DiscoveryWiring {
   leases: JobLeases;
   secrets: SecretBox;
   registries: RegistryRepository;
+  /** The registries a tenant's catalog covers (RegistryService.visibleForCatalog). */
+  catalogRegistries: (tenantId: string) => Promise<readonly { id: string }[]>;
   chartFiles: ChartFilesService;
   hosted: HostedService;
   profiles: ProfileService;
@@ -56,7 +58,7 @@ export function discoveryServices(w: DiscoveryWiring): {
   });
   const matcher = new ReleaseMatcher({
     releases,
-    visibleRegistries: (tenantId) => w.registries.visibleForCatalog(tenantId),
+    visibleRegistries: w.catalogRegistries,
     registriesByIds: (ids) => w.registries.findByIds(ids),
     fingerprintOf: (registry, version) => w.chartFiles.fingerprintFor(registry, version),
   });

@@ -4,19 +4,11 @@ import type { Database, HelmRegistriesTable } from '../storage/schema.js';
 
 export type RegistryRow = Selectable<HelmRegistriesTable>;
 
-const CATALOG_COLUMNS = [
-  'id',
-  'scope',
-  'name',
-  'kind',
-  'protected',
-  'last_synced_at',
-  'version_count',
-  'chart_count',
-] as const satisfies ReadonlyArray<keyof RegistryRow>;
-
 /** A registry as catalog search reads it: identity, kind and the stamp of its catalog. */
-export type CatalogRegistryRow = Pick<RegistryRow, (typeof CATALOG_COLUMNS)[number]>;
+export type CatalogRegistryRow = Pick<
+  RegistryRow,
+  'id' | 'scope' | 'name' | 'kind' | 'protected' | 'last_synced_at' | 'version_count' | 'chart_count'
+>;
 export type NewRegistryRow = HelmRegistriesTable;
 export type RegistryChanges = Partial<Omit<HelmRegistriesTable, 'id' | 'scope' | 'created_at'>>;
 
@@ -107,20 +99,8 @@ export class RegistryRepository {
     return new Map(rows.map((r) => [r.id, `${r.last_synced_at ?? ''}|${r.version_count}`]));
   }
 
-  /**
-   * The registries whose catalogs a tenant searches (the system's and its own), or the system's alone
-   * for a null tenant. A system registry whose name the tenant also uses is left out, as findVisible
-   * resolves that name to the tenant's own.
-   */
-  async visibleForCatalog(tenantScope: string | null): Promise<CatalogRegistryRow[]> {
-    const scopes = tenantScope === null ? [SYSTEM_SCOPE_KEY] : [SYSTEM_SCOPE_KEY, tenantScope];
-    // Only what a search needs (read on every search request): not the certificates and secrets.
-    const rows = await this.db
-      .selectFrom('helm_registries')
-      .select(CATALOG_COLUMNS)
-      .where('scope', 'in', scopes)
-      .execute();
-    const own = new Set(rows.filter((r) => r.scope !== SYSTEM_SCOPE_KEY).map((r) => r.name));
-    return rows.filter((r) => r.scope !== SYSTEM_SCOPE_KEY || !own.has(r.name));
+  /** Every registry of one scope, whole rows (VisibleRegistries keeps them per scope). */
+  async inScope(scope: string): Promise<RegistryRow[]> {
+    return this.db.selectFrom('helm_registries').selectAll().where('scope', '=', scope).execute();
   }
 }

@@ -25,11 +25,14 @@ import { decodeCursor, encodeCursor } from './registry.cursor.js';
 import type { RegistryChanges, RegistryRepository, RegistryRow } from './registry.repository.js';
 import type { RegistryCreateBody, RegistryList, RegistryPatchBody, RegistryView } from './registry.schema.js';
 import { toRegistryView } from './registry.view.js';
+import { VisibleRegistries, type RowsStamp } from './visible-registries.js';
 
 export interface RegistryServiceOptions {
   logger: Logger;
   upstreamPolicy: UpstreamPolicy;
   maxIndexBytes: number;
+  /** The database's registry-rows stamp (Storage.registryRows); without it every lookup reads. */
+  rowsStamp?: RowsStamp;
 }
 
 /**
@@ -70,7 +73,11 @@ export class RegistryService {
     private readonly registries: RegistryRepository,
     private readonly secrets: SecretBox,
     private readonly options: RegistryServiceOptions,
-  ) {}
+  ) {
+    this.visible = new VisibleRegistries(registries, options.rowsStamp ?? { stamp: () => null });
+  }
+
+  private readonly visible: VisibleRegistries;
 
   async list(ctx: RequestContext, query: { limit?: string; cursor?: string }): Promise<RegistryList> {
     const limit = query.limit === undefined ? 100 : Number(query.limit);
@@ -327,7 +334,24 @@ export class RegistryService {
   }
 
   /** A tenant sees its own registries and the system's; its own win when names collide. */
+  /** The registry `name` resolves to for `scope`: its own first, then the system's. Rows are frozen. */
   async findVisible(scope: Scope, name: string): Promise<RegistryRow> {
+    const own = (await this.visible.inScope(scopeKey(scope))).byName.get(name);
+    if (own) return own;
+    if (scope.kind === 'tenant') {
+      const system = (await this.visible.inScope(SYSTEM_SCOPE_KEY)).byName.get(name);
+      if (system) return system;
+    }
+    throw new NotFoundError('Helm registry', name);
+  }
+
+  /** The registries a catalog search covers for `tenantId` (null: the system's alone). */
+  visibleForCatalog(tenantId: string | null): Promise<RegistryRow[]> {
+    return this.visible.forCatalog(tenantId);
+  }
+
+  /** As findVisible, read from the database itself: what a change is checked against. */
+  private async findVisibleNow(scope: Scope, name: string): Promise<RegistryRow> {
     const own = await this.registries.findByName(scopeKey(scope), name);
     if (own) return own;
     if (scope.kind === 'tenant') {
@@ -339,7 +363,7 @@ export class RegistryService {
 
   /** Like findVisible, but a system registry reached through a tenant is read-only. */
   async findOwned(scope: Scope, name: string): Promise<RegistryRow> {
-    const row = await this.findVisible(scope, name);
+    const row = await this.findVisibleNow(scope, name);
     if (row.scope !== scopeKey(scope)) {
       throw new PermissionError(
         `"${name}" is a system registry: only the system administrator can change it.`,

@@ -20,6 +20,13 @@ import { isDatabaseUnavailable } from './errors.js';
 import { migrations } from './migrations/index.js';
 import { countingConnections, type PoolStats } from './pool-stats.js';
 import type { Database } from './schema.js';
+import {
+  pgRegistryRowsWatch,
+  sqliteRegistryRowsWatch,
+  TableWritesPlugin,
+  type PgRegistryRowsWatch,
+  type RegistryRowsWatch,
+} from './registry-rows-watch.js';
 import { withSqliteMigrationLock } from './sqlite-migration-lock.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -33,6 +40,8 @@ export interface Storage {
   ping(): Promise<void>;
   /** This process's connections now (the index-sync worker threads open their own, not counted here). */
   poolStats(): PoolStats;
+  /** Whether registry rows changed since a stamp (registry-rows-watch.ts): for per-node caches. */
+  registryRows: RegistryRowsWatch;
   close(): Promise<void>;
 }
 
@@ -79,7 +88,10 @@ export function openStorage(options: StorageOptions): Storage {
     });
     const db = new Kysely<Database>({
       dialect: withUnavailableErrors(new PostgresDialect({ pool: discardingLostClients(pool) })),
+      plugins: [new TableWritesPlugin('helm_registries', () => registryRows.localWrite())],
     });
+    // Called only once queries run, by then assigned.
+    const registryRows: PgRegistryRowsWatch = pgRegistryRowsWatch(db, options.databaseUrl);
     // pg's own read timeout frees the client when the server stops answering mid-query (its types
     // do not list the per-query setting yet).
     const pingQuery: pg.QueryConfig & { query_timeout: number } = {
@@ -102,7 +114,11 @@ export function openStorage(options: StorageOptions): Storage {
         inUse: pool.totalCount - pool.idleCount,
         waiting: pool.waitingCount,
       }),
-      close: () => db.destroy(),
+      registryRows,
+      close: async () => {
+        await registryRows.close();
+        await db.destroy();
+      },
     };
   }
   mkdirSync(options.dataDir, { recursive: true });
@@ -124,6 +140,7 @@ export function openStorage(options: StorageOptions): Storage {
       sqlite.prepare('select 1').get();
     },
     poolStats: counted.stats,
+    registryRows: sqliteRegistryRowsWatch(sqlite),
     close: () => db.destroy(),
   };
 }

@@ -13,6 +13,7 @@ import * as profiles from './2026-12-07T00-00-profiles.js';
 import * as clusters from './2026-12-08T00-00-clusters.js';
 import * as discovery from './2026-12-09T00-00-discovery.js';
 import * as indexCharts from './2026-12-10T00-00-index-charts.js';
+import * as registryRowsSignal from './2026-12-10T01-00-registry-rows-signal.js';
 
 /** Every migration, by name; names sort in the order they must run. Append, never edit. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-08T00-00-clusters': clusters,
   '2026-12-09T00-00-discovery': discovery,
   '2026-12-10T00-00-index-charts': indexCharts,
+  '2026-12-10T01-00-registry-rows-signal': registryRowsSignal,
 };
