@@ -110,6 +110,20 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     api: apiClient(balancer.url, () => cluster.adminToken),
     close: cleanUp,
   };
+  // nginx's own start-up check went through to servers not yet listening, and a refused server is
+  // left out for fail_timeout (5 s): until the balancer reaches one again, everything is 502.
+  for (let waited = 0; ; waited += 100) {
+    const through = await fetch(`${balancer.url}/readyz`).then(
+      (res) => res.status,
+      () => 0,
+    );
+    if (through === 200) break;
+    if (waited > 30_000) {
+      await cleanUp();
+      throw new Error(`the balancer did not reach a server within 30 s (last answer ${through})`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const login = await cluster.api<{ token: string }>('POST', '/api/v1/auth/login', {
     token: null,
     body: ADMIN,
