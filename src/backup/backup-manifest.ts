@@ -3,9 +3,12 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BackupInvalidError } from './backup-errors.js';
-import type { TableCounts } from './backup.repository.js';
+import type { DatabaseFacts, TableCounts } from './backup.repository.js';
+import type { KeySource } from './secret-key.js';
 
 export const MANIFEST_FILE = 'manifest.json';
+/** The key file's name in a backup (when the key came from a file). */
+export const KEY_FILE = 'secret.key';
 const FORMAT = 1;
 
 /** A file of the backup, relative to its folder, with what it must hash to. */
@@ -124,4 +127,41 @@ export async function charthouseVersion(): Promise<string> {
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * The end of every backup: the key file (when the key came from one), then the manifest naming the
+ * database file or dump, the key and the blobs. The manifest goes last: a folder without one is an
+ * unfinished backup.
+ */
+export async function finishBackup(
+  out: string,
+  o: {
+    database: BackupManifest['database'];
+    databaseFile: string;
+    facts: DatabaseFacts;
+    key: KeySource;
+    blobs?: BackupManifest['blobs'];
+    snapshotRounds?: number;
+  },
+): Promise<BackupManifest> {
+  const files: ManifestFile[] = [await describeFile(out, o.databaseFile)];
+  if (o.key.fileText !== null) {
+    await writeFile(path.join(out, KEY_FILE), o.key.fileText, { mode: 0o600 });
+    files.push(await describeFile(out, KEY_FILE));
+  }
+  const manifest: BackupManifest = {
+    format: FORMAT,
+    charthouseVersion: await charthouseVersion(),
+    createdAt: new Date().toISOString(),
+    database: o.database,
+    migration: o.facts.migration,
+    counts: o.facts.counts,
+    files,
+    blobs: o.blobs ?? [],
+    secretKey: { source: o.key.source, fingerprint: o.key.fingerprint },
+    ...(o.snapshotRounds === undefined ? {} : { snapshotRounds: o.snapshotRounds }),
+  };
+  await writeManifest(out, manifest);
+  return manifest;
 }

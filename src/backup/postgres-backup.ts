@@ -3,14 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openStorage } from '../storage/database.js';
 import { BackupInvalidError, PostgresToolError, TargetNotEmptyError } from './backup-errors.js';
-import {
-  charthouseVersion,
-  describeFile,
-  verifyFiles,
-  writeManifest,
-  type BackupManifest,
-  type ManifestFile,
-} from './backup-manifest.js';
+import { finishBackup, KEY_FILE, verifyFiles, type BackupManifest } from './backup-manifest.js';
 import {
   liveWorkers,
   postgresHasTables,
@@ -26,7 +19,6 @@ import {
   refuseLiveServers,
 } from './restore-checks.js';
 import { readKeySource, type KeySettings } from './secret-key.js';
-import { KEY_FILE } from './sqlite-backup.js';
 
 export const DUMP_FILE = 'charthouse.pgdump';
 
@@ -58,24 +50,7 @@ export async function backupPostgres(o: PostgresBackupOptions): Promise<BackupMa
   } finally {
     await storage.close();
   }
-  const files: ManifestFile[] = [await describeFile(o.out, DUMP_FILE)];
-  if (key.fileText !== null) {
-    await writeFile(path.join(o.out, KEY_FILE), key.fileText, { mode: 0o600 });
-    files.push(await describeFile(o.out, KEY_FILE));
-  }
-  const manifest: BackupManifest = {
-    format: 1,
-    charthouseVersion: await charthouseVersion(),
-    createdAt: new Date().toISOString(),
-    database: 'postgres',
-    migration: facts.migration,
-    counts: facts.counts,
-    files,
-    blobs: [],
-    secretKey: { source: key.source, fingerprint: key.fingerprint },
-  };
-  await writeManifest(o.out, manifest);
-  return manifest;
+  return finishBackup(o.out, { database: 'postgres', databaseFile: DUMP_FILE, facts, key });
 }
 
 export interface PostgresRestoreOptions {

@@ -1,16 +1,10 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { blobFilePath } from '../blobs/fs-blob-store.js';
 import { openStorage } from '../storage/database.js';
 import { BackupIncompleteError, BackupInvalidError } from './backup-errors.js';
-import {
-  charthouseVersion,
-  describeFile,
-  writeManifest,
-  type BackupManifest,
-  type ManifestFile,
-} from './backup-manifest.js';
+import { finishBackup, type BackupManifest } from './backup-manifest.js';
 import { readDatabaseFacts, referencedBlobDigests, type DatabaseFacts } from './backup.repository.js';
 import { copyBlobFile } from './blob-files.js';
 import { prepareEmptyFolder } from './folders.js';
@@ -18,7 +12,6 @@ import { readKeySource, type KeySettings } from './secret-key.js';
 
 /** The database file's name in the data folder (src/storage/database.ts) and in a backup. */
 export const SQLITE_FILE = 'charthouse.db';
-export const KEY_FILE = 'secret.key';
 const MAX_ROUNDS = 5;
 
 export interface SqliteBackupOptions {
@@ -94,25 +87,14 @@ export async function backupSqlite(o: SqliteBackupOptions): Promise<BackupManife
         await rm(blobFilePath(toBlobs, digest)!, { force: true });
       }
     }
-    const files: ManifestFile[] = [await describeFile(o.out, SQLITE_FILE)];
-    if (key.fileText !== null) {
-      await writeFile(path.join(o.out, KEY_FILE), key.fileText, { mode: 0o600 });
-      files.push(await describeFile(o.out, KEY_FILE));
-    }
-    const manifest: BackupManifest = {
-      format: 1,
-      charthouseVersion: await charthouseVersion(),
-      createdAt: new Date().toISOString(),
+    return await finishBackup(o.out, {
       database: 'sqlite',
-      migration: facts.migration,
-      counts: facts.counts,
-      files,
+      databaseFile: SQLITE_FILE,
+      facts,
+      key,
       blobs: [...keep].sort().map((digest) => ({ digest, size: copied.get(digest)! })),
-      secretKey: { source: key.source, fingerprint: key.fingerprint },
       snapshotRounds: rounds,
-    };
-    await writeManifest(o.out, manifest);
-    return manifest;
+    });
   } finally {
     live.close();
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { blobFilePath } from '../blobs/fs-blob-store.js';
 import { openStorage } from '../storage/database.js';
 import { BackupInvalidError, TargetNotEmptyError } from './backup-errors.js';
-import { verifyFiles, type BackupManifest } from './backup-manifest.js';
+import { KEY_FILE, verifyFiles, type BackupManifest } from './backup-manifest.js';
 import { liveWorkers, readDatabaseFacts } from './backup.repository.js';
 import { blobFileIntact } from './blob-files.js';
 import {
@@ -14,7 +14,7 @@ import {
   refuseLiveServers,
 } from './restore-checks.js';
 import type { KeySettings } from './secret-key.js';
-import { KEY_FILE, SQLITE_FILE } from './sqlite-backup.js';
+import { SQLITE_FILE } from './sqlite-backup.js';
 
 export interface SqliteRestoreOptions {
   dataDir: string;
