@@ -26,6 +26,7 @@ import type { RegistryChanges, RegistryRepository, RegistryRow } from './registr
 import type { RegistryCreateBody, RegistryList, RegistryPatchBody, RegistryView } from './registry.schema.js';
 import { toRegistryView } from './registry.view.js';
 import { VisibleRegistries, type RowsStamp } from './visible-registries.js';
+import { FormCheck } from './form-check.js';
 
 export interface RegistryServiceOptions {
   logger: Logger;
@@ -457,37 +458,6 @@ function checkForm(conn: RegistrySettings): void {
 function checkCaCert(pem: string | null): string | null {
   if (pem !== null) validateCaCertificate(pem);
   return pem;
-}
-
-/**
- * Runs a form's independent checks and throws once with every field's problem: the first check's
- * message (readable on its own) and all their details.
- */
-class FormCheck {
-  private message: string | null = null;
-  private readonly details: ErrorDetail[] = [];
-
-  /** The check's result, or undefined when it failed (recorded for {@link done}). */
-  check<T>(fn: () => T): T | undefined {
-    try {
-      return fn();
-    } catch (err) {
-      if (!(err instanceof InvalidRequestError)) throw err;
-      this.add(err.message, err.details ?? []);
-      return undefined;
-    }
-  }
-
-  add(message: string, details: ErrorDetail[]): void {
-    this.message ??= message;
-    this.details.push(...details);
-  }
-
-  done(): void {
-    if (this.message === null) return;
-    const more = this.details.length > 1 ? ` (${this.details.length} fields to correct: see details)` : '';
-    throw new InvalidRequestError(`${this.message}${more}`, this.details);
-  }
 }
 
 /** The hosted registry comes with its tenant (or the system): it is used, not configured or removed. */
