@@ -22,8 +22,11 @@ export interface HeldIndex {
   /** Requests of index.yaml so far. */
   requests: number;
   hold: boolean;
-  /** Resolves when a request is being held (the n-th held one, counting from 1). */
-  held(n: number): Promise<void>;
+  /**
+   * Resolves when a request is being held (the n-th held one, counting from 1); rejects after
+   * `timeoutMs`, so a request that never comes fails the test instead of hanging it.
+   */
+  held(n: number, timeoutMs?: number): Promise<void>;
   /** Ends every held answer with the whole index. */
   release(): void;
   close(): Promise<void>;
@@ -62,9 +65,22 @@ export async function startHeldIndex(): Promise<HeldIndex> {
     set hold(v: boolean) {
       state.hold = v;
     },
-    held(n: number) {
+    held(n: number, timeoutMs = 60_000) {
       if (heldCount >= n) return Promise.resolve();
-      return new Promise((resolve) => heldWaiters.push({ n, resolve }));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`held request ${n} did not come within ${timeoutMs} ms (${heldCount} held)`)),
+          timeoutMs,
+        );
+        heldWaiters.push({
+          n,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      });
     },
     release() {
       for (const res of waiting.splice(0)) res.end(ONE_VERSION_INDEX.slice(15));
