@@ -10,6 +10,7 @@ import { requirePostgres } from '../support/cluster/require-postgres.js';
 import { startFixtureServer, type FixtureServer } from '../support/fixture-servers.js';
 import { basic, chartTgz, uploadChart } from '../support/hosted.js';
 import { createTenant } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 
 requirePostgres();
 
@@ -86,13 +87,26 @@ describe('restarting servers of a cluster behind nginx', () => {
           .logs()
           .findLast((l) => typeof l['msg'] === 'string' && l['msg'].startsWith('drained'));
         drains.push({ node: node.index, wallMs, logged });
+        const firstLine = node.logLines.length;
         await node.start();
+        // The rolling-restart procedure of the README: the next server is stopped only once this one
+        // serves through nginx again. nginx takes back a server it found refusing only after its
+        // fail_timeout (5 s), however soon the server is ready; stopping the next one sooner can
+        // leave nginx no server it believes up, and it answers 502 (a CI run saw exactly that).
+        await waitFor(
+          () => node.logs(firstLine).some((l) => l['msg'] === 'request' && l['route'] !== '/readyz'),
+          { what: `node ${node.index} serves through nginx again`, timeoutMs: 30_000, intervalMs: 100 },
+        );
       }
     } finally {
       await load.stop();
     }
     const totals = Object.values(load.done).reduce((a, b) => a + b, 0);
-    assert.deepEqual(load.failures, [], `failed requests (of ${totals}): ${JSON.stringify(load.done)}`);
+    assert.deepEqual(
+      load.failures,
+      [],
+      `failed requests (of ${totals}): ${JSON.stringify(load.done)}; nginx: ${cluster.balancer.errorLog().slice(-2000)}`,
+    );
     for (const kind of ['index', 'archive', 'push', 'search', 'sync']) {
       assert.ok((load.done[kind] ?? 0) > 0, `the load made ${kind} requests: ${JSON.stringify(load.done)}`);
     }

@@ -79,10 +79,13 @@ export class ClusterNode {
     return exit;
   }
 
-  /** The log lines parsed (lines that are not JSON, such as the admin password banner, are left out). */
-  logs(): Record<string, unknown>[] {
+  /**
+   * The log lines parsed (lines that are not JSON, such as the admin password banner, are left out),
+   * from line `from` of `logLines` on (its length before a start marks that start's first line).
+   */
+  logs(from = 0): Record<string, unknown>[] {
     const parsed: Record<string, unknown>[] = [];
-    for (const line of this.logLines) {
+    for (const line of this.logLines.slice(from)) {
       try {
         const value: unknown = JSON.parse(line);
         if (value !== null && typeof value === 'object') parsed.push(value as Record<string, unknown>);
