@@ -50,6 +50,7 @@ import { HostedService } from './hosted/hosted.service.js';
 import { HostedIndexCache } from './hosted/index-yaml.js';
 import { OciRegistry } from './hosted/oci-registry.js';
 import { OciRepository } from './hosted/oci.repository.js';
+import { IndexWorkerPool } from './sync/index-sync.js';
 import { SyncEngine } from './sync/sync.engine.js';
 import { SyncRunRepository } from './sync/sync-run.repository.js';
 import { RegistrySyncJobs } from './sync/registry-sync.job.js';
@@ -124,11 +125,15 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     userAgent: USER_AGENT,
   });
   const registryRepository = new RegistryRepository(storage.db);
+  // One pool of index threads: syncs parse and write in it, and a registry's validation reads its index
+  // there too, so that adding a big repository neither stalls every request nor grows this heap.
+  const indexWorkers = new IndexWorkerPool();
   const registries = new RegistryService(registryRepository, secrets, {
     logger: logger.child({ component: 'registries' }),
     upstreamPolicy,
     maxIndexBytes: config.maxIndexBytes,
     rowsStamp: storage.registryRows,
+    readIndex: (body) => indexWorkers.summarize(body),
   });
   const runs = new SyncRunRepository(storage.db);
   const state = new SyncStateRepository(storage.db);
@@ -171,6 +176,7 @@ export async function createApp(config: Readonly<Config>, logger: Logger): Promi
     policy: upstreamPolicy,
     maxIndexBytes: config.maxIndexBytes,
     logger: logger.child({ component: 'sync' }),
+    indexWorkers,
   });
   const sync = new SyncService(registries, runs, engine, logger.child({ component: 'sync' }));
   const chartFiles = new ChartFilesService({

@@ -19,7 +19,7 @@ import { newId, nowIso } from '../shared/ids.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { isUniqueViolation } from '../storage/errors.js';
 import { displayUrl, validateCaCertificate, type UpstreamPolicy } from '../upstream/http-client.js';
-import { probeRegistry } from '../upstream/registry-probe.js';
+import { probeRegistry, type IndexReader } from '../upstream/registry-probe.js';
 import { registryConnection } from './registry.connection.js';
 import { decodeCursor, encodeCursor } from './registry.cursor.js';
 import type { RegistryChanges, RegistryRepository, RegistryRow } from './registry.repository.js';
@@ -34,6 +34,8 @@ export interface RegistryServiceOptions {
   maxIndexBytes: number;
   /** The database's registry-rows stamp (Storage.registryRows); without it every lookup reads. */
   rowsStamp?: RowsStamp;
+  /** Where a classic registry's index is read when it is validated; without it, on this thread. */
+  readIndex?: IndexReader;
 }
 
 /**
@@ -312,9 +314,12 @@ export class RegistryService {
       { id, endpoint: conn.endpoint.endpoint, ...this.connectionColumns(conn, id) },
       this.secrets,
     );
-    const result = await probeRegistry(connection, this.options.upstreamPolicy, {
-      maxIndexBytes: conn.maxIndexBytes ?? this.options.maxIndexBytes,
-    }).catch((err: unknown) => {
+    const result = await probeRegistry(
+      connection,
+      this.options.upstreamPolicy,
+      { maxIndexBytes: conn.maxIndexBytes ?? this.options.maxIndexBytes },
+      this.options.readIndex,
+    ).catch((err: unknown) => {
       // The upstream call is a boundary worth a log line; the URL has no query and no credentials.
       const failure = err instanceof UpstreamError ? err.failure : 'error';
       this.options.logger.warn({ endpoint, failure, ms: Date.now() - started }, 'registry validation failed');

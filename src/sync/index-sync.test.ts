@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { summarizeHelmIndex } from '../protocol/helm/index-summary.js';
 import { UpstreamError } from '../shared/errors.js';
 import { IndexWorkerPool } from './index-sync.js';
 
@@ -39,6 +40,25 @@ describe('IndexWorkerPool', () => {
     );
     const { rows } = await pool.parse(Buffer.from(INDEX), base);
     assert.equal(rows.length, 2);
+  });
+
+  it('summarizes an index in a worker as on this thread, and refuses what is not one with the same message', async () => {
+    const skipped = `${INDEX}  broken: 7\n`;
+    assert.deepEqual(await pool.summarize(Buffer.from(skipped)), summarizeHelmIndex(Buffer.from(skipped)));
+    assert.equal((await pool.summarize(Buffer.from(INDEX))).versionCount, 2);
+    let expected = '';
+    assert.throws(
+      () => summarizeHelmIndex(Buffer.from('<html>nope</html>')),
+      (err: Error) => {
+        expected = err.message;
+        return true;
+      },
+    );
+    await assert.rejects(
+      pool.summarize(Buffer.from('<html>nope</html>')),
+      (err: unknown) =>
+        err instanceof UpstreamError && err.failure === 'not_a_helm_repository' && err.message === expected,
+    );
   });
 
   it('queues jobs beyond its size instead of refusing them', async () => {

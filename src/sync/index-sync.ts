@@ -1,6 +1,7 @@
 import { MessageChannel, Worker, type MessagePort, type WorkerOptions } from 'node:worker_threads';
 import type { NewChartVersion } from '../catalog/chart-version.repository.js';
 import type { SyncWarning } from '../protocol/helm/chart-version.js';
+import type { IndexSummary } from '../protocol/helm/index-summary.js';
 import { AppError, DatabaseUnavailableError, UpstreamError, type UpstreamFailure } from '../shared/errors.js';
 import type { StorageOptions } from '../storage/database.js';
 import type { CommitRequest, SyncOutcome } from './catalog-commit.js';
@@ -43,7 +44,7 @@ export function decodeChartDigests(text: string | null): ChartDigests | null {
 
 /**
  * A job for one worker: parse and normalize an index (streaming the rows to a writer's port, or
- * answering them when there is no port), or write what arrives on a port.
+ * answering them when there is no port), write what arrives on a port, or summarize an index.
  */
 export type IndexJob =
   | {
@@ -56,7 +57,9 @@ export type IndexJob =
       /** Batches sent and not yet written (one Int32), shared with the writer: see MAX_BATCHES_IN_FLIGHT. */
       inFlight: SharedArrayBuffer | null;
     }
-  | { kind: 'commit'; commit: WorkerCommit; port: MessagePort; inFlight: SharedArrayBuffer };
+  | { kind: 'commit'; commit: WorkerCommit; port: MessagePort; inFlight: SharedArrayBuffer }
+  /** A registry's validation: the index's counts and warnings, nothing kept. */
+  | { kind: 'summarize'; body: ArrayBuffer };
 
 /**
  * How many batches of rows the parser may have sent ahead of the writer before it waits. Without a
@@ -81,6 +84,8 @@ export type IndexJobReply =
       warnings: SyncWarning[] | null;
       /** A commit: what it wrote. */
       outcome: SyncOutcome | null;
+      /** A summary (a registry's validation). */
+      summary: IndexSummary | null;
       /** Milliseconds per stage. */
       stages: Record<string, number>;
     }
@@ -249,6 +254,26 @@ export class IndexWorkerPool {
       );
       healthy = true;
       return { rows: reply.rows ?? [], warnings: reply.warnings ?? [] };
+    } finally {
+      this.release(worker, healthy);
+    }
+  }
+
+  /**
+   * A registry's validation of its index (registry-probe.ts): the counts and warnings a sync would see,
+   * read chart by chart in a worker, so that a big index neither stalls this thread's event loop nor
+   * grows its heap. `body` moves to the worker.
+   */
+  async summarize(body: Buffer): Promise<IndexSummary> {
+    const [worker] = await this.acquire(1);
+    if (!worker) throw new Error('the index worker pool is closed');
+    const buffer = ownBuffer(body);
+    let healthy = false;
+    try {
+      const reply = await this.exchange(worker, { kind: 'summarize', body: buffer }, [buffer]);
+      healthy = true;
+      if (reply.summary === null) throw new Error('the index worker answered without a summary');
+      return reply.summary;
     } finally {
       this.release(worker, healthy);
     }

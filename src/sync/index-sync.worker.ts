@@ -5,6 +5,7 @@ import { toCatalogRow } from '../catalog/catalog-row.js';
 import { CatalogWriter, type RowSource } from '../catalog/catalog-writer.js';
 import { ChartVersionRepository, type NewChartVersion } from '../catalog/chart-version.repository.js';
 import type { ChartVersionRecord } from '../protocol/helm/chart-version.js';
+import { summarizeHelmIndex } from '../protocol/helm/index-summary.js';
 import { AppError, UpstreamError } from '../shared/errors.js';
 import { JobLeaseRepository } from '../jobs/job-lease.repository.js';
 import { openStorage, type Storage, type StorageOptions } from '../storage/database.js';
@@ -26,7 +27,8 @@ import { SyncStateRepository } from './sync-state.repository.js';
 import { SyncRunRepository } from './sync-run.repository.js';
 
 // Runs in a worker thread of the pool in index-sync.ts: one job per message, either the parse and
-// normalization of a classic index or the write of the rows another worker streams to it.
+// normalization of a classic index, the write of the rows another worker streams to it, or the counts
+// and warnings of an index a registry's validation reads.
 
 /** Rows per message to the writer: the size of one PostgreSQL insert (chart-version.repository.ts). */
 const STREAM_BATCH_ROWS = 2_000;
@@ -119,8 +121,8 @@ function parse(job: Extract<IndexJob, { kind: 'parse' }>): IndexJobReply {
   // Parse and normalization interleave (chart by chart): one figure for both.
   const stages = { parseMs: Math.round(performance.now() - started) };
   sink.end(result);
-  if (job.port) return { ok: true, rows: null, warnings: null, outcome: null, stages };
-  return { ok: true, rows: sink.rows, warnings: result.warnings, outcome: null, stages };
+  if (job.port) return { ok: true, rows: null, warnings: null, outcome: null, summary: null, stages };
+  return { ok: true, rows: sink.rows, warnings: result.warnings, outcome: null, summary: null, stages };
 }
 
 /**
@@ -187,7 +189,7 @@ async function commit(job: Extract<IndexJob, { kind: 'commit' }>): Promise<Index
     );
     // Measured from the writer's start: it overlaps parse and normalization, so stages do not add up.
     const stages = { writeMs: Math.round(performance.now() - started) };
-    return { ok: true, rows: null, warnings: null, outcome, stages };
+    return { ok: true, rows: null, warnings: null, outcome, summary: null, stages };
   } finally {
     job.port.close();
   }
@@ -206,6 +208,13 @@ parentPort?.on('message', (job: IndexJob) => {
   let reply: Promise<IndexJobReply>;
   if (job.kind === 'commit') {
     reply = commit(job);
+  } else if (job.kind === 'summarize') {
+    try {
+      const summary = summarizeHelmIndex(Buffer.from(job.body));
+      reply = Promise.resolve({ ok: true, rows: null, warnings: null, outcome: null, summary, stages: {} });
+    } catch (err) {
+      reply = Promise.reject(err);
+    }
   } else {
     try {
       reply = Promise.resolve(parse(job));

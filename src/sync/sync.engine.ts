@@ -48,6 +48,8 @@ export interface SyncEngineOptions {
   ociRetry?: OciRetryPolicy;
   /** Told about every finished sync (Prometheus metrics); keeps metrics libraries out of the engine. */
   observe?: (event: SyncObservation) => void;
+  /** The index worker threads, when shared with a registry's validation; the engine closes them. */
+  indexWorkers?: IndexWorkerPool;
 }
 
 /** One sync's registry, what earlier syncs left (validators, skipped tags, failures), and its lease. */
@@ -95,12 +97,14 @@ const BACKOFF_BASE_MS = 60_000;
  * per registry runs at a time across every process (the lease).
  */
 export class SyncEngine {
-  private readonly indexWorkers = new IndexWorkerPool();
+  private readonly indexWorkers: IndexWorkerPool;
   /** Syncs running in this process, awaited (briefly) on shutdown so they record how they ended. */
   private readonly running = new Set<Promise<void>>();
   private closing = false;
 
-  constructor(private readonly o: SyncEngineOptions) {}
+  constructor(private readonly o: SyncEngineOptions) {
+    this.indexWorkers = o.indexWorkers ?? new IndexWorkerPool();
+  }
 
   /** How many syncs run in this process now. */
   get runningCount(): number {

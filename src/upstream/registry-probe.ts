@@ -1,4 +1,4 @@
-import { parseHelmIndex } from '../protocol/helm/index-document.js';
+import { summarizeHelmIndex, type IndexSummary } from '../protocol/helm/index-summary.js';
 import { isValidOciRepositoryPath, resolveHelmReference } from '../protocol/registry-endpoint.js';
 import { InvalidRequestError, UpstreamError } from '../shared/errors.js';
 import { displayUrl, failForStatus, upstreamFetch } from './http-client.js';
@@ -9,6 +9,14 @@ import { needsCredentials, OciSession } from './oci-session.js';
 export interface ProbeLimits {
   maxIndexBytes: number;
 }
+
+/**
+ * Reads a fetched index.yaml into its counts and warnings. The server gives one that works in its index
+ * worker threads (IndexWorkerPool.summarize): a 24 MB index takes a few hundred ms of CPU to read.
+ */
+export type IndexReader = (body: Buffer) => Promise<IndexSummary>;
+
+const readHere: IndexReader = (body) => Promise.resolve(summarizeHelmIndex(body));
 
 export interface ProbeResult {
   warnings: string[];
@@ -31,9 +39,10 @@ export async function probeRegistry(
   target: UpstreamConnection,
   policy: UpstreamPolicy,
   limits: ProbeLimits,
+  readIndex: IndexReader = readHere,
 ): Promise<ProbeResult> {
   return target.endpoint.kind === 'helm'
-    ? probeHelm(target, policy, limits)
+    ? probeHelm(target, policy, limits, readIndex)
     : probeOci(target, policy, limits);
 }
 
@@ -41,6 +50,7 @@ async function probeHelm(
   target: UpstreamConnection,
   policy: UpstreamPolicy,
   limits: ProbeLimits,
+  readIndex: IndexReader,
 ): Promise<ProbeResult> {
   const { baseUrl } = target.endpoint;
   const indexUrl = resolveHelmReference(baseUrl, 'index.yaml');
@@ -54,7 +64,7 @@ async function probeHelm(
   });
   // Helm accepts exactly 200 for an index (pkg/repo/chartrepo.go).
   if (response.status !== 200) failForStatus(response.status, response.finalUrl, 'the repository index');
-  const index = parseHelmIndex(response.body);
+  const index = await readIndex(response.body);
   const warnings = [...index.warnings];
   if (index.chartCount === 0) warnings.push(EMPTY_HELM_WARNING);
   return { warnings, chartCount: index.chartCount, versionCount: index.versionCount };
