@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { Client } from 'pg';
+import { SERVE_NODE_ARGS } from './cluster/built-process.js';
 import { createTgz, packageChartDir, parseChartYaml, type PackagedChart } from './chart-archive.js';
 import { startDockerRegistry, type DockerRegistry } from './docker-registry.js';
 import { freePort } from './free-port.js';
@@ -341,4 +343,13 @@ describe('test databases', () => {
       }
     });
   }
+});
+
+describe('built servers', () => {
+  it('start with the Node options of `npm start`', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    assert.equal(pkg.scripts['start'], `node ${SERVE_NODE_ARGS.join(' ')} dist/cli/main.js serve`);
+  });
 });
