@@ -5,6 +5,12 @@ import { openStorage, type Storage } from '../../src/storage/database.js';
 import { dbNowIso } from '../../src/storage/db-clock.js';
 import { startCluster, type Cluster } from '../support/cluster/cluster.js';
 import type { ClusterNode } from '../support/cluster/cluster-node.js';
+import {
+  addWithHeldFirstSync,
+  syncLeaseHolderPid,
+  tinyRunsOn,
+  TINY_REGISTRY,
+} from '../support/cluster/held-sync.js';
 import { startHeldIndex, type HeldIndex } from '../support/held-index.js';
 import { eventually, loop, Observations, readyz } from '../support/outage.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -17,7 +23,6 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
  */
 const OUTAGE_MS = 30_000;
 const HEARTBEAT_SECONDS = 1;
-const REGISTRY = '/api/v1/system/registries/helm/tiny';
 
 /*
  * One server of a cluster loses PostgreSQL for 30 s (a TCP proxy between it and the database resets
@@ -69,14 +74,6 @@ describe(
       await db?.drop();
     });
 
-    const leaseHolderPid = async (): Promise<number | undefined> => {
-      const row = await storage.db
-        .selectFrom('job_leases')
-        .select('owner')
-        .where('kind', '=', 'registry-sync')
-        .executeTakeFirst();
-      return row && Number(row.owner.split(':').at(-2));
-    };
     /** How long ago (by the database's clock) the server `node` last beat. */
     const silentMs = async (node: ClusterNode): Promise<number> => {
       const rows = await storage.db
@@ -88,19 +85,11 @@ describe(
       assert.ok(mine, `no worker row of node ${node.index}`);
       return Date.parse(mine.now) - Date.parse(mine.heartbeat_at);
     };
-    const runsOf = async (node: ClusterNode): Promise<SyncRunBody[]> => {
-      const res = await fetch(`${node.url}${REGISTRY}/syncs`, {
-        headers: { authorization: `Bearer ${cluster.adminToken}` },
-        signal: AbortSignal.timeout(30_000),
-      });
-      assert.equal(res.status, 200);
-      return ((await res.json()) as { items: SyncRunBody[] }).items;
-    };
     const registryOn = (o: Observations, node: ClusterNode, ok: number[] = [200]) =>
       o.call(
         'json',
         `GET registry on node ${node.index}`,
-        `${node.url}${REGISTRY}`,
+        `${node.url}${TINY_REGISTRY}`,
         {
           headers: { authorization: `Bearer ${cluster.adminToken}` },
         },
@@ -109,25 +98,9 @@ describe(
 
     it('answers 503 quickly and stays up while cut off, loses its sync to another server, and recovers alone', async (t) => {
       const [cut, other] = cluster.nodes as [ClusterNode, ClusterNode];
-      // Held from the start: setting `hold` only once the add has answered raced node 0's first sync,
-      // whose fetch could reach the upstream before the add's answer came back through nginx; that
-      // sync then ran unheld and the wait for a held one never ended (a CI run hung on it).
-      upstream.hold = true;
-      const adding = fetch(`${cut.url}/api/v1/system/registries/helm`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${cluster.adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'tiny', endpoint: upstream.url }),
-        signal: AbortSignal.timeout(60_000),
-      });
-      // Adding validates the endpoint with a fetch of its own, held too: let that one through.
-      await upstream.held(1);
-      upstream.release();
-      const add = await adding;
-      assert.equal(add.status, 201, await add.text());
-      // Node 0's scheduler syncs the new registry; its fetch is held, so it holds the sync's lease.
-      await upstream.held(2);
-      assert.equal(await leaseHolderPid(), cut.pid, 'the sync runs elsewhere than node 0');
-      const [heldRun] = await runsOf(other);
+      await addWithHeldFirstSync(cut, cluster.adminToken, upstream);
+      assert.equal(await syncLeaseHolderPid(storage), cut.pid, 'the sync runs elsewhere than node 0');
+      const [heldRun] = await tinyRunsOn(other, cluster.adminToken);
       assert.equal(heldRun?.status, 'running');
 
       const o = new Observations();
@@ -156,7 +129,7 @@ describe(
         upstream.hold = false;
         let taken: { run: SyncRunBody } | undefined;
         await eventually('node 1 takes the sync over from the silent node 0', async () => {
-          const res = await fetch(`${other.url}${REGISTRY}/sync`, {
+          const res = await fetch(`${other.url}${TINY_REGISTRY}/sync`, {
             method: 'POST',
             headers: { authorization: `Bearer ${cluster.adminToken}` },
             signal: AbortSignal.timeout(30_000),
@@ -167,9 +140,15 @@ describe(
         });
         assert.ok((await silentMs(cut)) >= 3 * HEARTBEAT_SECONDS * 1000, 'taken from a live holder');
         await eventually('node 1’s sync succeeds while node 0 is cut off', async () =>
-          (await runsOf(other)).some((r) => r.id === taken!.run.id && r.status === 'succeeded'),
+          (await tinyRunsOn(other, cluster.adminToken)).some(
+            (r) => r.id === taken!.run.id && r.status === 'succeeded',
+          ),
         );
-        assert.equal(await leaseHolderPid(), undefined, 'node 1 did not release the lease with its result');
+        assert.equal(
+          await syncLeaseHolderPid(storage),
+          undefined,
+          'node 1 did not release the lease with its result',
+        );
 
         // The rest of the outage: node 0 stays up and keeps answering.
         await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - cutAt))));
@@ -205,10 +184,10 @@ describe(
       );
       upstream.release();
       await eventually('node 0’s discarded run is closed as interrupted', async () => {
-        const run = (await runsOf(cut)).find((r) => r.id === heldRun!.id);
+        const run = (await tinyRunsOn(cut, cluster.adminToken)).find((r) => r.id === heldRun!.id);
         return run?.status === 'failed';
       });
-      const runs = await runsOf(cut);
+      const runs = await tinyRunsOn(cut, cluster.adminToken);
       assert.deepEqual(
         runs.map((r) => [r.id, r.status, r.errorCode]).sort(),
         [
@@ -220,7 +199,11 @@ describe(
       await eventually('node 0 discards its sync', async () =>
         cut.logs().some((l) => String(l.msg).startsWith('sync discarded')),
       );
-      assert.equal((await runsOf(cut)).length, 2, 'node 0 recorded its discarded sync');
+      assert.equal(
+        (await tinyRunsOn(cut, cluster.adminToken)).length,
+        2,
+        'node 0 recorded its discarded sync',
+      );
       const [{ count }] = (
         await sql<{ count: string }>`select count(*) as count from chart_versions`.execute(storage.db)
       ).rows as [{ count: string }];

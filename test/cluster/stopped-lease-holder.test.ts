@@ -4,12 +4,16 @@ import { sql } from 'kysely';
 import { openStorage, type Storage } from '../../src/storage/database.js';
 import { startCluster, type Cluster } from '../support/cluster/cluster.js';
 import type { ClusterNode } from '../support/cluster/cluster-node.js';
+import {
+  addWithHeldFirstSync,
+  syncLeaseHolderPid,
+  tinyRunsOn,
+  TINY_REGISTRY,
+} from '../support/cluster/held-sync.js';
 import { startHeldIndex, type HeldIndex } from '../support/held-index.js';
 import { eventually } from '../support/outage.js';
-import type { SyncRunBody } from '../support/server.js';
 
 const HEARTBEAT_SECONDS = 1;
-const REGISTRY = '/api/v1/system/registries/helm/tiny';
 
 /*
  * A server starved of CPU while it holds a registry's sync: SIGSTOP, then SIGCONT, of its process.
@@ -50,39 +54,11 @@ describe('a server stopped (SIGSTOP) while it holds a sync, then resumed (postgr
     await upstream?.close();
   });
 
-  const leaseHolderPid = async (): Promise<number | undefined> => {
-    const row = await storage.db
-      .selectFrom('job_leases')
-      .select('owner')
-      .where('kind', '=', 'registry-sync')
-      .executeTakeFirst();
-    return row && Number(row.owner.split(':').at(-2));
-  };
-  const runsOf = async (node: ClusterNode): Promise<SyncRunBody[]> => {
-    const res = await fetch(`${node.url}${REGISTRY}/syncs`, {
-      headers: { authorization: `Bearer ${cluster.adminToken}` },
-    });
-    assert.equal(res.status, 200);
-    return ((await res.json()) as { items: SyncRunBody[] }).items;
-  };
-
   it('loses the sync to another server while stopped, and its late commit rolls back', async () => {
     const [slow, other] = cluster.nodes as [ClusterNode, ClusterNode];
-    upstream.hold = true;
-    // Added through node 0 directly; only its scheduler runs, so the first sync is its, held in its fetch.
-    const adding = fetch(`${slow.url}/api/v1/system/registries/helm`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${cluster.adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'tiny', endpoint: upstream.url }),
-    });
-    // Adding validates the endpoint with a fetch of its own, held too: let that one through.
-    await upstream.held(1);
-    upstream.release();
-    const add = await adding;
-    assert.equal(add.status, 201, await add.text());
-    await upstream.held(2);
-    assert.equal(await leaseHolderPid(), slow.pid, 'node 0 does not hold the sync');
-    const [slowRun] = await runsOf(other);
+    await addWithHeldFirstSync(slow, cluster.adminToken, upstream);
+    assert.equal(await syncLeaseHolderPid(storage), slow.pid, 'node 0 does not hold the sync');
+    const [slowRun] = await tinyRunsOn(other, cluster.adminToken);
     assert.equal(slowRun?.status, 'running');
 
     node1Schedules = true;
@@ -93,9 +69,9 @@ describe('a server stopped (SIGSTOP) while it holds a sync, then resumed (postgr
     // Node 1's scheduler finds node 0's lease abandoned after three missed beats, closes its run as
     // interrupted and syncs the registry itself.
     await eventually('node 1 syncs the registry while node 0 is stopped', async () =>
-      (await runsOf(other)).some((r) => r.status === 'succeeded'),
+      (await tinyRunsOn(other, cluster.adminToken)).some((r) => r.status === 'succeeded'),
     );
-    const taken = await runsOf(other);
+    const taken = await tinyRunsOn(other, cluster.adminToken);
     assert.equal(taken.find((r) => r.id === slowRun!.id)?.errorCode, 'sync_interrupted');
 
     // Node 0 wakes up: its fetch completes, and its commit must find the lease gone.
@@ -105,13 +81,13 @@ describe('a server stopped (SIGSTOP) while it holds a sync, then resumed (postgr
       slow.logs().some((l) => String(l.msg).startsWith('sync discarded')),
     );
     assert.ok(slow.running, 'node 0 exited');
-    const runs = await runsOf(slow);
+    const runs = await tinyRunsOn(slow, cluster.adminToken);
     assert.deepEqual(runs.map((r) => r.status).sort(), ['failed', 'succeeded'], JSON.stringify(runs));
     const [{ count }] = (
       await sql<{ count: string }>`select count(*) as count from chart_versions`.execute(storage.db)
     ).rows as [{ count: string }];
     assert.equal(Number(count), 1, 'the catalog holds the version twice, or not at all');
-    const view = await cluster.api<{ versionCount: number; syncStatus: string }>('GET', REGISTRY);
+    const view = await cluster.api<{ versionCount: number; syncStatus: string }>('GET', TINY_REGISTRY);
     assert.deepEqual([view.body.syncStatus, view.body.versionCount], ['synced', 1]);
     assert.equal(upstream.requests, 3, 'adding, node 0’s stopped sync, node 1’s sync');
   });
