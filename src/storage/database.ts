@@ -59,9 +59,22 @@ export interface StorageOptions {
    * SQLite for another connection's write lock (busy_timeout).
    */
   timeoutMs?: number;
+  /**
+   * PostgreSQL: how long a bounded statement (see {@link isBoundedStatement}) may wait for its answer
+   * before its connection is given up as lost (DatabaseUnavailableError); 0 for no limit. Default
+   * {@link DEFAULT_QUERY_TIMEOUT_MS}.
+   */
+  queryTimeoutMs?: number;
 }
 
 export const DEFAULT_DATABASE_TIMEOUT_MS = 5_000;
+/**
+ * A partition that silently drops packets on an established connection leaves a query waiting for
+ * TCP's retransmission timeout (about 15 minutes on Linux): the request, and the pool's connection,
+ * hang that long. Charthouse's own statements answer in milliseconds; 30 s leaves room for a loaded
+ * database while bounding the hang well under nginx's 300 s read timeout.
+ */
+export const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
 /** /readyz must answer quickly whatever the database does: an orchestrator's probe has its own deadline. */
 export const PING_TIMEOUT_MS = 2_000;
 
@@ -86,8 +99,11 @@ export function openStorage(options: StorageOptions): Storage {
     pool.on('connect', (client) => {
       client.on('error', () => undefined);
     });
+    const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
     const db = new Kysely<Database>({
-      dialect: withUnavailableErrors(new PostgresDialect({ pool: discardingLostClients(pool) })),
+      dialect: withUnavailableErrors(
+        new PostgresDialect({ pool: discardingLostClients(pool, queryTimeoutMs) }),
+      ),
       plugins: [new TableWritesPlugin('helm_registries', () => registryRows.localWrite())],
     });
     // Called only once queries run, by then assigned.
@@ -151,10 +167,10 @@ export function openStorage(options: StorageOptions): Storage {
  * FATAL "terminating connection" reaches the query before the socket's end marks the client unusable;
  * Kysely's plain `release()` in between would return a dead client to the idle list.)
  */
-function discardingLostClients(pool: pg.Pool): PostgresPool {
+function discardingLostClients(pool: pg.Pool, queryTimeoutMs: number): PostgresPool {
   const statements = new StatementNames();
   return {
-    connect: async () => new DiscardingClient(await pool.connect(), statements),
+    connect: async () => new DiscardingClient(await pool.connect(), statements, queryTimeoutMs),
     end: () => pool.end(),
   };
 }
@@ -165,6 +181,7 @@ class DiscardingClient implements PostgresPoolClient {
   constructor(
     private readonly client: pg.PoolClient,
     private readonly statements: StatementNames,
+    private readonly queryTimeoutMs: number,
   ) {}
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
@@ -177,8 +194,16 @@ class DiscardingClient implements PostgresPoolClient {
     if (typeof sql !== 'string') throw new Error('streaming queries are not configured');
     const values = parameters === undefined ? [] : [...parameters];
     const name = this.statements.nameOf(sql, values.length);
-    const run = (named: string | undefined) =>
-      this.client.query(named === undefined ? { text: sql, values } : { name: named, text: sql, values });
+    // pg's read timeout answers the query with an error and leaves the connection as it is; the error
+    // counts as the database unavailable, so the client is discarded on release (below). (pg's types
+    // do not list the per-query setting yet.)
+    const bounded = this.queryTimeoutMs > 0 && isBoundedStatement(sql);
+    const run = (named: string | undefined) => {
+      const config: pg.QueryConfig & { query_timeout?: number } =
+        named === undefined ? { text: sql, values } : { name: named, text: sql, values };
+      if (bounded) config.query_timeout = this.queryTimeoutMs;
+      return this.client.query(config);
+    };
     return run(name)
       .catch((err: unknown) => {
         // A table changed under a prepared `select *` (another server migrated): this connection's
@@ -200,6 +225,18 @@ class DiscardingClient implements PostgresPoolClient {
   release(): void {
     this.client.release(this.lost);
   }
+}
+
+/**
+ * Whether a statement gets the read timeout: data statements and transaction control, which
+ * Charthouse's requests and jobs send. Not DDL (a migration may rebuild a big table) and not a wait
+ * for an advisory lock (a server starting while another migrates waits for as long as that takes).
+ */
+export function isBoundedStatement(sql: string): boolean {
+  return (
+    /^\s*(select|insert|update|delete|with|begin|start|commit|rollback|savepoint|release)\b/i.test(sql) &&
+    !/pg_advisory/i.test(sql)
+  );
 }
 
 /** Distinct statements prepared per connection at most; past it, new texts run unprepared. */

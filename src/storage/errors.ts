@@ -37,6 +37,8 @@ const PG_CONNECTION_MESSAGES = [
   // a query sent on a client whose socket already failed, or that was closed under it
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',
+  // no answer within the statement's read timeout (storage/database.ts DEFAULT_QUERY_TIMEOUT_MS)
+  'Query read timeout',
 ];
 
 /**

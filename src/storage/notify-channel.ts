@@ -21,10 +21,20 @@ export interface NotifyChannelOptions {
    */
   onConnected: () => void;
   onError: (err: unknown) => void;
+  /** How often the listening connection is checked (default {@link PROBE_INTERVAL_MS}). */
+  probeMs?: number;
 }
 
 const MIN_RETRY_MS = 250;
 const MAX_RETRY_MS = 10_000;
+/**
+ * A listening connection only receives, so one a partition silently cut looks alive for as long as
+ * TCP keeps it (hours when idle): no message comes, and what the messages would have invalidated is
+ * trusted. A round trip every 10 s, answered within 5 s, finds it dead within 15 s; it is then
+ * dropped and reconnected like any failed one.
+ */
+export const PROBE_INTERVAL_MS = 10_000;
+const PROBE_TIMEOUT_MS = 5_000;
 
 /**
  * LISTEN/NOTIFY over a connection of its own (a pooled one would be handed to queries and stop
@@ -51,9 +61,11 @@ export function openPgNotifyChannel(o: NotifyChannelOptions): NotifyChannel {
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: o.databaseUrl, connectionTimeoutMillis: 5_000 });
     let failed = false;
+    const probe: { timer?: NodeJS.Timeout } = {};
     const fail = (err: unknown): void => {
       if (failed) return;
       failed = true;
+      clearInterval(probe.timer);
       if (client === next) client = null;
       next.removeAllListeners('notification');
       // Keep an 'error' listener for good: a late error on a dropped client must not be unhandled.
@@ -79,6 +91,14 @@ export function openPgNotifyChannel(o: NotifyChannelOptions): NotifyChannel {
     }
     client = next;
     retryMs = MIN_RETRY_MS;
+    // pg's read timeout rejects the probe of a connection that no longer answers (not in pg's types).
+    const ping: pg.QueryConfig & { query_timeout: number } = {
+      text: 'select 1',
+      query_timeout: PROBE_TIMEOUT_MS,
+    };
+    probe.timer = setInterval(() => {
+      next.query(ping).catch(fail);
+    }, o.probeMs ?? PROBE_INTERVAL_MS).unref();
     o.onConnected();
   };
 
@@ -93,7 +113,13 @@ export function openPgNotifyChannel(o: NotifyChannelOptions): NotifyChannel {
       clearTimeout(timer);
       const current = client;
       client = null;
-      await current?.end().catch(() => undefined);
+      // A connection a partition cut never answers the end either: do not wait on it for ever.
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([
+        current?.end().catch(() => undefined),
+        new Promise<void>((resolve) => (timeout = setTimeout(resolve, PROBE_TIMEOUT_MS).unref())),
+      ]);
+      clearTimeout(timeout);
     },
   };
 }

@@ -14,7 +14,12 @@ export interface TcpProxy {
   port: number;
   /** `url` with its host and port replaced by the proxy's. */
   through(url: string): string;
-  cut(): void;
+  /**
+   * `reset` (default): forwarded connections are reset, as when the database restarts or a firewall
+   * rejects. `blackhole`: they stay open and carry nothing more either way, as when a partition drops
+   * packets; the client sees nothing until its own timeout.
+   */
+  cut(established?: 'reset' | 'blackhole'): void;
   restore(): void;
   /** Connections accepted while cut (a client trying to reconnect). */
   readonly refused: number;
@@ -25,6 +30,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let cut = false;
   let refused = 0;
   const pairs = new Set<[net.Socket, net.Socket | null]>();
+  /** Database sides of connections blackholed while established: closed on restore. */
+  const silenced = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const pair: [net.Socket, net.Socket | null] = [client, null];
     pairs.add(pair);
@@ -53,17 +60,30 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       u.port = String(port);
       return u.toString();
     },
-    cut() {
+    cut(established = 'reset') {
       cut = true;
-      for (const [client, upstream] of pairs) {
-        client.resetAndDestroy();
-        upstream?.destroy();
+      for (const pair of pairs) {
+        const [client, upstream] = pair;
+        if (established === 'reset') {
+          client.resetAndDestroy();
+          upstream?.destroy();
+        } else if (upstream) {
+          client.unpipe(upstream);
+          upstream.unpipe(client);
+          client.pause();
+          upstream.pause();
+          pair[1] = null;
+          silenced.add(upstream);
+        }
       }
     },
     restore() {
       cut = false;
-      // Blackholed connections are dropped, as a partition healing does not revive a timed-out connect.
+      // Blackholed connections are dropped, as a partition healing does not revive a timed-out connect
+      // (nor, here, a connection whose client gave up on it).
       for (const [client, upstream] of pairs) if (upstream === null) client.resetAndDestroy();
+      for (const upstream of silenced) upstream.destroy();
+      silenced.clear();
     },
     get refused() {
       return refused;
@@ -73,6 +93,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         client.destroy();
         upstream?.destroy();
       }
+      for (const upstream of silenced) upstream.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
