@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openStorage } from '../storage/database.js';
-import { BackupInvalidError, PostgresToolError, TargetNotEmptyError } from './backup-errors.js';
-import { finishBackup, KEY_FILE, verifyFiles, type BackupManifest } from './backup-manifest.js';
+import { PostgresToolError, TargetNotEmptyError } from './backup-errors.js';
+import { finishBackup, KEY_FILE, type BackupManifest } from './backup-manifest.js';
 import {
   liveWorkers,
   postgresHasTables,
@@ -12,7 +12,7 @@ import {
 } from './backup.repository.js';
 import { prepareEmptyFolder } from './folders.js';
 import {
-  checkMigrationKnown,
+  checkBackupFolder,
   checkRestoredFacts,
   forgetBackedUpServers,
   planKeyRestore,
@@ -70,11 +70,7 @@ export interface PostgresRestoreOptions {
  */
 export async function restorePostgres(o: PostgresRestoreOptions): Promise<void> {
   const { manifest } = o;
-  checkMigrationKnown(manifest);
-  await verifyFiles(o.from, manifest.files);
-  if (!manifest.files.some((f) => f.path === DUMP_FILE)) {
-    throw new BackupInvalidError(`the backup's manifest lists no ${DUMP_FILE}.`);
-  }
+  await checkBackupFolder(o.from, manifest, DUMP_FILE);
   const key = await planKeyRestore(manifest, o.key, o.force);
   const storage = openStorage({ databaseUrl: o.databaseUrl, dataDir: o.from, maxConnections: 1 });
   try {

@@ -2,7 +2,7 @@ import { JobWorkerRepository } from '../jobs/job-worker.repository.js';
 import type { Storage } from '../storage/database.js';
 import { migrations } from '../storage/migrations/index.js';
 import { BackupInvalidError, ServerRunningError, TargetNotEmptyError } from './backup-errors.js';
-import type { BackupManifest } from './backup-manifest.js';
+import { verifyFiles, type BackupManifest } from './backup-manifest.js';
 import type { DatabaseFacts, LiveWorker } from './backup.repository.js';
 import { currentKeyFingerprint, type KeySettings } from './secret-key.js';
 
@@ -12,6 +12,22 @@ export function checkMigrationKnown(manifest: BackupManifest): void {
     throw new BackupInvalidError(
       `the backup was made by a newer Charthouse (${manifest.charthouseVersion}, migration ${manifest.migration}): restore it with that version or a later one.`,
     );
+  }
+}
+
+/**
+ * The checks every restore starts with, before anything is touched: a migration level this build
+ * knows, every file as the manifest lists it, and the database's own file (`databaseFile`) among them.
+ */
+export async function checkBackupFolder(
+  from: string,
+  manifest: BackupManifest,
+  databaseFile: string,
+): Promise<void> {
+  checkMigrationKnown(manifest);
+  await verifyFiles(from, manifest.files);
+  if (!manifest.files.some((f) => f.path === databaseFile)) {
+    throw new BackupInvalidError(`the backup's manifest lists no ${databaseFile}.`);
   }
 }
 

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { blobFilePath } from '../blobs/fs-blob-store.js';
 import { openStorage } from '../storage/database.js';
 import { BackupInvalidError, TargetNotEmptyError } from './backup-errors.js';
-import { KEY_FILE, verifyFiles, type BackupManifest } from './backup-manifest.js';
+import { KEY_FILE, type BackupManifest } from './backup-manifest.js';
 import { liveWorkers, readDatabaseFacts } from './backup.repository.js';
 import { blobFileIntact } from './blob-files.js';
 import {
-  checkMigrationKnown,
+  checkBackupFolder,
   checkRestoredFacts,
   forgetBackedUpServers,
   planKeyRestore,
@@ -36,11 +36,7 @@ export interface SqliteRestoreOptions {
  */
 export async function restoreSqlite(o: SqliteRestoreOptions): Promise<void> {
   const { manifest } = o;
-  checkMigrationKnown(manifest);
-  await verifyFiles(o.from, manifest.files);
-  if (!manifest.files.some((f) => f.path === SQLITE_FILE)) {
-    throw new BackupInvalidError(`the backup's manifest lists no ${SQLITE_FILE}.`);
-  }
+  await checkBackupFolder(o.from, manifest, SQLITE_FILE);
   const fromBlobs = path.join(o.from, 'blobs');
   for (const blob of manifest.blobs) {
     if (!(await blobFileIntact(fromBlobs, blob.digest, blob.size))) {
