@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { basic, chartTgz, uploadChart } from '../support/hosted.js';
-import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
+import { createTenant, TEST_DB } from '../support/server.js';
+import { twoServersOnOnePostgres } from '../support/shared-database.js';
 import { waitFor } from '../support/wait.js';
 
 // Several servers share a database only on PostgreSQL (SPEC §4); SQLite runs one server, and this file
@@ -11,26 +10,10 @@ import { waitFor } from '../support/wait.js';
 if (TEST_DB === 'postgres') {
   /** A revocation made through one server is refused at once by another that had it cached. */
   describe('access changes reach every server on one PostgreSQL (postgres)', () => {
-    let db: TestDatabase;
-    let one: TestServer;
-    let two: TestServer;
-
-    before(async () => {
-      db = await createTestDatabase();
-      const shared = {
-        CHARTHOUSE_DATABASE_URL: db.url,
-        CHARTHOUSE_SECRET_KEY: randomBytes(32).toString('base64'),
-      };
-      one = await startTestServer(shared);
-      two = await startTestServer(shared);
-    });
-    after(async () => {
-      await two?.close();
-      await one?.close();
-      await db?.drop();
-    });
+    const servers = twoServersOnOnePostgres();
 
     it('refuses a token revoked on the other server at once, on the API and as a Basic password', async () => {
+      const { one, two } = servers;
       const t = await createTenant(one, 'relay');
       await uploadChart(one.url, 'relay', chartTgz('relayed', '1.0.0'), basic('relay-admin'));
       const issued = await one.api<{ id: string; token: string }>('POST', '/api/v1/auth/tokens', {
@@ -54,6 +37,7 @@ if (TEST_DB === 'postgres') {
     });
 
     it('takes a member removed on one server out of the other at once', async () => {
+      const { one, two } = servers;
       const t = await createTenant(one, 'relay-members');
       const path = '/api/v1/tenants/relay-members/registries/helm';
       assert.equal((await two.api('GET', path, { token: t.memberToken })).status, 200);
@@ -65,6 +49,7 @@ if (TEST_DB === 'postgres') {
     });
 
     it('ends a session signed out on the other server at once', async () => {
+      const { one, two } = servers;
       const session = await one.api<{ token: string }>('POST', '/api/v1/auth/login', {
         token: null,
         body: { username: 'admin', password: 'admin-password-for-tests' },

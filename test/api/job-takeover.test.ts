@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startFixtureServer, type FixtureServer } from '../support/fixture-servers.js';
 import { openStorage } from '../../src/storage/database.js';
+import { ONE_VERSION_INDEX } from '../support/held-index.js';
 import { eventually } from '../support/outage.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import {
@@ -18,16 +19,6 @@ import {
   type TestServer,
 } from '../support/server.js';
 
-const INDEX = `apiVersion: v1
-entries:
-  tiny:
-  - apiVersion: v2
-    name: tiny
-    version: 1.0.0
-    digest: ${'a'.repeat(64)}
-    urls: [charts/tiny-1.0.0.tgz]
-`;
-
 /** Answers index.yaml at once, or (while `hang` is set) never: the first request then waits forever. */
 function upstreamRoutes(state: { hang: boolean; requests: number; received: () => void }) {
   return {
@@ -39,7 +30,7 @@ function upstreamRoutes(state: { hang: boolean; requests: number; received: () =
         state.received();
         return;
       }
-      res.writeHead(200, { 'content-type': 'text/yaml' }).end(INDEX);
+      res.writeHead(200, { 'content-type': 'text/yaml' }).end(ONE_VERSION_INDEX);
     },
   };
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ChartVersionRepository } from '../../src/catalog/chart-version.repository.js';
@@ -10,6 +9,7 @@ import { chartVersionRow } from '../fixtures/chart-rows.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { registryRow } from '../support/registry-rows.js';
 import { createTenant, startTestServer, TEST_DB, type TestServer } from '../support/server.js';
+import { twoServersOnOnePostgres } from '../support/shared-database.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -111,26 +111,10 @@ describe(`registry rows cached per server stay true to the database (${TEST_DB})
 // Several servers share a database only on PostgreSQL.
 if (TEST_DB === 'postgres') {
   describe('a registry changed through one server is seen by another (postgres)', () => {
-    let db: TestDatabase;
-    let one: TestServer;
-    let two: TestServer;
-
-    before(async () => {
-      db = await createTestDatabase();
-      const shared = {
-        CHARTHOUSE_DATABASE_URL: db.url,
-        CHARTHOUSE_SECRET_KEY: randomBytes(32).toString('base64'),
-      };
-      one = await startTestServer(shared);
-      two = await startTestServer(shared);
-    });
-    after(async () => {
-      await two?.close();
-      await one?.close();
-      await db?.drop();
-    });
+    const servers = twoServersOnOnePostgres();
 
     it('answers 404 on the other server once a registry is deleted, and the new name after a rename', async () => {
+      const { one, two, db } = servers;
       const t = await createTenant(one, 'rowcache-two');
       const writer = openStorage({ databaseUrl: db.url, dataDir: path.join(one.dataDir, 'unused') });
       try {
